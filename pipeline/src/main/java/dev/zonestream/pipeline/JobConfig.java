@@ -1,0 +1,247 @@
+package dev.zonestream.pipeline;
+
+import dev.zonestream.ingest.ReadKafkaMessages.StartPosition;
+import dev.zonestream.model.Dataset;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.apache.beam.sdk.io.Compression;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+
+/**
+ * The job's settings, validated once from {@link ZonestreamOptions}: every later stage takes typed
+ * values from here, never the raw options.
+ */
+public record JobConfig(
+    SourceType source,
+    @Nullable String input,
+    String lake,
+    @Nullable String bootstrapServers,
+    Map<String, Dataset> topics,
+    @Nullable String topicPattern,
+    @Nullable String consumerGroup,
+    StartPosition startPosition,
+    Map<String, Object> kafkaProperties,
+    Duration maxBrokerDelay,
+    Duration window,
+    Duration allowedLateness,
+    int landingShards,
+    Compression landingCompression,
+    int customers,
+    long seed,
+    Duration runTimeout) {
+
+  /** The landing zone's root under the lake. */
+  public String landingRoot() {
+    return lake + "/landing";
+  }
+
+  /** The same settings reading from another Kafka (the embedded broker once it has started). */
+  public JobConfig withBootstrapServers(String servers, @Nullable String pattern) {
+    return new JobConfig(
+        source, input, lake, servers, topics, pattern, consumerGroup, startPosition,
+        kafkaProperties, maxBrokerDelay, window, allowedLateness, landingShards,
+        landingCompression, customers, seed, runTimeout);
+  }
+
+  /**
+   * Validates the options.
+   *
+   * @throws InvalidOptionException naming the first bad option and its value
+   */
+  public static JobConfig from(ZonestreamOptions options) {
+    SourceType source = resolveSource(options);
+    String input = blankToNull(options.getInput());
+    String bootstrap = blankToNull(options.getBootstrapServers());
+
+    if (source == SourceType.FILES && input == null) {
+      throw new InvalidOptionException("--source=files needs --input=FOLDER");
+    }
+    if (source == SourceType.KAFKA && bootstrap == null) {
+      throw new InvalidOptionException("--source=kafka needs --bootstrapServers=HOST:PORT");
+    }
+    if (source == SourceType.FILES && bootstrap != null) {
+      throw new InvalidOptionException(
+          "--bootstrapServers=" + bootstrap + ": not used with --source=files; drop one of them");
+    }
+    if (input != null && source == SourceType.KAFKA) {
+      throw new InvalidOptionException(
+          "--input=" + input + ": not used with --source=kafka (use --source=embedded-kafka to"
+              + " publish files to a broker)");
+    }
+    if (input != null) {
+      checkFolder("input", input);
+    }
+    if (bootstrap != null) {
+      checkBootstrapServers(bootstrap);
+    }
+
+    String lake = blankToNull(options.getLake());
+    if (lake == null) {
+      throw new InvalidOptionException("lake", options.getLake(), "must name a folder or URI");
+    }
+    while (lake.length() > 1 && lake.endsWith("/")) {
+      lake = lake.substring(0, lake.length() - 1);
+    }
+
+    Map<String, Dataset> topics = parseTopics(options.getTopics());
+    String pattern = blankToNull(options.getTopicPattern());
+    if (pattern != null) {
+      try {
+        Pattern.compile(pattern);
+      } catch (PatternSyntaxException e) {
+        throw new InvalidOptionException(
+            "topicPattern", pattern, "not a regular expression: " + e.getDescription());
+      }
+    }
+
+    StartPosition start;
+    try {
+      start = StartPosition.valueOf(options.getStartFrom().trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new InvalidOptionException(
+          "startFrom", options.getStartFrom(), "must be earliest or latest");
+    }
+
+    return new JobConfig(
+        source,
+        input,
+        lake,
+        bootstrap,
+        topics,
+        pattern,
+        blankToNull(options.getConsumerGroup()),
+        start,
+        readKafkaProperties(options.getKafkaPropertiesFile()),
+        Duration.standardSeconds(atLeast("maxBrokerDelaySeconds", options.getMaxBrokerDelaySeconds(), 0)),
+        Duration.standardSeconds(atLeast("windowSeconds", options.getWindowSeconds(), 1)),
+        Duration.standardSeconds(
+            atLeast("allowedLatenessSeconds", options.getAllowedLatenessSeconds(), 0)),
+        (int) atLeast("landingShards", options.getLandingShards(), 1),
+        Boolean.FALSE.equals(options.getLandingGzip()) ? Compression.UNCOMPRESSED : Compression.GZIP,
+        (int) atLeast("customers", options.getCustomers(), 1),
+        options.getSeed(),
+        Duration.standardSeconds(atLeast("runTimeoutSeconds", options.getRunTimeoutSeconds(), 1)));
+  }
+
+  private static SourceType resolveSource(ZonestreamOptions options) {
+    String given = blankToNull(options.getSource());
+    if (given == null) {
+      if (blankToNull(options.getInput()) != null) {
+        return SourceType.FILES;
+      }
+      if (blankToNull(options.getBootstrapServers()) != null) {
+        return SourceType.KAFKA;
+      }
+      return SourceType.EMBEDDED_KAFKA;
+    }
+    Optional<SourceType> type = SourceType.fromLabel(given.trim().toLowerCase(Locale.ROOT));
+    return type.orElseThrow(
+        () -> new InvalidOptionException("source", given, "must be one of " + SourceType.labels()));
+  }
+
+  private static void checkFolder(String option, String value) {
+    if (hasScheme(value)) {
+      return; // a remote file system: the match at run time reports what is missing
+    }
+    Path path = Path.of(value);
+    if (!Files.exists(path)) {
+      throw new InvalidOptionException(option, value, "no such folder");
+    }
+    if (!Files.isDirectory(path)) {
+      throw new InvalidOptionException(option, value, "not a folder");
+    }
+  }
+
+  private static boolean hasScheme(String value) {
+    return value.matches("^[a-zA-Z][a-zA-Z0-9+.-]+://.*");
+  }
+
+  private static void checkBootstrapServers(String value) {
+    for (String server : value.split(",")) {
+      String s = server.trim();
+      int colon = s.lastIndexOf(':');
+      boolean ok = colon > 0 && colon < s.length() - 1;
+      if (ok) {
+        try {
+          int port = Integer.parseInt(s.substring(colon + 1));
+          ok = port > 0 && port < 65536;
+        } catch (NumberFormatException e) {
+          ok = false;
+        }
+      }
+      if (!ok) {
+        throw new InvalidOptionException(
+            "bootstrapServers", value, "expected host:port[,host:port], '" + s + "' is not");
+      }
+    }
+  }
+
+  static Map<String, Dataset> parseTopics(String value) {
+    if (value == null || value.isBlank()) {
+      throw new InvalidOptionException("topics", value, "needs at least one dataset=topic pair");
+    }
+    Map<String, Dataset> topics = new LinkedHashMap<>();
+    for (String pair : value.split(",")) {
+      int eq = pair.indexOf('=');
+      if (eq <= 0 || eq == pair.length() - 1) {
+        throw new InvalidOptionException(
+            "topics", value, "expected dataset=topic pairs, '" + pair.trim() + "' is not one");
+      }
+      String name = pair.substring(0, eq).trim();
+      String topic = pair.substring(eq + 1).trim();
+      Dataset dataset =
+          Dataset.fromFolder(name)
+              .orElseThrow(
+                  () ->
+                      new InvalidOptionException(
+                          "topics",
+                          value,
+                          "unknown dataset '" + name + "' (known: " + Dataset.knownNames() + ")"));
+      if (topics.put(topic, dataset) != null) {
+        throw new InvalidOptionException("topics", value, "topic '" + topic + "' is named twice");
+      }
+    }
+    return topics;
+  }
+
+  private static Map<String, Object> readKafkaProperties(@Nullable String file) {
+    String path = blankToNull(file);
+    if (path == null) {
+      return Map.of();
+    }
+    Properties properties = new Properties();
+    try (InputStream in = Files.newInputStream(Path.of(path))) {
+      properties.load(in);
+    } catch (IOException e) {
+      throw new InvalidOptionException("kafkaPropertiesFile", path, "cannot read: " + e);
+    }
+    Map<String, Object> map = new HashMap<>();
+    properties.stringPropertyNames().forEach(k -> map.put(k, properties.getProperty(k)));
+    return Map.copyOf(map);
+  }
+
+  private static long atLeast(String option, @Nullable Number value, long min) {
+    if (value == null) {
+      throw new InvalidOptionException(option, null, "must be given");
+    }
+    if (value.longValue() < min) {
+      throw new InvalidOptionException(option, value, "must be at least " + min);
+    }
+    return value.longValue();
+  }
+
+  private static @Nullable String blankToNull(@Nullable String value) {
+    return value == null || value.isBlank() ? null : value.trim();
+  }
+}

@@ -1,0 +1,185 @@
+package dev.zonestream.landing;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import dev.zonestream.model.Envelope;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Contextful;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+
+/**
+ * Writes every message into the landing zone: JSON Lines files, one per dataset, fixed window of
+ * element (broker) time, pane and shard, under Hive-style {@code dt=}/{@code hr=} folders (see
+ * {@link LandingFileNaming}). Nothing is dropped and nothing is changed: see {@link LandingLine}.
+ *
+ * <p><b>Windowing.</b> Fixed windows of the element timestamp, which every zonestream source sets to
+ * the broker's timestamp, so a replay lands each message in the same file. A window's first file
+ * (pane 0) is written when the watermark passes its end; a message that arrives later but within
+ * the allowed lateness lands in a further file of the same window (pane 1, 2, ...). Later still, the
+ * runner drops it: the zonestream sources never emit such messages (see {@code
+ * BrokerTimestampPolicy}), so this bound only limits how long window state is kept.
+ *
+ * <p><b>Output.</b> One {@link LandedFile} per final file, with the number of messages read back
+ * from it; the counters {@code zonestream.landing/<dataset>} count landed messages and {@code
+ * zonestream.landing.invalid/<dataset>} payloads kept as base64.
+ *
+ * <p><b>Delivery.</b> Files are written to a temporary folder and moved into place when the pane is
+ * final (Beam's {@link FileIO}); a retried bundle rewrites the same names. With a source that
+ * commits its position after finalisation (Kafka with {@code commitOffsetsInFinalize}), every message
+ * lands at least once, and re-runs over the same messages produce the same file names.
+ */
+public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, PCollection<LandedFile>> {
+  public static final String LANDED_NAMESPACE = "zonestream.landing";
+  public static final String INVALID_NAMESPACE = "zonestream.landing.invalid";
+
+  private final @Nullable String root;
+  private final Duration window;
+  private final Duration allowedLateness;
+  private final int shards;
+  private final Compression compression;
+
+  private LandWindowedFiles(
+      @Nullable String root,
+      Duration window,
+      Duration allowedLateness,
+      int shards,
+      Compression compression) {
+    this.root = root;
+    this.window = window;
+    this.allowedLateness = allowedLateness;
+    this.shards = shards;
+    this.compression = compression;
+  }
+
+  /** Defaults: 1-minute windows, 1 hour allowed lateness, 1 shard, gzip. */
+  public static LandWindowedFiles create() {
+    return new LandWindowedFiles(
+        null, Duration.standardMinutes(1), Duration.standardHours(1), 1, Compression.GZIP);
+  }
+
+  /** The landing zone's root folder or URI, for example {@code /lake/landing}. */
+  public LandWindowedFiles to(String landingRoot) {
+    checkArgumentNotNull(landingRoot, "landing root");
+    return new LandWindowedFiles(landingRoot, window, allowedLateness, shards, compression);
+  }
+
+  /** The fixed window length; each window of each dataset gets its own file(s). */
+  public LandWindowedFiles withWindow(Duration length) {
+    if (length == null || length.getMillis() <= 0) {
+      throw new IllegalArgumentException("window length must be positive, got " + length);
+    }
+    return new LandWindowedFiles(root, length, allowedLateness, shards, compression);
+  }
+
+  /** How long after a window's end a message may still land in it (as a further pane). */
+  public LandWindowedFiles withAllowedLateness(Duration lateness) {
+    if (lateness == null || lateness.getMillis() < 0) {
+      throw new IllegalArgumentException("allowed lateness must not be negative, got " + lateness);
+    }
+    return new LandWindowedFiles(root, window, lateness, shards, compression);
+  }
+
+  /** Files per dataset, window and pane. */
+  public LandWindowedFiles withShards(int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("shard count must be at least 1, got " + count);
+    }
+    return new LandWindowedFiles(root, window, allowedLateness, count, compression);
+  }
+
+  /** {@link Compression#GZIP} (default) or {@link Compression#UNCOMPRESSED}. */
+  public LandWindowedFiles withCompression(Compression value) {
+    if (value != Compression.GZIP && value != Compression.UNCOMPRESSED) {
+      throw new IllegalArgumentException("landing files are gzip or uncompressed, got " + value);
+    }
+    return new LandWindowedFiles(root, window, allowedLateness, shards, value);
+  }
+
+  @Override
+  public PCollection<LandedFile> expand(PCollection<Envelope> messages) {
+    String landingRoot = checkArgumentNotNull(root, "LandWindowedFiles needs to(landingRoot)");
+    return messages
+        .apply("FormatLandingLines", ParDo.of(new FormatLandingLineFn()))
+        .apply(
+            "WindowByBrokerTime",
+            Window.<LandingLine>into(FixedWindows.of(window))
+                .triggering(
+                    AfterWatermark.pastEndOfWindow()
+                        .withLateFirings(AfterPane.elementCountAtLeast(1)))
+                .withAllowedLateness(allowedLateness)
+                .discardingFiredPanes())
+        .apply(
+            "WriteJsonLines",
+            FileIO.<String, LandingLine>writeDynamic()
+                .by(LandingLine::dataset)
+                .withDestinationCoder(StringUtf8Coder.of())
+                .via(Contextful.fn(LandingLine::json), TextIO.sink())
+                .to(landingRoot)
+                .withNaming(LandingFileNaming::new)
+                .withCompression(compression)
+                .withNumShards(shards))
+        .getPerDestinationOutputFilenames()
+        .apply("CountLandedMessages", ParDo.of(new CountLandedMessagesFn()));
+  }
+
+  /** Formats each envelope as its landing line, counting payloads that are not JSON. */
+  static final class FormatLandingLineFn extends DoFn<Envelope, LandingLine> {
+    @ProcessElement
+    public void processElement(@Element Envelope envelope, OutputReceiver<LandingLine> out) {
+      LandingLine line = LandingLine.of(envelope);
+      if (line.payloadError() != null) {
+        Metrics.counter(INVALID_NAMESPACE, line.dataset()).inc();
+      }
+      out.output(line);
+    }
+  }
+
+  /**
+   * Reads each final file back and counts its lines: a message counts as landed only once it can be
+   * read from the lake.
+   */
+  static final class CountLandedMessagesFn extends DoFn<KV<String, String>, LandedFile> {
+    @ProcessElement
+    public void processElement(@Element KV<String, String> file, OutputReceiver<LandedFile> out)
+        throws IOException {
+      String dataset = file.getKey();
+      String path = file.getValue();
+      ResourceId resource = FileSystems.matchNewResource(path, false);
+      long lines = 0;
+      try (InputStream in =
+          Channels.newInputStream(
+              Compression.detect(path).readDecompressed(FileSystems.open(resource)))) {
+        byte[] buffer = new byte[1 << 16];
+        int read;
+        while ((read = in.read(buffer)) != -1) {
+          for (int i = 0; i < read; i++) {
+            if (buffer[i] == '\n') {
+              lines++;
+            }
+          }
+        }
+      }
+      Metrics.counter(LANDED_NAMESPACE, dataset).inc(lines);
+      out.output(new LandedFile(dataset, path, lines));
+    }
+  }
+}

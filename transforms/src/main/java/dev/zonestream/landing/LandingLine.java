@@ -1,0 +1,134 @@
+package dev.zonestream.landing;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.model.Envelope;
+import dev.zonestream.model.JsonPayload;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderProvider;
+import org.apache.beam.sdk.coders.CoderProviders;
+import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.DefaultCoder;
+import org.apache.beam.sdk.coders.NullableCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * One landing-zone line: a message's metadata and its payload, as one JSON object.
+ *
+ * <p>A payload that is one UTF-8 JSON value is embedded as that value, byte for byte (re-serialised
+ * compactly only when it spans several lines, which JSON Lines cannot hold). Any other payload is
+ * kept as {@code payloadBase64} with the reason in {@code payloadError}, so nothing is lost.
+ *
+ * @param dataset the folder this line lands under
+ * @param json the line, without its newline
+ * @param payloadError why the payload is not JSON, or {@code null} when it is
+ */
+@DefaultCoder(LandingLine.LandingLineCoder.class)
+public record LandingLine(String dataset, String json, @Nullable String payloadError) {
+
+  /** Field names of a landing line, read back by the trusted zone and by backfill. */
+  public static final class Fields {
+    public static final String DATASET = "dataset";
+    public static final String SOURCE_KIND = "sourceKind";
+    public static final String SOURCE = "source";
+    public static final String PARTITION = "partition";
+    public static final String OFFSET = "offset";
+    public static final String BROKER_TIMESTAMP = "brokerTimestamp";
+    public static final String INGEST_TIME = "ingestTime";
+    public static final String PAYLOAD = "payload";
+    public static final String PAYLOAD_BASE64 = "payloadBase64";
+    public static final String PAYLOAD_ERROR = "payloadError";
+
+    private Fields() {}
+  }
+
+  /** Formats one envelope. */
+  public static LandingLine of(Envelope envelope) {
+    Optional<String> problem = JsonPayload.problem(envelope.payload());
+    StringWriter out = new StringWriter(envelope.payload().length + 200);
+    try (JsonGenerator json = JsonPayload.MAPPER.getFactory().createGenerator(out)) {
+      json.writeStartObject();
+      json.writeStringField(Fields.DATASET, envelope.dataset());
+      json.writeStringField(Fields.SOURCE_KIND, envelope.sourceKind().label());
+      json.writeStringField(Fields.SOURCE, envelope.source());
+      if (envelope.partition() != null) {
+        json.writeStringField(Fields.PARTITION, envelope.partition());
+      }
+      json.writeStringField(Fields.OFFSET, envelope.offset());
+      json.writeNumberField(Fields.BROKER_TIMESTAMP, envelope.brokerTimestamp());
+      json.writeNumberField(Fields.INGEST_TIME, envelope.ingestTime());
+      if (problem.isEmpty()) {
+        json.writeFieldName(Fields.PAYLOAD);
+        writePayload(json, envelope.payload());
+      } else {
+        json.writeStringField(
+            Fields.PAYLOAD_BASE64, Base64.getEncoder().encodeToString(envelope.payload()));
+        json.writeStringField(Fields.PAYLOAD_ERROR, problem.get());
+      }
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot format landing line for " + envelope, e);
+    }
+    return new LandingLine(envelope.dataset(), out.toString(), problem.orElse(null));
+  }
+
+  private static void writePayload(JsonGenerator json, byte[] payload) throws IOException {
+    String text = new String(payload, StandardCharsets.UTF_8);
+    if (text.startsWith("\uFEFF")) {
+      text = text.substring(1); // a byte-order mark is not part of the value
+    }
+    if (text.indexOf('\n') < 0 && text.indexOf('\r') < 0) {
+      json.writeRawValue(text.strip());
+    } else {
+      JsonNode tree = JsonPayload.MAPPER.readTree(payload);
+      json.writeTree(tree);
+    }
+  }
+
+  /** Coder for {@link LandingLine}. */
+  public static final class LandingLineCoder extends CustomCoder<LandingLine> {
+    private static final LandingLineCoder INSTANCE = new LandingLineCoder();
+    private static final Coder<String> STRING = StringUtf8Coder.of();
+    private static final Coder<String> NULLABLE_STRING = NullableCoder.of(StringUtf8Coder.of());
+
+    public static LandingLineCoder of() {
+      return INSTANCE;
+    }
+
+    /** Lets {@code @DefaultCoder} find this coder for {@link LandingLine}. */
+    public static CoderProvider getCoderProvider() {
+      return CoderProviders.forCoder(TypeDescriptor.of(LandingLine.class), INSTANCE);
+    }
+
+    @Override
+    public void encode(LandingLine value, OutputStream out) throws IOException {
+      STRING.encode(value.dataset(), out);
+      STRING.encode(value.json(), out);
+      NULLABLE_STRING.encode(value.payloadError(), out);
+    }
+
+    @Override
+    public LandingLine decode(InputStream in) throws IOException {
+      return new LandingLine(STRING.decode(in), STRING.decode(in), NULLABLE_STRING.decode(in));
+    }
+
+    @Override
+    public void verifyDeterministic() {}
+
+    @Override
+    public List<? extends Coder<?>> getCoderArguments() {
+      return List.of();
+    }
+  }
+}
