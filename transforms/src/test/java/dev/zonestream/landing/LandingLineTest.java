@@ -1,0 +1,91 @@
+package dev.zonestream.landing;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zonestream.model.Envelope;
+import dev.zonestream.model.SourceKind;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+
+class LandingLineTest {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private static Envelope kafka(byte[] payload) {
+    return new Envelope(
+        "accelerometer", SourceKind.KAFKA, "stedi.accelerometer", "1", "99", 1_691_280_000_000L,
+        1_691_280_000_500L, payload);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void validPayloadIsEmbeddedVerbatimWithItsMetadata() throws Exception {
+    String payload = "{\"user\":\"a@test.com\",\"timestamp\":1691280000000,\"x\":1.50,\"y\":-0.0,\"z\":1e-3}";
+    LandingLine line = LandingLine.of(kafka(utf8(payload)));
+
+    assertThat(line.payloadError(), nullValue());
+    assertThat(line.dataset(), equalTo("accelerometer"));
+    assertThat(
+        line.json(),
+        equalTo(
+            "{\"dataset\":\"accelerometer\",\"sourceKind\":\"kafka\",\"source\":\"stedi.accelerometer\","
+                + "\"partition\":\"1\",\"offset\":\"99\",\"brokerTimestamp\":1691280000000,"
+                + "\"ingestTime\":1691280000500,\"payload\":" + payload + "}"));
+  }
+
+  @Test
+  void multiLinePayloadIsCompactedToOneLineWithTheSameValue() throws Exception {
+    String payload = "{\n  \"user\": \"a@test.com\",\r\n  \"timestamp\": 1\n}";
+    LandingLine line = LandingLine.of(kafka(utf8(payload)));
+
+    assertThat(line.json().contains("\n"), is(false));
+    assertThat(MAPPER.readTree(line.json()).get("payload"), equalTo(MAPPER.readTree(payload)));
+  }
+
+  @Test
+  void malformedJsonIsKeptAsBase64WithTheReason() throws Exception {
+    byte[] payload = utf8("{\"user\": \"a@test.com\", \"timestamp\": 16");
+    LandingLine line = LandingLine.of(kafka(payload));
+
+    JsonNode json = MAPPER.readTree(line.json());
+    assertThat(json.has("payload"), is(false));
+    assertThat(Base64.getDecoder().decode(json.get("payloadBase64").asText()), equalTo(payload));
+    assertThat(json.get("payloadError").asText(), startsWith("not JSON"));
+    assertThat(line.payloadError(), startsWith("not JSON"));
+  }
+
+  @Test
+  void binaryPayloadIsKeptAsBase64AndFlaggedNotUtf8() throws Exception {
+    byte[] payload = {(byte) 0xc3, (byte) 0x28, '{', '}', 0, (byte) 0xff};
+    JsonNode json = MAPPER.readTree(LandingLine.of(kafka(payload)).json());
+
+    assertThat(Base64.getDecoder().decode(json.get("payloadBase64").asText()), equalTo(payload));
+    assertThat(json.get("payloadError").asText(), equalTo("not UTF-8"));
+  }
+
+  @Test
+  void trailingGarbageAndEmptyPayloadsAreNotJson() throws Exception {
+    assertThat(LandingLine.of(kafka(utf8("{} {}"))).payloadError(), equalTo("not JSON: more than one value"));
+    assertThat(LandingLine.of(kafka(new byte[0])).payloadError(), equalTo("empty payload"));
+  }
+
+  @Test
+  void fileMessagesHaveNoPartitionField() throws Exception {
+    Envelope file =
+        new Envelope("customer", SourceKind.FILES, "/in/customer/a.json", null, "3", 5L, 6L, utf8("{}"));
+    JsonNode json = MAPPER.readTree(LandingLine.of(file).json());
+
+    assertThat(json.has("partition"), is(false));
+    assertThat(json.get("sourceKind").asText(), equalTo("files"));
+    assertThat(json.get("offset").asText(), equalTo("3"));
+  }
+}
