@@ -32,6 +32,7 @@ public record JobConfig(
     @Nullable String consumerGroup,
     StartPosition startPosition,
     Map<String, Object> kafkaProperties,
+    Duration brokerCheckTimeout,
     Duration maxBrokerDelay,
     Duration window,
     Duration allowedLateness,
@@ -50,7 +51,7 @@ public record JobConfig(
   public JobConfig withBootstrapServers(String servers, @Nullable String pattern) {
     return new JobConfig(
         source, input, lake, servers, topics, pattern, consumerGroup, startPosition,
-        kafkaProperties, maxBrokerDelay, window, allowedLateness, landingShards,
+        kafkaProperties, brokerCheckTimeout, maxBrokerDelay, window, allowedLateness, landingShards,
         landingCompression, customers, seed, runTimeout);
   }
 
@@ -123,6 +124,8 @@ public record JobConfig(
         blankToNull(options.getConsumerGroup()),
         start,
         readKafkaProperties(options.getKafkaPropertiesFile()),
+        Duration.standardSeconds(
+            atLeast("brokerCheckTimeoutSeconds", options.getBrokerCheckTimeoutSeconds(), 1)),
         Duration.standardSeconds(atLeast("maxBrokerDelaySeconds", options.getMaxBrokerDelaySeconds(), 0)),
         Duration.standardSeconds(atLeast("windowSeconds", options.getWindowSeconds(), 1)),
         Duration.standardSeconds(

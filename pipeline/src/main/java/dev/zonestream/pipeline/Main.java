@@ -99,7 +99,10 @@ public final class Main {
   private static int runKafka(
       ZonestreamOptions options, JobConfig config, PrintStream out, PrintStream err) {
     KafkaChecks.verify(
-        config.bootstrapServers(), config.kafkaProperties(), config.topics().keySet(), 15);
+        config.bootstrapServers(),
+        config.kafkaProperties(),
+        config.topics().keySet(),
+        config.brokerCheckTimeout().getStandardSeconds());
     options.setStreaming(true);
     useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
@@ -193,7 +196,7 @@ public final class Main {
   }
 
   /** Waits until every dataset has landed at least as many messages as were published. */
-  private static boolean awaitLanded(
+  static boolean awaitLanded(
       PipelineResult result, Map<String, Long> published, Duration timeout, PrintStream err) {
     long deadline = System.nanoTime() + timeout.getMillis() * 1_000_000L;
     long lastReported = -1;

@@ -76,6 +76,13 @@ public interface ZonestreamOptions extends PipelineOptions, StreamingOptions {
   void setKafkaPropertiesFile(String value);
 
   @Description(
+      "How long to wait for --bootstrapServers to answer before the run starts, in seconds.")
+  @Default.Long(15)
+  Long getBrokerCheckTimeoutSeconds();
+
+  void setBrokerCheckTimeoutSeconds(Long value);
+
+  @Description(
       "How long a producer's timestamp may trail the newest one of its partition, in seconds; the"
           + " watermark is held back by this much.")
   @Default.Long(5)

@@ -1,0 +1,73 @@
+package dev.zonestream.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+/** Reads a lake back as any JSON Lines reader would, for assertions. */
+final class LakeFiles {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private LakeFiles() {}
+
+  /** Every line of every final file under {@code folder} (temporary folders excluded). */
+  static List<JsonNode> readAll(Path folder) throws IOException {
+    List<JsonNode> lines = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(folder)) {
+      for (Path file :
+          files.filter(Files::isRegularFile)
+              .filter(p -> p.toString().contains(".jsonl"))
+              .filter(p -> !p.toString().contains("/.temp"))
+              .sorted()
+              .toList()) {
+        try (InputStream raw = Files.newInputStream(file);
+            InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+          for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isEmpty()) {
+              lines.add(MAPPER.readTree(line));
+            }
+          }
+        }
+      }
+    }
+    return lines;
+  }
+
+  /**
+   * A payload in comparable form: the JSON value's canonical text when the bytes are JSON, else
+   * {@code base64:...} of the bytes.
+   */
+  static String canonical(byte[] payload) {
+    try {
+      return MAPPER.readTree(payload).toString();
+    } catch (IOException | RuntimeException e) {
+      return "base64:" + Base64.getEncoder().encodeToString(payload);
+    }
+  }
+
+  /** The same form, from a landing line. */
+  static String canonicalPayload(JsonNode landingLine) {
+    if (landingLine.has("payload")) {
+      return landingLine.get("payload").toString();
+    }
+    return "base64:" + landingLine.get("payloadBase64").asText();
+  }
+
+  static JsonNode readJson(Path file) {
+    try {
+      return MAPPER.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

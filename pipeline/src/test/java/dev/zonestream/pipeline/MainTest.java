@@ -1,0 +1,170 @@
+package dev.zonestream.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class MainTest {
+  static final Path FIXTURE = Path.of("..", "testdata", "fixtures", "stedi-small");
+
+  @TempDir Path lake;
+
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        Main.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The messages of the fixture's files, read independently of the job's own splitter. */
+  static List<String> sourceMessages(Path input, String folder) throws IOException {
+    List<String> messages = new ArrayList<>();
+    try (Stream<Path> files = Files.walk(input.resolve(folder))) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        if (file.getFileName().toString().startsWith(".")) {
+          continue;
+        }
+        byte[] bytes;
+        try (InputStream raw = Files.newInputStream(file);
+            InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
+          bytes = in.readAllBytes();
+        }
+        int start = 0;
+        for (int i = 0; i <= bytes.length; i++) {
+          if (i == bytes.length || bytes[i] == '\n') {
+            int end = i > start && bytes[i - 1] == '\r' ? i - 1 : i;
+            byte[] line = Arrays.copyOfRange(bytes, start, end);
+            if (!new String(line, StandardCharsets.ISO_8859_1).isBlank()) {
+              messages.add(LakeFiles.canonical(line));
+            }
+            start = i + 1;
+          }
+        }
+      }
+    }
+    return messages;
+  }
+
+  @Test
+  void boundedRunLandsEveryMessageOfTheFilesWithItsPayloadAndMetadata() throws Exception {
+    Run run = run("--input=" + FIXTURE, "--lake=" + lake, "--landingGzip=false");
+
+    assertThat(run.err(), run.code(), equalTo(0));
+    assertThat(run.out(), containsString("landing  customer"));
+    JsonNode summary = LakeFiles.readJson(lake.resolve("_summary.json"));
+    JsonNode landing = summary.get("zones").get("landing");
+    assertThat(landing.get("customer").asLong(), equalTo(4L));
+    assertThat(landing.get("accelerometer").asLong(), equalTo(6L));
+    assertThat(landing.get("step_trainer").asLong(), equalTo(3L));
+    assertThat(landing.get("_unrouted").asLong(), equalTo(1L));
+    assertThat(summary.get("invalidPayloads").get("customer").asLong(), equalTo(1L));
+    assertThat(summary.get("invalidPayloads").get("accelerometer").asLong(), equalTo(1L));
+
+    for (String dataset : List.of("customer", "accelerometer", "step_trainer")) {
+      List<JsonNode> lines = LakeFiles.readAll(lake.resolve("landing").resolve(dataset));
+      assertThat(
+          dataset,
+          lines.stream().map(LakeFiles::canonicalPayload).toList(),
+          containsInAnyOrder(sourceMessages(FIXTURE, dataset).toArray()));
+      for (JsonNode line : lines) {
+        assertThat(line.get("dataset").asText(), equalTo(dataset));
+        assertThat(line.get("sourceKind").asText(), equalTo("files"));
+        assertThat(line.get("source").asText(), containsString("/" + dataset + "/"));
+        assertThat(line.get("offset").asLong() > 0, equalTo(true));
+      }
+    }
+    List<JsonNode> unrouted = LakeFiles.readAll(lake.resolve("landing").resolve("_unrouted"));
+    assertThat(
+        unrouted.stream().map(LakeFiles::canonicalPayload).toList(),
+        containsInAnyOrder(sourceMessages(FIXTURE, "thermostat").toArray()));
+  }
+
+  @Test
+  void landingPathsArePartitionedByDatasetAndEventTime() throws Exception {
+    assertThat(run("--input=" + FIXTURE, "--lake=" + lake).code(), equalTo(0));
+
+    // Ada's first reading, 1655564444000 = 2022-06-18T15:00:44Z, lands in window 15:00-15:01.
+    Path expected =
+        lake.resolve(
+            "landing/accelerometer/dt=2022-06-18/hr=15/"
+                + "accelerometer-20220618T150000Z-20220618T150100Z-0-00000-of-00001.jsonl.gz");
+    assertThat(expected.toString(), Files.exists(expected), equalTo(true));
+  }
+
+  static Stream<Arguments> badOptions() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    return Stream.of(
+        Arguments.of(new String[] {"--input=/no/such/folder"}, "--input=/no/such/folder: no such folder"),
+        Arguments.of(
+            new String[] {"--input=" + FIXTURE, "--windowSeconds=-60"},
+            "--windowSeconds=-60: must be at least 1"),
+        Arguments.of(
+            new String[] {"--bootstrapServers=127.0.0.1:" + closedPort, "--brokerCheckTimeoutSeconds=2"},
+            "--bootstrapServers=127.0.0.1:" + closedPort + ": no Kafka broker answered within 2 s"),
+        Arguments.of(new String[] {"--bootstrapServers=localhost"}, "--bootstrapServers=localhost: expected host:port"),
+        Arguments.of(new String[] {"--source=pulsar"}, "--source=pulsar: must be one of files, kafka, embedded-kafka"),
+        Arguments.of(
+            new String[] {"--input=" + FIXTURE, "--topics=customer=a,thermostat=b"},
+            "--topics=customer=a,thermostat=b: unknown dataset 'thermostat'"),
+        Arguments.of(new String[] {"--startFrom=middle"}, "--startFrom=middle: must be earliest or latest"),
+        Arguments.of(new String[] {"--source=files"}, "--source=files needs --input=FOLDER"),
+        Arguments.of(new String[] {"--landingShards=0", "--input=" + FIXTURE}, "--landingShards=0: must be at least 1"),
+        Arguments.of(new String[] {"--noSuchOption=1"}, "noSuchOption"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badOptions")
+  void badOptionEndsWithOneLineNamingIt(String[] args, String expected) {
+    String[] withLake = Arrays.copyOf(args, args.length + 1);
+    withLake[args.length] = "--lake=" + lake;
+
+    Run run = run(withLake);
+
+    assertThat(run.code(), equalTo(2));
+    assertThat(run.err().lines().count(), equalTo(1L));
+    assertThat(run.err(), startsWith("zonestream: "));
+    assertThat(run.err(), containsString(expected));
+  }
+
+  @Test
+  void helpListsTheOptionsWithTheirDefaults() {
+    Run run = run("--help");
+
+    assertThat(run.code(), equalTo(0));
+    assertThat(run.out(), containsString("--windowSeconds"));
+    assertThat(run.out(), containsString("Default: 60"));
+    assertThat(run.out(), containsString("--bootstrapServers"));
+  }
+}
