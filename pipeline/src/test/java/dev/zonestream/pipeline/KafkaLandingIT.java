@@ -1,0 +1,168 @@
+package dev.zonestream.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.joda.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The streaming graph against a real Kafka broker: every published message lands exactly once,
+ * windows close although one partition of every topic receives nothing, and the consumer group's
+ * offsets are committed up to the end once the messages have landed.
+ */
+class KafkaLandingIT {
+  private static final Path DATA = Path.of("..", "testdata", "generated", "seed-7-customers-20");
+  private static final int PARTITIONS = 3;
+  private static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    kafka.close();
+  }
+
+  @Test
+  void everyMessageLandsExactlyOnceAndWindowsCloseWithAnIdlePartition(@TempDir Path lake)
+      throws Exception {
+    Map<String, List<byte[]>> byFolder = Main.readFolders(DATA);
+    Map<String, String> topicOf =
+        Map.of(
+            "customer", "it.customer",
+            "accelerometer", "it.accelerometer",
+            "step_trainer", "it.step_trainer",
+            "thermostat", "it.thermostat");
+    kafka.createTopics(topicOf.values(), PARTITIONS);
+
+    // Partitions 0 and 1 only: partition 2 of every topic stays empty for the whole run.
+    Map<String, Long> published = new TreeMap<>();
+    List<String> sentPayloads = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      List<Future<RecordMetadata>> acks = new ArrayList<>();
+      byFolder.forEach(
+          (folder, messages) -> {
+            for (int i = 0; i < messages.size(); i++) {
+              acks.add(
+                  producer.send(new ProducerRecord<>(topicOf.get(folder), i % 2, null, messages.get(i))));
+              sentPayloads.add(LakeFiles.canonical(messages.get(i)));
+            }
+            published.merge(
+                folder.equals("thermostat") ? "_unrouted" : folder, (long) messages.size(), Long::sum);
+          });
+      for (Future<RecordMetadata> ack : acks) {
+        ack.get();
+      }
+    }
+
+    ZonestreamOptions options =
+        PipelineOptionsFactory.fromArgs(
+                "--bootstrapServers=" + kafka.bootstrapServers(),
+                "--topics=customer=it.customer,accelerometer=it.accelerometer,step_trainer=it.step_trainer",
+                "--topicPattern=it\\..*",
+                "--consumerGroup=landing-it",
+                "--windowSeconds=5",
+                "--maxBrokerDelaySeconds=1",
+                "--lake=" + lake)
+            .as(ZonestreamOptions.class);
+    JobConfig config = JobConfig.from(options);
+    options.setStreaming(true);
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    Main.useReaderCachingOnDirectRunner(options);
+    Pipeline pipeline = Pipeline.create(options);
+    ZonestreamPipeline.build(pipeline, config);
+
+    PipelineResult result = pipeline.run();
+    boolean landed;
+    boolean committed;
+    try {
+      landed = Main.awaitLanded(result, published, Duration.standardMinutes(3), System.err);
+      committed = awaitCommittedToEnd("landing-it", topicOf.values(), result);
+    } finally {
+      result.cancel();
+    }
+    assertThat("every published message landed", landed, equalTo(true));
+    assertThat("offsets committed up to the end of every partition", committed, equalTo(true));
+
+    List<JsonNode> lines = LakeFiles.readAll(lake.resolve("landing"));
+    Set<String> coordinates = new HashSet<>();
+    for (JsonNode line : lines) {
+      assertThat(line.get("sourceKind").asText(), equalTo("kafka"));
+      String coordinate =
+          line.get("source").asText() + "/" + line.get("partition").asText() + "@" + line.get("offset").asText();
+      assertThat("landed twice: " + coordinate, coordinates.add(coordinate), equalTo(true));
+    }
+    assertThat(
+        lines.stream().map(LakeFiles::canonicalPayload).toList(),
+        containsInAnyOrder(sentPayloads.toArray()));
+    Map<String, Long> landedPerDataset =
+        lines.stream().collect(Collectors.groupingBy(l -> l.get("dataset").asText(), TreeMap::new, Collectors.counting()));
+    assertThat(landedPerDataset, equalTo(published));
+  }
+
+  /** Polls (bounded) until the group's committed offsets reach each partition's end offset. */
+  private static boolean awaitCommittedToEnd(
+      String group, java.util.Collection<String> topics, PipelineResult result) throws Exception {
+    try (Admin admin = kafka.admin()) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (String topic : topics) {
+        for (int p = 0; p < PARTITIONS; p++) {
+          latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+      }
+      Map<TopicPartition, Long> ends = new HashMap<>();
+      admin.listOffsets(latest).all().get().forEach((tp, info) -> ends.put(tp, info.offset()));
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (System.nanoTime() < deadline) {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        boolean done =
+            ends.entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .allMatch(
+                    e ->
+                        committed.get(e.getKey()) != null
+                            && committed.get(e.getKey()).offset() == e.getValue());
+        if (done) {
+          return true;
+        }
+        result.waitUntilFinish(Duration.millis(500));
+      }
+      return false;
+    }
+  }
+}
