@@ -2,6 +2,7 @@ package dev.zonestream.pipeline;
 
 import dev.zonestream.ingest.JsonLines;
 import dev.zonestream.model.Dataset;
+import dev.zonestream.model.MetricNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -24,6 +25,7 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.io.Compression;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -93,7 +95,7 @@ public final class Main {
       err.println("zonestream: the pipeline ended " + state);
       return 1;
     }
-    return summarize(result, options, config, Map.of(), start, out, err);
+    return summarize(result, options, config, Map.of(), null, start, out, err);
   }
 
   private static int runKafka(
@@ -165,10 +167,10 @@ public final class Main {
       Pipeline pipeline = Pipeline.create(options);
       ZonestreamPipeline.build(pipeline, embedded);
       PipelineResult result = pipeline.run();
-      boolean complete = awaitLanded(result, published, config.runTimeout(), err);
+      Progress progress = awaitLanded(result, published, config.runTimeout(), err);
       cancelQuietly(result);
-      int code = summarize(result, options, config, published, start, out, err);
-      if (!complete) {
+      int code = summarize(result, options, config, published, progress.readSeconds(), start, out, err);
+      if (!progress.complete()) {
         err.println(
             "zonestream: not every published message landed within "
                 + config.runTimeout().getStandardSeconds() + " s (--runTimeoutSeconds)");
@@ -195,31 +197,45 @@ public final class Main {
     }
   }
 
-  /** Waits until every dataset has landed at least as many messages as were published. */
-  static boolean awaitLanded(
+  /** When a streaming run read and landed everything, or why it stopped waiting. */
+  record Progress(boolean complete, @Nullable Double readSeconds) {}
+
+  /**
+   * Waits (bounded by {@code timeout}) until every dataset has landed at least as many messages as
+   * were published; notes when every message had been read.
+   */
+  static Progress awaitLanded(
       PipelineResult result, Map<String, Long> published, Duration timeout, PrintStream err) {
-    long deadline = System.nanoTime() + timeout.getMillis() * 1_000_000L;
+    long start = System.nanoTime();
+    long deadline = start + timeout.getMillis() * 1_000_000L;
+    long total = published.values().stream().mapToLong(Long::longValue).sum();
+    Double readSeconds = null;
     long lastReported = -1;
     while (System.nanoTime() < deadline) {
       RunSummary.Counts counts = RunSummary.counts(result);
-      boolean done =
-          published.entrySet().stream()
-              .allMatch(e -> counts.landed().getOrDefault(e.getKey(), 0L) >= e.getValue());
-      if (done) {
-        return true;
+      if (readSeconds == null && counts.total(MetricNames.READ) >= total) {
+        readSeconds = (System.nanoTime() - start) / 1e9;
       }
-      if (counts.totalLanded() != lastReported) {
-        lastReported = counts.totalLanded();
-        err.println("zonestream: landed so far " + counts.landed());
+      Map<String, Long> landed = counts.get(MetricNames.LANDED);
+      if (published.entrySet().stream()
+          .allMatch(e -> landed.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+        return new Progress(true, readSeconds);
+      }
+      long landedTotal = counts.total(MetricNames.LANDED);
+      if (landedTotal != lastReported) {
+        lastReported = landedTotal;
+        err.println(
+            "zonestream: read " + counts.total(MetricNames.READ) + " of " + total + ", landed so far "
+                + landed);
       }
       // Bounded wait that also returns early if the pipeline fails.
       PipelineResult.State state = result.waitUntilFinish(Duration.millis(500));
       if (state != null && state.isTerminal()) {
         err.println("zonestream: the pipeline ended " + state + " before every message landed");
-        return false;
+        return new Progress(false, readSeconds);
       }
     }
-    return false;
+    return new Progress(false, readSeconds);
   }
 
   private static int summarize(
@@ -227,18 +243,18 @@ public final class Main {
       ZonestreamOptions options,
       JobConfig config,
       Map<String, Long> published,
+      @Nullable Double readSeconds,
       long startNanos,
       PrintStream out,
       PrintStream err) {
-    RunSummary.Counts counts = RunSummary.counts(result);
     RunSummary summary =
         new RunSummary(
             config.source().label(),
             options.getRunner().getSimpleName(),
             published,
-            counts.landed(),
-            counts.invalidPayloads(),
-            (System.nanoTime() - startNanos) / 1e9);
+            RunSummary.counts(result),
+            (System.nanoTime() - startNanos) / 1e9,
+            readSeconds);
     out.print(summary.format());
     try {
       summary.writeTo(config.lake());

@@ -3,10 +3,11 @@ package dev.zonestream.pipeline;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.zonestream.landing.LandWindowedFiles;
+import dev.zonestream.model.MetricNames;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,42 +17,52 @@ import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.util.MimeTypes;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * What a run did, per zone and dataset, read from the pipeline's metrics: printed at the end of a
+ * What a run did, per zone and dataset, read from the pipeline's counters: printed at the end of a
  * run and written to {@code <lake>/_summary.json}.
+ *
+ * @param source the source option's value
+ * @param runner the runner's class name
+ * @param published messages published to the broker per dataset (embedded runs), else empty
+ * @param counts the pipeline's counters
+ * @param elapsedSeconds from start (broker start, for embedded runs) to the end of the run
+ * @param readSeconds from the pipeline's start until every published message had been read; null
+ *     where not measured
  */
 public record RunSummary(
     String source,
     String runner,
     Map<String, Long> published,
-    Map<String, Long> landed,
-    Map<String, Long> invalidPayloads,
-    double elapsedSeconds) {
+    Counts counts,
+    double elapsedSeconds,
+    @Nullable Double readSeconds) {
 
-  /** The counters of a running or finished pipeline. */
-  public record Counts(Map<String, Long> landed, Map<String, Long> invalidPayloads) {
-    public long totalLanded() {
-      return landed.values().stream().mapToLong(Long::longValue).sum();
+  /** The zonestream counters of a running or finished pipeline, by namespace and dataset. */
+  public record Counts(Map<String, Map<String, Long>> byNamespace) {
+    public Map<String, Long> get(String namespace) {
+      return byNamespace.getOrDefault(namespace, Map.of());
+    }
+
+    public long total(String namespace) {
+      return get(namespace).values().stream().mapToLong(Long::longValue).sum();
     }
   }
 
-  /** Reads the landing counters; committed values where the runner has them. */
+  /** Reads the counters; committed values where the runner has them, else attempted. */
   public static Counts counts(PipelineResult result) {
     MetricQueryResults metrics = result.metrics().queryMetrics(MetricsFilter.builder().build());
-    Map<String, Long> landed = new TreeMap<>();
-    Map<String, Long> invalid = new TreeMap<>();
+    Map<String, Map<String, Long>> byNamespace = new TreeMap<>();
     for (MetricResult<Long> counter : metrics.getCounters()) {
       String namespace = counter.getName().getNamespace();
-      String name = counter.getName().getName();
-      long value = valueOf(counter);
-      if (LandWindowedFiles.LANDED_NAMESPACE.equals(namespace)) {
-        landed.merge(name, value, Long::sum);
-      } else if (LandWindowedFiles.INVALID_NAMESPACE.equals(namespace)) {
-        invalid.merge(name, value, Long::sum);
+      if (namespace.startsWith("zonestream.")) {
+        byNamespace
+            .computeIfAbsent(namespace, n -> new TreeMap<>())
+            .merge(counter.getName().getName(), valueOf(counter), Long::sum);
       }
     }
-    return new Counts(landed, invalid);
+    return new Counts(byNamespace);
   }
 
   private static long valueOf(MetricResult<Long> counter) {
@@ -63,17 +74,20 @@ public record RunSummary(
     }
   }
 
-  public long totalLanded() {
-    return landed.values().stream().mapToLong(Long::longValue).sum();
-  }
-
-  public long totalPublished() {
-    return published.values().stream().mapToLong(Long::longValue).sum();
-  }
-
-  /** Messages landed per second of the whole run. */
+  /** Messages landed per second over the whole run. */
   public double messagesPerSecond() {
-    return elapsedSeconds > 0 ? totalLanded() / elapsedSeconds : 0;
+    return elapsedSeconds > 0 ? counts.total(MetricNames.LANDED) / elapsedSeconds : 0;
+  }
+
+  /** The zones in print order: label to counts per dataset. */
+  private Map<String, Map<String, Long>> zones() {
+    Map<String, Map<String, Long>> zones = new LinkedHashMap<>();
+    if (!published.isEmpty()) {
+      zones.put("broker", published);
+    }
+    zones.put("read", counts.get(MetricNames.READ));
+    zones.put("landing", counts.get(MetricNames.LANDED));
+    return zones;
   }
 
   /** The human-readable table. */
@@ -81,22 +95,34 @@ public record RunSummary(
     StringBuilder out = new StringBuilder();
     out.append(String.format("zonestream run summary (source=%s, runner=%s)%n", source, runner));
     out.append(String.format("  %-8s %-14s %12s%n", "zone", "dataset", "messages"));
-    if (!published.isEmpty()) {
-      published.forEach(
-          (dataset, n) -> out.append(String.format("  %-8s %-14s %12d%n", "broker", dataset, n)));
+    zones()
+        .forEach(
+            (zone, perDataset) ->
+                perDataset.forEach(
+                    (dataset, n) -> out.append(String.format("  %-8s %-14s %12d%n", zone, dataset, n))));
+    counts
+        .get(MetricNames.INVALID)
+        .forEach(
+            (dataset, n) ->
+                out.append(String.format("  %-8s %-14s %12d  (payload kept as base64)%n", "invalid", dataset, n)));
+    long landed = counts.total(MetricNames.LANDED);
+    if (readSeconds != null) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  read all %d published messages %.1f s after the pipeline started: %.0f messages/s%n",
+              counts.total(MetricNames.READ),
+              readSeconds,
+              readSeconds > 0 ? counts.total(MetricNames.READ) / readSeconds : 0));
     }
-    landed.forEach(
-        (dataset, n) -> out.append(String.format("  %-8s %-14s %12d%n", "landing", dataset, n)));
-    invalidPayloads.forEach(
-        (dataset, n) ->
-            out.append(String.format("  %-8s %-14s %12d  (kept as base64)%n", "invalid", dataset, n)));
     out.append(
         String.format(
             Locale.ROOT,
-            "  landed %d messages in %.1f s: %.0f messages/s%n",
-            totalLanded(),
+            "  landed %d messages in %.1f s in all: %.0f messages/s%s%n",
+            landed,
             elapsedSeconds,
-            messagesPerSecond()));
+            messagesPerSecond(),
+            published.isEmpty() ? "" : " (a stream's last window lands once it closes)"));
     return out.toString();
   }
 
@@ -108,17 +134,18 @@ public record RunSummary(
     root.put("runner", runner);
     root.put("elapsedSeconds", Math.round(elapsedSeconds * 1000) / 1000.0);
     root.put("messagesPerSecond", Math.round(messagesPerSecond()));
-    ObjectNode zones = root.putObject("zones");
-    if (!published.isEmpty()) {
-      zones.set("broker", mapper.valueToTree(published));
+    if (readSeconds != null) {
+      root.put("readSeconds", Math.round(readSeconds * 1000) / 1000.0);
     }
-    zones.set("landing", mapper.valueToTree(landed));
-    root.set("invalidPayloads", mapper.valueToTree(invalidPayloads));
+    ObjectNode zones = root.putObject("zones");
+    zones().forEach((zone, perDataset) -> zones.set(zone, mapper.valueToTree(perDataset)));
+    root.set("invalidPayloads", mapper.valueToTree(counts.get(MetricNames.INVALID)));
+    root.set("skippedInputFiles", mapper.valueToTree(counts.get(MetricNames.SKIPPED)));
     try (OutputStream out =
         Channels.newOutputStream(
             FileSystems.create(
                 FileSystems.matchNewResource(lake + "/_summary.json", false), MimeTypes.TEXT))) {
-      mapper.writeValue(out, root);
+      out.write(mapper.writeValueAsBytes(root));
     }
   }
 }

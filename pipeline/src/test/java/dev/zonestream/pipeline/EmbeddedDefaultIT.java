@@ -29,6 +29,7 @@ class EmbeddedDefaultIT {
     assertThat(run.out(), containsString("source=embedded-kafka"));
     JsonNode zones = LakeFiles.readJson(lake.resolve("_summary.json")).get("zones");
     assertThat(zones.get("broker"), equalTo(zones.get("landing")));
+    assertThat(zones.get("broker"), equalTo(zones.get("read")));
     assertThat(zones.get("landing").get("_unrouted").asLong(), equalTo(2L));
     assertThat(zones.get("landing").get("accelerometer").asLong(), greaterThan(100L));
   }

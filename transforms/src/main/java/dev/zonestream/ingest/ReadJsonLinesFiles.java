@@ -5,6 +5,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonPayload;
+import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.SourceKind;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -35,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Routing.</b> The first folder under the root names the dataset; files in a folder of another
  * name land under {@link Dataset#UNROUTED_FOLDER}. Files directly in the root (a README, checksums)
- * are not messages: they are skipped with a warning and counted in {@link #SKIPPED_NAMESPACE}. Files
+ * are not messages: they are skipped with a warning and counted in {@link MetricNames#SKIPPED}. Files
  * and folders whose name
  * starts with {@code .} or {@code _} (for example {@code _SUCCESS}) are not messages and are
  * skipped. Compressed files ({@code .gz}, {@code .bz2}, ...) are read by their extension.
@@ -50,9 +52,6 @@ import org.slf4j.LoggerFactory;
  * {@code \r\n}); blank lines are skipped.
  */
 public final class ReadJsonLinesFiles extends PTransform<PBegin, PCollection<Envelope>> {
-  /** Counts input files that are not messages ({@code files_outside_dataset_folders}). */
-  public static final String SKIPPED_NAMESPACE = "zonestream.ingest.skipped";
-
   private final @Nullable String root;
 
   private ReadJsonLinesFiles(@Nullable String root) {
@@ -107,13 +106,14 @@ public final class ReadJsonLinesFiles extends PTransform<PBegin, PCollection<Env
       if (slash < 0) {
         // Not inside a dataset folder: documentation or checksums beside the data, not messages.
         LOG.warn("Skipping {}: only files inside a dataset folder of the input hold messages", path);
-        Metrics.counter(SKIPPED_NAMESPACE, "files_outside_dataset_folders").inc();
+        Metrics.counter(MetricNames.SKIPPED, "files_outside_dataset_folders").inc();
         return;
       }
       Optional<Dataset> dataset = Dataset.fromFolder(relative.substring(0, slash));
       String folder = dataset.map(Dataset::folder).orElse(Dataset.UNROUTED_FOLDER);
       long fallbackTime = lastModifiedMillis(metadata);
       long ingestTime = Instant.now().getMillis();
+      Counter read = Metrics.counter(MetricNames.READ, folder);
 
       try (InputStream in = Channels.newInputStream(file.open())) {
         JsonLines.split(
@@ -124,6 +124,7 @@ public final class ReadJsonLinesFiles extends PTransform<PBegin, PCollection<Env
                       ? JsonPayload.eventTime(payload, dataset.get())
                       : OptionalLong.empty();
               long timestamp = eventTime.orElse(fallbackTime);
+              read.inc();
               out.outputWithTimestamp(
                   new Envelope(
                       folder,

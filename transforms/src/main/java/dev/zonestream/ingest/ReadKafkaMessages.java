@@ -4,6 +4,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
+import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.SourceKind;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -201,9 +203,11 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
     public void processElement(
         @Element KafkaRecord<byte[], byte[]> record, OutputReceiver<Envelope> out) {
       byte[] value = record.getKV().getValue();
+      String dataset = routes.getOrDefault(record.getTopic(), Dataset.UNROUTED_FOLDER);
+      Metrics.counter(MetricNames.READ, dataset).inc();
       out.output(
           new Envelope(
-              routes.getOrDefault(record.getTopic(), Dataset.UNROUTED_FOLDER),
+              dataset,
               SourceKind.KAFKA,
               record.getTopic(),
               Integer.toString(record.getPartition()),

@@ -3,6 +3,7 @@ package dev.zonestream.landing;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import dev.zonestream.model.Envelope;
+import dev.zonestream.model.MetricNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -39,8 +40,8 @@ import org.joda.time.Duration;
  * BrokerTimestampPolicy}), so this bound only limits how long window state is kept.
  *
  * <p><b>Output.</b> One {@link LandedFile} per final file, with the number of messages read back
- * from it; the counters {@code zonestream.landing/<dataset>} count landed messages and {@code
- * zonestream.landing.invalid/<dataset>} payloads kept as base64.
+ * from it; the counters {@link MetricNames#LANDED} count landed messages and {@link
+ * MetricNames#INVALID} payloads kept as base64, per dataset.
  *
  * <p><b>Delivery.</b> Files are written to a temporary folder and moved into place when the pane is
  * final (Beam's {@link FileIO}); a retried bundle rewrites the same names. With a source that
@@ -48,9 +49,6 @@ import org.joda.time.Duration;
  * lands at least once, and re-runs over the same messages produce the same file names.
  */
 public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, PCollection<LandedFile>> {
-  public static final String LANDED_NAMESPACE = "zonestream.landing";
-  public static final String INVALID_NAMESPACE = "zonestream.landing.invalid";
-
   private final @Nullable String root;
   private final Duration window;
   private final Duration allowedLateness;
@@ -147,7 +145,7 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
     public void processElement(@Element Envelope envelope, OutputReceiver<LandingLine> out) {
       LandingLine line = LandingLine.of(envelope);
       if (line.payloadError() != null) {
-        Metrics.counter(INVALID_NAMESPACE, line.dataset()).inc();
+        Metrics.counter(MetricNames.INVALID, line.dataset()).inc();
       }
       out.output(line);
     }
@@ -178,7 +176,7 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
           }
         }
       }
-      Metrics.counter(LANDED_NAMESPACE, dataset).inc(lines);
+      Metrics.counter(MetricNames.LANDED, dataset).inc(lines);
       out.output(new LandedFile(dataset, path, lines));
     }
   }
