@@ -1,6 +1,7 @@
 package dev.zonestream.pipeline;
 
 import dev.zonestream.ingest.ReadKafkaMessages.StartPosition;
+import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Dataset;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +39,9 @@ public record JobConfig(
     Duration allowedLateness,
     int landingShards,
     Compression landingCompression,
+    ConsentScope consentScope,
+    Duration consentWait,
+    int maxPayloadBytes,
     int customers,
     long seed,
     Duration runTimeout) {
@@ -52,7 +56,8 @@ public record JobConfig(
     return new JobConfig(
         source, input, lake, servers, topics, pattern, consumerGroup, startPosition,
         kafkaProperties, brokerCheckTimeout, maxBrokerDelay, window, allowedLateness, landingShards,
-        landingCompression, customers, seed, runTimeout);
+        landingCompression, consentScope, consentWait, maxPayloadBytes, customers, seed,
+        runTimeout);
   }
 
   /**
@@ -70,6 +75,10 @@ public record JobConfig(
     }
     if (source == SourceType.KAFKA && bootstrap == null) {
       throw new InvalidOptionException("--source=kafka needs --bootstrapServers=HOST:PORT");
+    }
+    if (source == SourceType.LANDING && (input != null || bootstrap != null)) {
+      throw new InvalidOptionException(
+          "--source=landing reads <lake>/landing only; drop --input and --bootstrapServers");
     }
     if (source == SourceType.FILES && bootstrap != null) {
       throw new InvalidOptionException(
@@ -93,6 +102,9 @@ public record JobConfig(
     }
     while (lake.length() > 1 && lake.endsWith("/")) {
       lake = lake.substring(0, lake.length() - 1);
+    }
+    if (source == SourceType.LANDING && !hasScheme(lake) && !Files.isDirectory(Path.of(lake, "landing"))) {
+      throw new InvalidOptionException("lake", lake, "no landing zone to rebuild from at " + lake + "/landing");
     }
 
     Map<String, Dataset> topics = parseTopics(options.getTopics());
@@ -132,9 +144,22 @@ public record JobConfig(
             atLeast("allowedLatenessSeconds", options.getAllowedLatenessSeconds(), 0)),
         (int) atLeast("landingShards", options.getLandingShards(), 1),
         Boolean.FALSE.equals(options.getLandingGzip()) ? Compression.UNCOMPRESSED : Compression.GZIP,
+        parseScope(options.getConsentScope()),
+        Duration.standardSeconds(atLeast("consentWaitSeconds", options.getConsentWaitSeconds(), 1)),
+        (int) atLeast("maxPayloadBytes", options.getMaxPayloadBytes(), 1),
         (int) atLeast("customers", options.getCustomers(), 1),
         options.getSeed(),
         Duration.standardSeconds(atLeast("runTimeoutSeconds", options.getRunTimeoutSeconds(), 1)));
+  }
+
+  private static ConsentScope parseScope(@Nullable String value) {
+    for (ConsentScope scope : ConsentScope.values()) {
+      if (scope.label().equals(value == null ? null : value.trim())) {
+        return scope;
+      }
+    }
+    throw new InvalidOptionException(
+        "consentScope", value, "must be after-consent or all-readings");
   }
 
   private static SourceType resolveSource(ZonestreamOptions options) {

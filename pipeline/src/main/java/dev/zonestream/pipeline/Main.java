@@ -1,6 +1,9 @@
 package dev.zonestream.pipeline;
 
+import dev.zonestream.curated.AdmitStepTrainerReadings;
+import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
 import dev.zonestream.ingest.JsonLines;
+import dev.zonestream.lake.Tables;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.MetricNames;
 import java.io.IOException;
@@ -25,6 +28,11 @@ import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MoveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -74,7 +82,7 @@ public final class Main {
     }
     try {
       return switch (config.source()) {
-        case FILES -> runBounded(options, config, out, err);
+        case FILES, LANDING -> runBounded(options, config, out, err);
         case KAFKA -> runKafka(options, config, out, err);
         case EMBEDDED_KAFKA -> runEmbedded(options, config, out, err);
       };
@@ -89,6 +97,12 @@ public final class Main {
     long start = System.nanoTime();
     Pipeline pipeline = Pipeline.create(options);
     ZonestreamPipeline.build(pipeline, config);
+    try {
+      clearDerivedZones(config.lake(), err);
+    } catch (IOException e) {
+      err.println("zonestream: cannot clear the old trusted and curated zones: " + e);
+      return 1;
+    }
     PipelineResult result = pipeline.run();
     PipelineResult.State state = result.waitUntilFinish();
     if (state != PipelineResult.State.DONE) {
@@ -167,7 +181,7 @@ public final class Main {
       Pipeline pipeline = Pipeline.create(options);
       ZonestreamPipeline.build(pipeline, embedded);
       PipelineResult result = pipeline.run();
-      Progress progress = awaitLanded(result, published, config.runTimeout(), err);
+      Progress progress = awaitSettled(result, published, config.runTimeout(), err);
       cancelQuietly(result);
       int code = summarize(result, options, config, published, progress.readSeconds(), start, out, err);
       if (!progress.complete()) {
@@ -197,45 +211,91 @@ public final class Main {
     }
   }
 
-  /** When a streaming run read and landed everything, or why it stopped waiting. */
+  /** When a streaming run read, landed and decided everything, or why it stopped waiting. */
   record Progress(boolean complete, @Nullable Double readSeconds) {}
 
   /**
-   * Waits (bounded by {@code timeout}) until every dataset has landed at least as many messages as
-   * were published; notes when every message had been read.
+   * Waits (bounded by {@code timeout}) until a stream has settled over what was published: every
+   * message read and landed, every valid one decided by the joins, every table row in a final file.
+   * Each stage counts what it decided and what it emitted in the same bundle, so the counters never
+   * show a row as written before it exists.
    */
-  static Progress awaitLanded(
+  static Progress awaitSettled(
       PipelineResult result, Map<String, Long> published, Duration timeout, PrintStream err) {
     long start = System.nanoTime();
     long deadline = start + timeout.getMillis() * 1_000_000L;
     long total = published.values().stream().mapToLong(Long::longValue).sum();
     Double readSeconds = null;
-    long lastReported = -1;
+    String lastReported = "";
     while (System.nanoTime() < deadline) {
       RunSummary.Counts counts = RunSummary.counts(result);
       if (readSeconds == null && counts.total(MetricNames.READ) >= total) {
         readSeconds = (System.nanoTime() - start) / 1e9;
       }
       Map<String, Long> landed = counts.get(MetricNames.LANDED);
-      if (published.entrySet().stream()
-          .allMatch(e -> landed.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+      boolean allLanded =
+          published.entrySet().stream()
+              .allMatch(e -> landed.getOrDefault(e.getKey(), 0L) >= e.getValue());
+      if (allLanded && readSeconds != null && isSettled(counts)) {
         return new Progress(true, readSeconds);
       }
-      long landedTotal = counts.total(MetricNames.LANDED);
-      if (landedTotal != lastReported) {
-        lastReported = landedTotal;
-        err.println(
-            "zonestream: read " + counts.total(MetricNames.READ) + " of " + total + ", landed so far "
-                + landed);
+      String report =
+          "read " + counts.total(MetricNames.READ) + " of " + total + ", landed " + landed
+              + ", table rows " + counts.get(MetricNames.TABLE_ROWS);
+      if (!report.equals(lastReported)) {
+        lastReported = report;
+        err.println("zonestream: " + report);
       }
       // Bounded wait that also returns early if the pipeline fails.
       PipelineResult.State state = result.waitUntilFinish(Duration.millis(500));
       if (state != null && state.isTerminal()) {
-        err.println("zonestream: the pipeline ended " + state + " before every message landed");
+        err.println("zonestream: the pipeline ended " + state + " before it settled");
         return new Progress(false, readSeconds);
       }
     }
     return new Progress(false, readSeconds);
+  }
+
+  /** Every message read is decided or rejected, every hand-over consumed, every row written. */
+  static boolean isSettled(RunSummary.Counts counts) {
+    Map<String, Long> decided = counts.get(MetricNames.DECIDED);
+    long decidedMessages =
+        decided.getOrDefault("customer", 0L)
+            + decided.getOrDefault("accelerometer", 0L)
+            + decided.getOrDefault("step_trainer", 0L);
+    Map<String, Long> rows = counts.get(MetricNames.TABLE_ROWS);
+    Map<String, Long> written = counts.get(MetricNames.TABLE_ROWS_WRITTEN);
+    long rejectsWritten =
+        written.entrySet().stream()
+            .filter(e -> e.getKey().startsWith(Tables.REJECTED + "/"))
+            .mapToLong(Map.Entry::getValue)
+            .sum();
+    return decidedMessages + counts.total(MetricNames.REJECTED) >= counts.total(MetricNames.READ)
+        && decided.getOrDefault(AdmitStepTrainerReadings.OWNED_READINGS_COUNTER, 0L)
+            >= counts.get(MetricNames.HANDED_ON).getOrDefault(AdmitStepTrainerReadings.OWNED_READINGS_COUNTER, 0L)
+        && decided.getOrDefault(JoinStepTrainerWithAccelerometer.ACCELEROMETER_TRUSTED_COUNTER, 0L)
+            >= rows.getOrDefault(Tables.ACCELEROMETER_TRUSTED, 0L)
+        && rows.entrySet().stream().allMatch(e -> written.getOrDefault(e.getKey(), 0L) >= e.getValue())
+        && rejectsWritten >= counts.total(MetricNames.REJECTED);
+  }
+
+  /**
+   * A bounded run rebuilds trusted and curated from what it reads: the old tables go first, so no
+   * partition of an earlier run survives beside the new one.
+   */
+  static void clearDerivedZones(String lake, PrintStream err) throws IOException {
+    List<ResourceId> old = new ArrayList<>();
+    for (String zone : List.of("trusted", "curated")) {
+      MatchResult match =
+          FileSystems.match(lake + "/" + zone + "/**", EmptyMatchTreatment.ALLOW);
+      for (MatchResult.Metadata file : match.metadata()) {
+        old.add(file.resourceId());
+      }
+    }
+    if (!old.isEmpty()) {
+      err.println("zonestream: replacing " + old.size() + " files of trusted and curated under " + lake);
+      FileSystems.delete(old, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+    }
   }
 
   private static int summarize(

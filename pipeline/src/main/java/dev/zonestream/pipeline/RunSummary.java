@@ -87,7 +87,24 @@ public record RunSummary(
     }
     zones.put("read", counts.get(MetricNames.READ));
     zones.put("landing", counts.get(MetricNames.LANDED));
+    zones.put("trusted", tablesOf("trusted/"));
+    zones.put("curated", tablesOf("curated/"));
+    zones.put("rejected", counts.get(MetricNames.REJECTED));
     return zones;
+  }
+
+  /** Rows per table of one zone, by table name, for example {@code customer} of {@code trusted/}. */
+  private Map<String, Long> tablesOf(String zonePrefix) {
+    Map<String, Long> tables = new TreeMap<>();
+    counts
+        .get(MetricNames.TABLE_ROWS)
+        .forEach(
+            (table, rows) -> {
+              if (table.startsWith(zonePrefix)) {
+                tables.put(table.substring(zonePrefix.length()), rows);
+              }
+            });
+    return tables;
   }
 
   /** The human-readable table. */

@@ -8,7 +8,8 @@ import java.util.stream.Collectors;
 public enum SourceType {
   FILES("files"),
   KAFKA("kafka"),
-  EMBEDDED_KAFKA("embedded-kafka");
+  EMBEDDED_KAFKA("embedded-kafka"),
+  LANDING("landing");
 
   private final String label;
 

@@ -13,9 +13,10 @@ public interface ZonestreamOptions extends PipelineOptions, StreamingOptions {
 
   @Description(
       "Where messages come from: files (a folder of JSON Lines, bounded), kafka (a stream from"
-          + " --bootstrapServers) or embedded-kafka (an in-process broker fed with --input or with"
-          + " generated data). When not given: --input implies files, --bootstrapServers implies"
-          + " kafka, neither implies embedded-kafka.")
+          + " --bootstrapServers), embedded-kafka (an in-process broker fed with --input or with"
+          + " generated data) or landing (backfill: rebuild trusted and curated from the lake's"
+          + " landing zone alone, bounded). When not given: --input implies files,"
+          + " --bootstrapServers implies kafka, neither implies embedded-kafka.")
   String getSource();
 
   void setSource(String value);
@@ -115,6 +116,29 @@ public interface ZonestreamOptions extends PipelineOptions, StreamingOptions {
   Boolean getLandingGzip();
 
   void setLandingGzip(Boolean value);
+
+  @Description(
+      "Which readings of a consenting customer enter trusted: after-consent (taken at or after"
+          + " shareWithResearchAsOfDate) or all-readings.")
+  @Default.String("after-consent")
+  String getConsentScope();
+
+  void setConsentScope(String value);
+
+  @Description(
+      "Streams only: how long, in broker time, a reading waits for its customer (and each join"
+          + " for its other side), in seconds. Messages of one customer that arrive further apart"
+          + " are decided separately; a backfill (--source=landing) decides them together.")
+  @Default.Long(600)
+  Long getConsentWaitSeconds();
+
+  void setConsentWaitSeconds(Long value);
+
+  @Description("Payloads larger than this many bytes are rejected from trusted (they still land).")
+  @Default.Integer(65536)
+  Integer getMaxPayloadBytes();
+
+  void setMaxPayloadBytes(Integer value);
 
   @Description("Embedded default only: customers the seeded generator makes when no --input is given.")
   @Default.Integer(300)

@@ -1,44 +1,135 @@
 package dev.zonestream.pipeline;
 
+import dev.zonestream.curated.AdmitStepTrainerReadings;
+import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
 import dev.zonestream.ingest.ReadJsonLinesFiles;
 import dev.zonestream.ingest.ReadKafkaMessages;
+import dev.zonestream.ingest.ReadLandingZone;
+import dev.zonestream.lake.TableRow;
+import dev.zonestream.lake.Tables;
+import dev.zonestream.lake.ToTableRows;
+import dev.zonestream.lake.WriteZoneTables;
 import dev.zonestream.landing.LandWindowedFiles;
 import dev.zonestream.landing.LandedFile;
+import dev.zonestream.model.AccelerometerReading;
+import dev.zonestream.model.Customer;
 import dev.zonestream.model.Envelope;
+import dev.zonestream.model.MachineLearningRow;
+import dev.zonestream.model.StepTrainerReading;
+import dev.zonestream.trusted.ApplyConsent;
+import dev.zonestream.trusted.ParseRecords;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * The one zonestream graph: read messages from the configured source and land them. The entry
- * point and the tests build it through {@link #build}, so both run the same graph.
+ * The one zonestream graph: read messages from the configured source, land them, and build the
+ * trusted and curated zones from them. The entry point and the tests build it through {@link
+ * #build}, so both run the same graph; a backfill (source {@code landing}) runs the same trusted and
+ * curated transforms over the landing zone instead of a broker, and does not land again.
  */
 public final class ZonestreamPipeline {
   private ZonestreamPipeline() {}
 
   /** The graph's outputs, for the entry point's summary and for tests. */
-  public record Outputs(PCollection<Envelope> messages, PCollection<LandedFile> landed) {}
+  public record Outputs(
+      PCollection<Envelope> messages,
+      @Nullable PCollection<LandedFile> landed,
+      PCollection<LandedFile> tableFiles) {}
 
   /** Adds the graph for {@code config} to {@code pipeline}. */
   public static Outputs build(Pipeline pipeline, JobConfig config) {
     PCollection<Envelope> messages =
         switch (config.source()) {
-          case FILES -> pipeline.apply("ReadFiles", readFiles(config));
+          case FILES -> pipeline.apply("ReadFiles", ReadJsonLinesFiles.create().from(config.input()));
           case KAFKA, EMBEDDED_KAFKA -> pipeline.apply("ReadKafka", readKafka(config));
+          case LANDING ->
+              pipeline.apply("ReadLandingZone", ReadLandingZone.create().from(config.landingRoot()));
         };
     PCollection<LandedFile> landed =
-        messages.apply(
-            "Land",
-            LandWindowedFiles.create()
-                .to(config.landingRoot())
-                .withWindow(config.window())
-                .withAllowedLateness(config.allowedLateness())
-                .withShards(config.landingShards())
-                .withCompression(config.landingCompression()));
-    return new Outputs(messages, landed);
+        config.source() == SourceType.LANDING
+            ? null
+            : messages.apply(
+                "Land",
+                LandWindowedFiles.create()
+                    .to(config.landingRoot())
+                    .withWindow(config.window())
+                    .withAllowedLateness(config.allowedLateness())
+                    .withShards(config.landingShards())
+                    .withCompression(config.landingCompression()));
+    return new Outputs(messages, landed, buildZones(messages, config));
   }
 
-  private static ReadJsonLinesFiles readFiles(JobConfig config) {
-    return ReadJsonLinesFiles.create().from(config.input());
+  /** Trusted and curated from messages: parse, consent, step-trainer ownership, the ML join. */
+  static PCollection<LandedFile> buildZones(PCollection<Envelope> messages, JobConfig config) {
+    PCollectionTuple parsed =
+        messages.apply(
+            "ParseRecords", ParseRecords.create().withMaxPayloadBytes(config.maxPayloadBytes()));
+    PCollectionTuple consented =
+        PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
+            .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
+            .apply(
+                "ApplyConsent",
+                ApplyConsent.create().withScope(config.consentScope()).withWait(config.consentWait()));
+    PCollectionTuple stepTrainer =
+        PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
+            .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER))
+            .apply(
+                "AdmitStepTrainerReadings",
+                AdmitStepTrainerReadings.create()
+                    .withScope(config.consentScope())
+                    .withWait(config.consentWait()));
+    PCollection<MachineLearningRow> machineLearning =
+        PCollectionTuple.of(
+                AdmitStepTrainerReadings.OWNED_READINGS,
+                stepTrainer.get(AdmitStepTrainerReadings.OWNED_READINGS))
+            .and(
+                ApplyConsent.ACCELEROMETER_TRUSTED,
+                consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
+            .apply(
+                "JoinStepTrainerWithAccelerometer",
+                JoinStepTrainerWithAccelerometer.create().withWait(config.consentWait()));
+
+    PCollectionList<TableRow> rows =
+        PCollectionList.of(
+                consented
+                    .get(ApplyConsent.CUSTOMER_TRUSTED)
+                    .apply(
+                        "CustomerTrustedRows",
+                        ToTableRows.of(Tables.CUSTOMER_TRUSTED, Customer::lastUpdateDate)))
+            .and(
+                consented
+                    .get(ApplyConsent.ACCELEROMETER_TRUSTED)
+                    .apply(
+                        "AccelerometerTrustedRows",
+                        ToTableRows.of(Tables.ACCELEROMETER_TRUSTED, AccelerometerReading::timestamp)))
+            .and(
+                stepTrainer
+                    .get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED)
+                    .apply(
+                        "StepTrainerTrustedRows",
+                        ToTableRows.of(Tables.STEP_TRAINER_TRUSTED, StepTrainerReading::sensorReadingTime)))
+            .and(
+                consented
+                    .get(ApplyConsent.CUSTOMER_CURATED)
+                    .apply(
+                        "CustomerCuratedRows",
+                        ToTableRows.of(Tables.CUSTOMER_CURATED, Customer::lastUpdateDate)))
+            .and(
+                machineLearning.apply(
+                    "MachineLearningRows",
+                    ToTableRows.of(Tables.MACHINE_LEARNING_CURATED, MachineLearningRow::sensorReadingTime)))
+            .and(parsed.get(ParseRecords.REJECTED).apply("RejectedRows", ToTableRows.rejected()));
+    return rows.apply("AllTableRows", Flatten.pCollections())
+        .apply(
+            "WriteZoneTables",
+            WriteZoneTables.create()
+                .to(config.lake())
+                .withWindow(config.window())
+                .withCompression(config.landingCompression()));
   }
 
   private static ReadKafkaMessages readKafka(JobConfig config) {

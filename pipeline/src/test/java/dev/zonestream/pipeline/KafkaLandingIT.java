@@ -110,7 +110,7 @@ class KafkaLandingIT {
     boolean landed;
     boolean committed;
     try {
-      landed = Main.awaitLanded(result, published, Duration.standardMinutes(3), System.err).complete();
+      landed = Main.awaitSettled(result, published, Duration.standardMinutes(3), System.err).complete();
       committed = awaitCommittedToEnd("landing-it", topicOf.values(), result);
     } finally {
       result.cancel();

@@ -2,17 +2,13 @@ package dev.zonestream.landing;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import dev.zonestream.lake.CountFileLinesFn;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.MetricNames;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.TextIO;
-import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Contextful;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -22,7 +18,6 @@ import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
@@ -136,7 +131,7 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
                 .withCompression(compression)
                 .withNumShards(shards))
         .getPerDestinationOutputFilenames()
-        .apply("CountLandedMessages", ParDo.of(new CountLandedMessagesFn()));
+        .apply("CountLandedMessages", ParDo.of(new CountFileLinesFn(MetricNames.LANDED)));
   }
 
   /** Formats each envelope as its landing line, counting payloads that are not JSON. */
@@ -151,33 +146,4 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
     }
   }
 
-  /**
-   * Reads each final file back and counts its lines: a message counts as landed only once it can be
-   * read from the lake.
-   */
-  static final class CountLandedMessagesFn extends DoFn<KV<String, String>, LandedFile> {
-    @ProcessElement
-    public void processElement(@Element KV<String, String> file, OutputReceiver<LandedFile> out)
-        throws IOException {
-      String dataset = file.getKey();
-      String path = file.getValue();
-      ResourceId resource = FileSystems.matchNewResource(path, false);
-      long lines = 0;
-      try (InputStream in =
-          Channels.newInputStream(
-              Compression.detect(path).readDecompressed(FileSystems.open(resource)))) {
-        byte[] buffer = new byte[1 << 16];
-        int read;
-        while ((read = in.read(buffer)) != -1) {
-          for (int i = 0; i < read; i++) {
-            if (buffer[i] == '\n') {
-              lines++;
-            }
-          }
-        }
-      }
-      Metrics.counter(MetricNames.LANDED, dataset).inc(lines);
-      out.output(new LandedFile(dataset, path, lines));
-    }
-  }
 }

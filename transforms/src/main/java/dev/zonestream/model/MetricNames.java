@@ -14,5 +14,17 @@ public final class MetricNames {
   /** Landed payloads that are not UTF-8 JSON (kept as base64), per dataset. */
   public static final String INVALID = "zonestream.landing.invalid";
 
+  /** Messages that failed the trusted zone's rules, per dataset. */
+  public static final String REJECTED = "zonestream.trusted.rejected";
+  /** Records emitted into a trusted or curated table, per table (for example {@code trusted/customer}). */
+  public static final String TABLE_ROWS = "zonestream.tables";
+  /** Rows read back from final table files, per table. */
+  public static final String TABLE_ROWS_WRITTEN = "zonestream.tables.written";
+  /** Valid messages the consent and join stages have decided on, per dataset (duplicates included). */
+  public static final String DECIDED = "zonestream.trusted.decided";
+
+  /** Records one join stage hands to the next, by name, to tell when a stream has settled. */
+  public static final String HANDED_ON = "zonestream.handed_on";
+
   private MetricNames() {}
 }

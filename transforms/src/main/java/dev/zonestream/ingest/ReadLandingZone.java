@@ -1,0 +1,129 @@
+package dev.zonestream.ingest;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.landing.LandingLine.Fields;
+import dev.zonestream.model.Envelope;
+import dev.zonestream.model.JsonPayload;
+import dev.zonestream.model.MetricNames;
+import dev.zonestream.model.SourceKind;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Instant;
+
+/**
+ * Reads the landing zone back as the envelopes it was written from: the backfill source, which
+ * rebuilds trusted and curated after the broker has forgotten.
+ *
+ * <p><b>Boundedness.</b> Bounded: the final landing files present at start ({@code .jsonl},
+ * {@code .jsonl.gz}); temporary files of a running writer (under {@code .temp-beam*}) are not read.
+ *
+ * <p>Each envelope gets back its dataset, source coordinates, broker timestamp (also its element
+ * timestamp), ingest time and payload: a JSON payload as the text of its value, a base64 one as
+ * its original bytes. A line that is not a landing record (hand-edited, truncated) becomes an
+ * envelope of {@code _unrouted} whose payload is the line, so the trusted zone rejects it with a
+ * reason instead of losing it.
+ */
+public final class ReadLandingZone extends PTransform<PBegin, PCollection<Envelope>> {
+  private final @Nullable String landingRoot;
+
+  private ReadLandingZone(@Nullable String landingRoot) {
+    this.landingRoot = landingRoot;
+  }
+
+  public static ReadLandingZone create() {
+    return new ReadLandingZone(null);
+  }
+
+  /** The landing zone's root, for example {@code /lake/landing}. */
+  public ReadLandingZone from(String root) {
+    if (root == null || root.isBlank()) {
+      throw new IllegalArgumentException("landing root must not be empty");
+    }
+    return new ReadLandingZone(root);
+  }
+
+  @Override
+  public PCollection<Envelope> expand(PBegin input) {
+    String root = checkArgumentNotNull(landingRoot, "ReadLandingZone needs from(root)");
+    String rootPath = FileSystems.matchNewResource(root, true).toString();
+    return input
+        .apply(
+            "MatchLandingFiles",
+            FileIO.match().filepattern(rootPath + "**").withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+        .apply("ReadMatches", FileIO.readMatches())
+        .apply("ParseLandingLines", ParDo.of(new ParseLandingLinesFn(rootPath)));
+  }
+
+  static final class ParseLandingLinesFn extends DoFn<FileIO.ReadableFile, Envelope> {
+    private final String rootPath;
+
+    ParseLandingLinesFn(String rootPath) {
+      this.rootPath = rootPath;
+    }
+
+    @ProcessElement
+    public void processElement(@Element FileIO.ReadableFile file, OutputReceiver<Envelope> out)
+        throws IOException {
+      String path = file.getMetadata().resourceId().toString();
+      String relative = path.startsWith(rootPath) ? path.substring(rootPath.length()) : path;
+      if (relative.contains("/.") || relative.startsWith(".") || !relative.contains(".jsonl")) {
+        return; // a running writer's temporary file, or not a landing file
+      }
+      try (InputStream in = Channels.newInputStream(file.open())) {
+        JsonLines.split(
+            in,
+            (line, lineNumber) -> {
+              Envelope envelope = toEnvelope(line, path, lineNumber);
+              Metrics.counter(MetricNames.READ, envelope.dataset()).inc();
+              out.outputWithTimestamp(envelope, new Instant(envelope.brokerTimestamp()));
+            });
+      }
+    }
+
+    static Envelope toEnvelope(byte[] line, String path, long lineNumber) {
+      try {
+        JsonNode json = JsonPayload.MAPPER.readTree(line);
+        byte[] payload =
+            json.has(Fields.PAYLOAD)
+                ? json.get(Fields.PAYLOAD).toString().getBytes(StandardCharsets.UTF_8)
+                : Base64.getDecoder().decode(json.get(Fields.PAYLOAD_BASE64).asText());
+        JsonNode partition = json.get(Fields.PARTITION);
+        return new Envelope(
+            json.get(Fields.DATASET).asText(),
+            SourceKind.valueOf(json.get(Fields.SOURCE_KIND).asText().toUpperCase(Locale.ROOT)),
+            json.get(Fields.SOURCE).asText(),
+            partition == null ? null : partition.asText(),
+            json.get(Fields.OFFSET).asText(),
+            json.get(Fields.BROKER_TIMESTAMP).asLong(),
+            json.get(Fields.INGEST_TIME).asLong(),
+            payload);
+      } catch (IOException | RuntimeException e) {
+        return new Envelope(
+            dev.zonestream.model.Dataset.UNROUTED_FOLDER,
+            SourceKind.FILES,
+            path,
+            null,
+            Long.toString(lineNumber),
+            0L,
+            Instant.now().getMillis(),
+            line);
+      }
+    }
+  }
+}

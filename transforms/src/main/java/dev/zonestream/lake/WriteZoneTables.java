@@ -1,0 +1,140 @@
+package dev.zonestream.lake;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import dev.zonestream.landing.LandedFile;
+import dev.zonestream.model.MetricNames;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.TextIO;
+import org.apache.beam.sdk.transforms.Contextful;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.DateTimeZone;
+import org.joda.time.Duration;
+import org.joda.time.format.DateTimeFormat;
+import org.joda.time.format.DateTimeFormatter;
+
+/**
+ * Writes zone tables as JSON Lines under {@code <lake>/<table>/dt=YYYY-MM-DD/hr=HH/}, partitioned by
+ * each row's own time (its event time; a reject's broker time).
+ *
+ * <p>Bounded input is written once: {@code <table name>-all-<shard>-of-<n>.jsonl.gz} per partition.
+ * A stream is written in fixed windows of element time ({@code withWindow}), one file per
+ * partition, window and pane: {@code <table name>-<start>-<end>-<pane>-<shard>-of-<n>.jsonl.gz}.
+ * Rows are counted when made ({@link MetricNames#TABLE_ROWS}) and when read back from final files
+ * ({@link MetricNames#TABLE_ROWS_WRITTEN}).
+ */
+public final class WriteZoneTables extends PTransform<PCollection<TableRow>, PCollection<LandedFile>> {
+  private static final DateTimeFormatter DAY =
+      DateTimeFormat.forPattern("yyyy-MM-dd").withZone(DateTimeZone.UTC);
+  private static final DateTimeFormatter HOUR =
+      DateTimeFormat.forPattern("HH").withZone(DateTimeZone.UTC);
+  private static final DateTimeFormatter BASIC =
+      DateTimeFormat.forPattern("yyyyMMdd'T'HHmmss'Z'").withZone(DateTimeZone.UTC);
+
+  private final @Nullable String lake;
+  private final Duration window;
+  private final Compression compression;
+
+  private WriteZoneTables(@Nullable String lake, Duration window, Compression compression) {
+    this.lake = lake;
+    this.window = window;
+    this.compression = compression;
+  }
+
+  public static WriteZoneTables create() {
+    return new WriteZoneTables(null, Duration.standardMinutes(1), Compression.GZIP);
+  }
+
+  /** The lake's root; tables are folders under it. */
+  public WriteZoneTables to(String lakeRoot) {
+    return new WriteZoneTables(checkArgumentNotNull(lakeRoot, "lake root"), window, compression);
+  }
+
+  /** A stream's file window. */
+  public WriteZoneTables withWindow(Duration length) {
+    if (length == null || length.getMillis() <= 0) {
+      throw new IllegalArgumentException("window length must be positive, got " + length);
+    }
+    return new WriteZoneTables(lake, length, compression);
+  }
+
+  public WriteZoneTables withCompression(Compression value) {
+    if (value != Compression.GZIP && value != Compression.UNCOMPRESSED) {
+      throw new IllegalArgumentException("zone tables are gzip or uncompressed, got " + value);
+    }
+    return new WriteZoneTables(lake, window, value);
+  }
+
+  /** {@code trusted/customer/dt=2022-06-18/hr=15} for a row. */
+  static String destination(TableRow row) {
+    return row.table() + "/dt=" + DAY.print(row.partitionTime()) + "/hr=" + HOUR.print(row.partitionTime());
+  }
+
+  /** The table of a destination: {@code trusted/customer}. */
+  static String tableOf(String destination) {
+    return destination.substring(0, destination.indexOf("/dt="));
+  }
+
+  @Override
+  public PCollection<LandedFile> expand(PCollection<TableRow> rows) {
+    String root = checkArgumentNotNull(lake, "WriteZoneTables needs to(lakeRoot)");
+    Window<TableRow> windowing =
+        rows.isBounded() == PCollection.IsBounded.BOUNDED
+            ? Window.into(new GlobalWindows())
+            : Window.into(FixedWindows.of(window));
+    return rows.apply("WindowRows", windowing)
+        .apply(
+            "WriteJsonLines",
+            FileIO.<String, TableRow>writeDynamic()
+                .by(WriteZoneTables::destination)
+                .withDestinationCoder(StringUtf8Coder.of())
+                .via(Contextful.fn(TableRow::json), TextIO.sink())
+                .to(root)
+                .withNaming(TableFileNaming::new)
+                .withCompression(compression)
+                .withNumShards(1))
+        .getPerDestinationOutputFilenames()
+        .apply(
+            "ByTable",
+            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                .via((KV<String, String> file) -> KV.of(tableOf(file.getKey()), file.getValue())))
+        .apply("CountWrittenRows", ParDo.of(new CountFileLinesFn(MetricNames.TABLE_ROWS_WRITTEN)));
+  }
+
+  /** Names a table's files after their window (a stream) or {@code all} (a bounded run). */
+  static final class TableFileNaming implements FileIO.Write.FileNaming {
+    private final String destination;
+
+    TableFileNaming(String destination) {
+      this.destination = destination;
+    }
+
+    @Override
+    public String getFilename(
+        BoundedWindow window, PaneInfo pane, int numShards, int shardIndex, Compression compression) {
+      String table = tableOf(destination);
+      String name = table.substring(table.lastIndexOf('/') + 1);
+      String when =
+          window instanceof IntervalWindow interval
+              ? BASIC.print(interval.start()) + "-" + BASIC.print(interval.end()) + "-" + pane.getIndex()
+              : "all";
+      return String.format(
+          "%s/%s-%s-%05d-of-%05d.jsonl%s",
+          destination, name, when, shardIndex, numShards, compression.getSuggestedSuffix());
+    }
+  }
+}

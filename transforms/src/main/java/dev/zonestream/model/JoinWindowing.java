@@ -1,0 +1,34 @@
+package dev.zonestream.model;
+
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.Sessions;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+
+/**
+ * The windows the trusted and curated joins group in.
+ *
+ * <p>Bounded input (files, backfill): one global window, so every record of a key meets every other,
+ * whatever their times: the exact answer.
+ *
+ * <p>Unbounded input (a broker): session windows of the elements' broker time with a gap of {@code
+ * wait}. Everything about a key that arrives within {@code wait} of the key's previous message is
+ * decided together, once the watermark passes the session's end: a reading waits up to {@code wait}
+ * for its customer. A group takes the earliest timestamp of its members, so its outputs stay close
+ * in time to the messages they came from and later stages group them with the same gap. The
+ * streaming tables equal the bounded ones over the same messages whenever each key's messages
+ * arrive within {@code wait} of each other; what arrives later is decided in a new session.
+ */
+public final class JoinWindowing {
+  private JoinWindowing() {}
+
+  public static <T> Window<T> forInput(PCollection<T> input, Duration wait) {
+    if (input.isBounded() == PCollection.IsBounded.BOUNDED) {
+      return Window.<T>into(new GlobalWindows());
+    }
+    return Window.<T>into(Sessions.withGapDuration(wait))
+        .withTimestampCombiner(TimestampCombiner.EARLIEST);
+  }
+}

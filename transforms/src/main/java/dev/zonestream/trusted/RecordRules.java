@@ -1,0 +1,196 @@
+package dev.zonestream.trusted;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.model.AccelerometerReading;
+import dev.zonestream.model.Customer;
+import dev.zonestream.model.Dataset;
+import dev.zonestream.model.Envelope;
+import dev.zonestream.model.JsonPayload;
+import dev.zonestream.model.StepTrainerReading;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.checkerframework.checker.nullness.qual.Nullable;
+
+/**
+ * The trusted zone's rules per dataset: required fields, types, plausible epoch-ms times, UUID
+ * serials, finite numbers, email shape. A message either becomes one typed record or a list of
+ * every rule it breaks. Unknown extra fields are tolerated (schemas grow) and not kept.
+ */
+final class RecordRules {
+  private static final Pattern EMAIL = Pattern.compile("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$");
+  private static final Pattern UUID =
+      Pattern.compile(
+          "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+
+  /** A typed record, or why there is none. */
+  record Outcome(@Nullable Record record, @Nullable String reason) {
+    static Outcome ok(Record record) {
+      return new Outcome(record, null);
+    }
+
+    static Outcome rejected(String reason) {
+      return new Outcome(null, reason);
+    }
+  }
+
+  private RecordRules() {}
+
+  static Outcome apply(Envelope message, int maxPayloadBytes) {
+    Optional<Dataset> dataset = Dataset.fromFolder(message.dataset());
+    if (dataset.isEmpty()) {
+      return Outcome.rejected("unknown dataset: no topic, stream, queue or folder maps to one");
+    }
+    byte[] payload = message.payload();
+    if (payload.length > maxPayloadBytes) {
+      return Outcome.rejected(
+          "oversized payload: " + payload.length + " bytes, more than the limit of " + maxPayloadBytes);
+    }
+    Optional<String> problem = JsonPayload.problem(payload);
+    if (problem.isPresent()) {
+      return Outcome.rejected(problem.get());
+    }
+    JsonNode json;
+    try {
+      json = JsonPayload.MAPPER.readTree(payload);
+    } catch (IOException e) {
+      return Outcome.rejected("not JSON: " + e.getMessage());
+    }
+    if (!json.isObject()) {
+      return Outcome.rejected("not a JSON object");
+    }
+    Fields fields = new Fields(json);
+    Record record =
+        switch (dataset.get()) {
+          case CUSTOMER ->
+              new Customer(
+                  fields.text("customerName"),
+                  fields.email("email"),
+                  fields.text("phone"),
+                  fields.text("birthDay"),
+                  fields.uuid("serialNumber"),
+                  fields.epochMillis("registrationDate"),
+                  fields.epochMillis("lastUpdateDate"),
+                  fields.optionalEpochMillis("shareWithResearchAsOfDate"),
+                  fields.optionalEpochMillis("shareWithPublicAsOfDate"),
+                  fields.optionalEpochMillis("shareWithFriendsAsOfDate"));
+          case ACCELEROMETER ->
+              new AccelerometerReading(
+                  fields.email("user"),
+                  fields.epochMillis("timestamp"),
+                  fields.finite("x"),
+                  fields.finite("y"),
+                  fields.finite("z"));
+          case STEP_TRAINER ->
+              new StepTrainerReading(
+                  fields.epochMillis("sensorReadingTime"),
+                  fields.uuid("serialNumber"),
+                  fields.count("distanceFromObject"));
+        };
+    return fields.errors.isEmpty()
+        ? Outcome.ok(record)
+        : Outcome.rejected(String.join("; ", fields.errors));
+  }
+
+  /** Reads fields, collecting every broken rule instead of stopping at the first. */
+  private static final class Fields {
+    private final JsonNode json;
+    private final List<String> errors = new ArrayList<>();
+
+    Fields(JsonNode json) {
+      this.json = json;
+    }
+
+    private @Nullable JsonNode present(String name) {
+      JsonNode value = json.get(name);
+      if (value == null || value.isNull()) {
+        errors.add(name + ": missing");
+        return null;
+      }
+      return value;
+    }
+
+    String text(String name) {
+      JsonNode value = present(name);
+      if (value == null) {
+        return "";
+      }
+      if (!value.isTextual()) {
+        errors.add(name + ": expected a string, got " + value.getNodeType().name().toLowerCase());
+        return "";
+      }
+      if (value.asText().isBlank()) {
+        errors.add(name + ": empty");
+      }
+      return value.asText();
+    }
+
+    String email(String name) {
+      String value = text(name);
+      if (!value.isEmpty() && !EMAIL.matcher(value).matches()) {
+        errors.add(name + ": not an email address");
+      }
+      return value;
+    }
+
+    String uuid(String name) {
+      String value = text(name);
+      if (!value.isEmpty() && !UUID.matcher(value).matches()) {
+        errors.add(name + ": not a UUID");
+      }
+      return value;
+    }
+
+    long epochMillis(String name) {
+      JsonNode value = present(name);
+      return value == null ? 0 : epochMillis(name, value);
+    }
+
+    @Nullable Long optionalEpochMillis(String name) {
+      JsonNode value = json.get(name);
+      return value == null || value.isNull() ? null : epochMillis(name, value);
+    }
+
+    private long epochMillis(String name, JsonNode value) {
+      if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+        errors.add(name + ": expected integer epoch milliseconds, got " + describe(value));
+        return 0;
+      }
+      long millis = value.longValue();
+      if (!JsonPayload.isPlausibleEpochMillis(millis)) {
+        errors.add(name + ": " + millis + " is not a plausible epoch-ms time (1970 to 2100)");
+      }
+      return millis;
+    }
+
+    double finite(String name) {
+      JsonNode value = present(name);
+      if (value == null) {
+        return 0;
+      }
+      if (!value.isNumber() || !Double.isFinite(value.doubleValue())) {
+        errors.add(name + ": expected a finite number, got " + describe(value));
+        return 0;
+      }
+      return value.doubleValue();
+    }
+
+    long count(String name) {
+      JsonNode value = present(name);
+      if (value == null) {
+        return 0;
+      }
+      if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 0) {
+        errors.add(name + ": expected a non-negative integer, got " + describe(value));
+        return 0;
+      }
+      return value.longValue();
+    }
+
+    private static String describe(JsonNode value) {
+      return value.isNumber() ? value.asText() : value.getNodeType().name().toLowerCase();
+    }
+  }
+}
