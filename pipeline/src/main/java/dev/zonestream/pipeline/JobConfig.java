@@ -145,7 +145,10 @@ public record JobConfig(
         (int) atLeast("landingShards", options.getLandingShards(), 1),
         Boolean.FALSE.equals(options.getLandingGzip()) ? Compression.UNCOMPRESSED : Compression.GZIP,
         parseScope(options.getConsentScope()),
-        Duration.standardSeconds(atLeast("consentWaitSeconds", options.getConsentWaitSeconds(), 1)),
+        Duration.standardSeconds(
+            options.getConsentWaitSeconds() == null
+                ? (source == SourceType.EMBEDDED_KAFKA ? 20 : 600)
+                : atLeast("consentWaitSeconds", options.getConsentWaitSeconds(), 1)),
         (int) atLeast("maxPayloadBytes", options.getMaxPayloadBytes(), 1),
         (int) atLeast("customers", options.getCustomers(), 1),
         options.getSeed(),

@@ -132,14 +132,24 @@ public record RunSummary(
               readSeconds,
               readSeconds > 0 ? counts.total(MetricNames.READ) / readSeconds : 0));
     }
-    out.append(
-        String.format(
-            Locale.ROOT,
-            "  landed %d messages in %.1f s in all: %.0f messages/s%s%n",
-            landed,
-            elapsedSeconds,
-            messagesPerSecond(),
-            published.isEmpty() ? "" : " (a stream's last window lands once it closes)"));
+    if (landed == 0 && counts.total(MetricNames.READ) > 0) {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  rebuilt trusted and curated from %d landed messages in %.1f s: %.0f messages/s%n",
+              counts.total(MetricNames.READ),
+              elapsedSeconds,
+              elapsedSeconds > 0 ? counts.total(MetricNames.READ) / elapsedSeconds : 0));
+    } else {
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "  landed %d messages in %.1f s in all: %.0f messages/s%s%n",
+              landed,
+              elapsedSeconds,
+              messagesPerSecond(),
+              published.isEmpty() ? "" : " (a stream's last window lands once it closes)"));
+    }
     return out.toString();
   }
 

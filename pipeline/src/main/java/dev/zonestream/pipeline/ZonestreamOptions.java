@@ -128,8 +128,8 @@ public interface ZonestreamOptions extends PipelineOptions, StreamingOptions {
   @Description(
       "Streams only: how long, in broker time, a reading waits for its customer (and each join"
           + " for its other side), in seconds. Messages of one customer that arrive further apart"
-          + " are decided separately; a backfill (--source=landing) decides them together.")
-  @Default.Long(600)
+          + " are decided separately; a backfill (--source=landing) decides them together."
+          + " Default: 600, or 20 with embedded-kafka, which publishes its whole data set at once.")
   Long getConsentWaitSeconds();
 
   void setConsentWaitSeconds(Long value);

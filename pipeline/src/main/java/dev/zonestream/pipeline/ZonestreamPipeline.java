@@ -19,7 +19,6 @@ import dev.zonestream.model.StepTrainerReading;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.ParseRecords;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -123,8 +122,7 @@ public final class ZonestreamPipeline {
                     "MachineLearningRows",
                     ToTableRows.of(Tables.MACHINE_LEARNING_CURATED, MachineLearningRow::sensorReadingTime)))
             .and(parsed.get(ParseRecords.REJECTED).apply("RejectedRows", ToTableRows.rejected()));
-    return rows.apply("AllTableRows", Flatten.pCollections())
-        .apply(
+    return rows.apply(
             "WriteZoneTables",
             WriteZoneTables.create()
                 .to(config.lake())

@@ -9,6 +9,7 @@ import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.transforms.Contextful;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -20,6 +21,7 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.DateTimeZone;
@@ -37,7 +39,8 @@ import org.joda.time.format.DateTimeFormatter;
  * Rows are counted when made ({@link MetricNames#TABLE_ROWS}) and when read back from final files
  * ({@link MetricNames#TABLE_ROWS_WRITTEN}).
  */
-public final class WriteZoneTables extends PTransform<PCollection<TableRow>, PCollection<LandedFile>> {
+public final class WriteZoneTables
+    extends PTransform<PCollectionList<TableRow>, PCollection<LandedFile>> {
   private static final DateTimeFormatter DAY =
       DateTimeFormat.forPattern("yyyy-MM-dd").withZone(DateTimeZone.UTC);
   private static final DateTimeFormatter HOUR =
@@ -90,13 +93,21 @@ public final class WriteZoneTables extends PTransform<PCollection<TableRow>, PCo
   }
 
   @Override
-  public PCollection<LandedFile> expand(PCollection<TableRow> rows) {
+  public PCollection<LandedFile> expand(PCollectionList<TableRow> tables) {
     String root = checkArgumentNotNull(lake, "WriteZoneTables needs to(lakeRoot)");
-    Window<TableRow> windowing =
-        rows.isBounded() == PCollection.IsBounded.BOUNDED
-            ? Window.into(new GlobalWindows())
-            : Window.into(FixedWindows.of(window));
-    return rows.apply("WindowRows", windowing)
+    // Tables come out of differently windowed stages (sessions, the source's windows): give all
+    // the same file windows before they meet.
+    PCollectionList<TableRow> windowed = PCollectionList.empty(tables.getPipeline());
+    for (int i = 0; i < tables.size(); i++) {
+      PCollection<TableRow> rows = tables.get(i);
+      Window<TableRow> windowing =
+          rows.isBounded() == PCollection.IsBounded.BOUNDED
+              ? Window.into(new GlobalWindows())
+              : Window.into(FixedWindows.of(window));
+      windowed = windowed.and(rows.apply("WindowRows" + i, windowing));
+    }
+    return windowed
+        .apply("AllRows", Flatten.pCollections())
         .apply(
             "WriteJsonLines",
             FileIO.<String, TableRow>writeDynamic()
