@@ -23,6 +23,7 @@ class EmbeddedDefaultIT {
             "--customers=15",
             "--windowSeconds=2",
             "--maxBrokerDelaySeconds=1",
+            "--consentWaitSeconds=3",
             "--runTimeoutSeconds=240");
 
     assertThat(run.err(), run.code(), equalTo(0));
@@ -43,6 +44,7 @@ class EmbeddedDefaultIT {
             "--lake=" + lake,
             "--windowSeconds=2",
             "--maxBrokerDelaySeconds=1",
+            "--consentWaitSeconds=3",
             "--runTimeoutSeconds=240");
 
     assertThat(run.err(), run.code(), equalTo(0));

@@ -96,6 +96,7 @@ class KafkaLandingIT {
                 "--topicPattern=it\\..*",
                 "--consumerGroup=landing-it",
                 "--windowSeconds=5",
+                "--consentWaitSeconds=3",
                 "--maxBrokerDelaySeconds=1",
                 "--lake=" + lake)
             .as(ZonestreamOptions.class);
