@@ -141,6 +141,13 @@ class MainTest {
         Arguments.of(new String[] {"--startFrom=middle"}, "--startFrom=middle: must be earliest or latest"),
         Arguments.of(new String[] {"--source=files"}, "--source=files needs --input=FOLDER"),
         Arguments.of(new String[] {"--landingShards=0", "--input=" + FIXTURE}, "--landingShards=0: must be at least 1"),
+        Arguments.of(
+            new String[] {"--input=" + FIXTURE, "--consentScope=sometimes"},
+            "--consentScope=sometimes: must be after-consent or all-readings"),
+        Arguments.of(new String[] {"--source=landing"}, "no landing zone to rebuild from"),
+        Arguments.of(
+            new String[] {"--input=" + FIXTURE, "--consentWaitSeconds=0"},
+            "--consentWaitSeconds=0: must be at least 1"),
         Arguments.of(new String[] {"--noSuchOption=1"}, "noSuchOption"));
   }
 
