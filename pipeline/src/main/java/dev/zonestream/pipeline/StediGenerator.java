@@ -187,17 +187,8 @@ public final class StediGenerator {
   private static byte[] customer(
       String name, String email, String birthDay, String serial, long registered, long consent,
       Random random) {
-    ObjectNode node = MAPPER.createObjectNode();
-    node.put("customerName", name);
-    node.put("email", email);
-    node.put("phone", "8015551212");
-    node.put("birthDay", birthDay);
-    node.put("serialNumber", serial);
-    node.put("registrationDate", registered);
-    node.put("lastUpdateDate", Math.max(registered, consent));
-    if (consent >= 0) {
-      node.put("shareWithResearchAsOfDate", consent);
-    }
+    ObjectNode node =
+        customerNode(name, email, birthDay, serial, registered, Math.max(registered, consent), consent);
     if (random.nextBoolean()) {
       node.put("shareWithPublicAsOfDate", registered);
     }
@@ -208,6 +199,13 @@ public final class StediGenerator {
   }
 
   private static byte[] customerUpdate(
+      String name, String email, String birthDay, String serial, long registered, long updated,
+      long consent) {
+    return toBytes(customerNode(name, email, birthDay, serial, registered, updated, consent));
+  }
+
+  /** A customer record; a negative {@code consent} leaves the consent key out, as STEDI does. */
+  private static ObjectNode customerNode(
       String name, String email, String birthDay, String serial, long registered, long updated,
       long consent) {
     ObjectNode node = MAPPER.createObjectNode();
@@ -221,7 +219,7 @@ public final class StediGenerator {
     if (consent >= 0) {
       node.put("shareWithResearchAsOfDate", consent);
     }
-    return toBytes(node);
+    return node;
   }
 
   private static byte[] accelerometerReading(String email, long time, Random random) {

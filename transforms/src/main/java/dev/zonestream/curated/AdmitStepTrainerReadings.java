@@ -15,7 +15,6 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -24,7 +23,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 
 /**
@@ -76,19 +74,12 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
     TupleTag<StepTrainerReading> readingTag = new TupleTag<>();
     return KeyedPCollectionTuple.of(
             ownerTag,
-            owners
-                .apply("WindowOwners", JoinWindowing.forInput(owners, wait))
-                .apply(
-                    "KeyOwnersBySerial",
-                    WithKeys.of(ConsentedOwner::serialNumber).withKeyType(TypeDescriptors.strings())))
+            owners.apply(
+                "KeyOwnersBySerial", JoinWindowing.keyedBy(ConsentedOwner::serialNumber, wait)))
         .and(
             readingTag,
-            readings
-                .apply("WindowReadings", JoinWindowing.forInput(readings, wait))
-                .apply(
-                    "KeyReadingsBySerial",
-                    WithKeys.of(StepTrainerReading::serialNumber)
-                        .withKeyType(TypeDescriptors.strings())))
+            readings.apply(
+                "KeyReadingsBySerial", JoinWindowing.keyedBy(StepTrainerReading::serialNumber, wait)))
         .apply("GroupBySerial", CoGroupByKey.create())
         .apply(
             "DecideOwnership",

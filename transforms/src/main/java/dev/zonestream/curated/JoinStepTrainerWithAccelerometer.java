@@ -15,7 +15,6 @@ import dev.zonestream.trusted.ApplyConsent;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -23,7 +22,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 
 /**
@@ -67,21 +65,10 @@ public final class JoinStepTrainerWithAccelerometer
     TupleTag<OwnedStepReading> stepTag = new TupleTag<>();
     TupleTag<AccelerometerReading> phoneTag = new TupleTag<>();
     return KeyedPCollectionTuple.of(
-            stepTag,
-            steps
-                .apply("WindowSteps", JoinWindowing.forInput(steps, wait))
-                .apply(
-                    "KeyStepsByCustomer",
-                    WithKeys.of(OwnedStepReading::email)
-                        .withKeyType(TypeDescriptors.strings())))
+            stepTag, steps.apply("KeyStepsByCustomer", JoinWindowing.keyedBy(OwnedStepReading::email, wait)))
         .and(
             phoneTag,
-            phones
-                .apply("WindowPhones", JoinWindowing.forInput(phones, wait))
-                .apply(
-                    "KeyPhonesByCustomer",
-                    WithKeys.of(AccelerometerReading::user)
-                        .withKeyType(TypeDescriptors.strings())))
+            phones.apply("KeyPhonesByCustomer", JoinWindowing.keyedBy(AccelerometerReading::user, wait)))
         .apply("GroupByCustomer", CoGroupByKey.create())
         .apply("PairReadings", ParDo.of(new PairReadingsFn(stepTag, phoneTag)));
   }

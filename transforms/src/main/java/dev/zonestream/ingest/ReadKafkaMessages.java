@@ -9,7 +9,6 @@ import dev.zonestream.model.SourceKind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
@@ -183,11 +182,6 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
     return input
         .apply("ReadKafka", read)
         .apply("ToEnvelopes", ParDo.of(new ToEnvelopeFn(routes)));
-  }
-
-  /** The topics this source subscribes to by name, in a stable order (for checks and messages). */
-  public List<String> topicNames() {
-    return List.copyOf(topics.keySet());
   }
 
   /** Wraps a Kafka record into an envelope, routed by topic. */

@@ -31,13 +31,16 @@ public final class ToTableRows<T extends Record> extends PTransform<PCollection<
   }
 
   /** Rejects: their landing line plus {@code reason}, under {@code trusted/_rejected/<dataset>}. */
-  public static PTransform<PCollection<Rejected>, PCollection<TableRow>> rejected() {
-    return new PTransform<>() {
-      @Override
-      public PCollection<TableRow> expand(PCollection<Rejected> input) {
-        return input.apply("ToRejectRows", ParDo.of(new RejectedToRowFn()));
-      }
-    };
+  public static RejectedRows rejected() {
+    return new RejectedRows();
+  }
+
+  /** See {@link #rejected()}. */
+  public static final class RejectedRows extends PTransform<PCollection<Rejected>, PCollection<TableRow>> {
+    @Override
+    public PCollection<TableRow> expand(PCollection<Rejected> input) {
+      return input.apply("ToRejectRows", ParDo.of(new RejectedToRowFn()));
+    }
   }
 
   @Override

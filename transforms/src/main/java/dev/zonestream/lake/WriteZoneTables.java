@@ -24,10 +24,7 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
-import org.joda.time.DateTimeZone;
 import org.joda.time.Duration;
-import org.joda.time.format.DateTimeFormat;
-import org.joda.time.format.DateTimeFormatter;
 
 /**
  * Writes zone tables as JSON Lines under {@code <lake>/<table>/dt=YYYY-MM-DD/hr=HH/}, partitioned by
@@ -41,13 +38,6 @@ import org.joda.time.format.DateTimeFormatter;
  */
 public final class WriteZoneTables
     extends PTransform<PCollectionList<TableRow>, PCollection<LandedFile>> {
-  private static final DateTimeFormatter DAY =
-      DateTimeFormat.forPattern("yyyy-MM-dd").withZone(DateTimeZone.UTC);
-  private static final DateTimeFormatter HOUR =
-      DateTimeFormat.forPattern("HH").withZone(DateTimeZone.UTC);
-  private static final DateTimeFormatter BASIC =
-      DateTimeFormat.forPattern("yyyyMMdd'T'HHmmss'Z'").withZone(DateTimeZone.UTC);
-
   private final @Nullable String lake;
   private final Duration window;
   private final Compression compression;
@@ -84,7 +74,7 @@ public final class WriteZoneTables
 
   /** {@code trusted/customer/dt=2022-06-18/hr=15} for a row. */
   static String destination(TableRow row) {
-    return row.table() + "/dt=" + DAY.print(row.partitionTime()) + "/hr=" + HOUR.print(row.partitionTime());
+    return row.table() + "/" + LakePaths.partition(row.partitionTime());
   }
 
   /** The table of a destination: {@code trusted/customer}. */
@@ -141,7 +131,7 @@ public final class WriteZoneTables
       String name = table.substring(table.lastIndexOf('/') + 1);
       String when =
           window instanceof IntervalWindow interval
-              ? BASIC.print(interval.start()) + "-" + BASIC.print(interval.end()) + "-" + pane.getIndex()
+              ? LakePaths.basic(interval.start()) + "-" + LakePaths.basic(interval.end()) + "-" + pane.getIndex()
               : "all";
       return String.format(
           "%s/%s-%s-%05d-of-%05d.jsonl%s",

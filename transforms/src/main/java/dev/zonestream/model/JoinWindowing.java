@@ -1,10 +1,15 @@
 package dev.zonestream.model;
 
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Sessions;
 import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 
 /**
@@ -23,6 +28,28 @@ import org.joda.time.Duration;
  */
 public final class JoinWindowing {
   private JoinWindowing() {}
+
+  /** Windows its input for grouping (see the class comment), then keys each element. */
+  public static final class KeyForJoin<T> extends PTransform<PCollection<T>, PCollection<KV<String, T>>> {
+    private final SerializableFunction<T, String> key;
+    private final Duration wait;
+
+    private KeyForJoin(SerializableFunction<T, String> key, Duration wait) {
+      this.key = key;
+      this.wait = wait;
+    }
+
+    @Override
+    public PCollection<KV<String, T>> expand(PCollection<T> input) {
+      return input
+          .apply("Window", forInput(input, wait))
+          .apply("Key", WithKeys.of(key).withKeyType(TypeDescriptors.strings()));
+    }
+  }
+
+  public static <T> KeyForJoin<T> keyedBy(SerializableFunction<T, String> key, Duration wait) {
+    return new KeyForJoin<>(key, wait);
+  }
 
   public static <T> Window<T> forInput(PCollection<T> input, Duration wait) {
     if (input.isBounded() == PCollection.IsBounded.BOUNDED) {

@@ -17,7 +17,6 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -26,7 +25,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -85,15 +83,9 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
     PCollection<Customer> customers = input.get(ParseRecords.CUSTOMERS);
     PCollection<AccelerometerReading> readings = input.get(ParseRecords.ACCELEROMETER);
     PCollection<KV<String, Customer>> customersByEmail =
-        customers
-            .apply("WindowCustomers", JoinWindowing.forInput(customers, wait))
-            .apply("KeyCustomersByEmail", WithKeys.of(Customer::email).withKeyType(TypeDescriptors.strings()));
+        customers.apply("KeyCustomersByEmail", JoinWindowing.keyedBy(Customer::email, wait));
     PCollection<KV<String, AccelerometerReading>> readingsByUser =
-        readings
-            .apply("WindowReadings", JoinWindowing.forInput(readings, wait))
-            .apply(
-                "KeyReadingsByUser",
-                WithKeys.of(AccelerometerReading::user).withKeyType(TypeDescriptors.strings()));
+        readings.apply("KeyReadingsByUser", JoinWindowing.keyedBy(AccelerometerReading::user, wait));
     TupleTag<Customer> customerTag = new TupleTag<>();
     TupleTag<AccelerometerReading> readingTag = new TupleTag<>();
     return KeyedPCollectionTuple.of(customerTag, customersByEmail)
