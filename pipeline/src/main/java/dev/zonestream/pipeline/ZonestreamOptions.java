@@ -56,8 +56,8 @@ public interface ZonestreamOptions extends PipelineOptions, StreamingOptions {
   void setTopicPattern(String value);
 
   @Description(
-      "Kafka consumer group. Offsets are committed once landing files are final, so a restart"
-          + " resumes after the last landed message. Empty: no group, no commits.")
+      "Kafka consumer group. Offsets are committed when the runner finalises a checkpoint of the"
+          + " read, so a restart resumes there (see README, Delivery). Empty: no group, no commits.")
   @Default.String("zonestream")
   String getConsumerGroup();
 

@@ -33,9 +33,10 @@ import org.joda.time.Instant;
  * BrokerTimestampPolicy}); windows downstream close even when a partition receives nothing.
  *
  * <p><b>Delivery.</b> With a consumer group, offsets are committed when the runner finalises a
- * checkpoint ({@code commitOffsetsInFinalize}), that is once the messages read so far have been
- * durably processed; a restart resumes from there. Messages may be delivered again after a
- * failure (at least once): the trusted zone removes the duplicates by their coordinates.
+ * checkpoint of the read ({@code commitOffsetsInFinalize}): the runner then holds the messages read
+ * so far in its own durable state, which is not yet the same as their being written downstream. A
+ * runner restored from its checkpoint delivers them at least once; a new job resumes after the
+ * committed offsets. The trusted zone removes duplicates.
  *
  * <p><b>Routing.</b> Topics are mapped to datasets; with a topic pattern, a matching topic that is
  * not mapped lands under {@link Dataset#UNROUTED_FOLDER}.

@@ -39,9 +39,8 @@ import org.joda.time.Duration;
  * MetricNames#INVALID} payloads kept as base64, per dataset.
  *
  * <p><b>Delivery.</b> Files are written to a temporary folder and moved into place when the pane is
- * final (Beam's {@link FileIO}); a retried bundle rewrites the same names. With a source that
- * commits its position after finalisation (Kafka with {@code commitOffsetsInFinalize}), every message
- * lands at least once, and re-runs over the same messages produce the same file names.
+ * final (Beam's {@link FileIO}); a retried bundle rewrites the same names, and re-runs over the
+ * same messages produce the same file names, so a replay overwrites rather than duplicates.
  */
 public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, PCollection<LandedFile>> {
   private final @Nullable String root;
