@@ -56,7 +56,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("node.id", "1");
     props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
     props.put(
-        "listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        "listeners",
+        "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
     props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
     props.put("controller.listener.names", "CONTROLLER");
     props.put("inter.broker.listener.name", "PLAINTEXT");
@@ -80,7 +81,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     int formatted =
         StorageTool.execute(
             new String[] {
-              "format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(),
+              "format",
+              "-t",
+              Uuid.randomUuid().toString(),
+              "-c",
+              config.toString(),
               "--ignore-formatted"
             },
             new PrintStream(formatLog, true, StandardCharsets.UTF_8));

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code bin/zonestream generate --output=DIR [--customers=N] [--seed=S] [--anomalies=true]}: writes
- * the seeded STEDI-shaped data set as a files-source folder ({@code DIR/<dataset>/*.jsonl}).
+ * {@code bin/zonestream generate --output=DIR [--customers=N] [--seed=S] [--anomalies=true]}:
+ * writes the seeded STEDI-shaped data set as a files-source folder ({@code DIR/<dataset>/*.jsonl}).
  */
 public final class GenerateStediData {
   private GenerateStediData() {}

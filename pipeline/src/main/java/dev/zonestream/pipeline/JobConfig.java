@@ -54,9 +54,26 @@ public record JobConfig(
   /** The same settings reading from another Kafka (the embedded broker once it has started). */
   public JobConfig withBootstrapServers(String servers, @Nullable String pattern) {
     return new JobConfig(
-        source, input, lake, servers, topics, pattern, consumerGroup, startPosition,
-        kafkaProperties, brokerCheckTimeout, maxBrokerDelay, window, allowedLateness, landingShards,
-        landingCompression, consentScope, consentWait, maxPayloadBytes, customers, seed,
+        source,
+        input,
+        lake,
+        servers,
+        topics,
+        pattern,
+        consumerGroup,
+        startPosition,
+        kafkaProperties,
+        brokerCheckTimeout,
+        maxBrokerDelay,
+        window,
+        allowedLateness,
+        landingShards,
+        landingCompression,
+        consentScope,
+        consentWait,
+        maxPayloadBytes,
+        customers,
+        seed,
         runTimeout);
   }
 
@@ -86,7 +103,9 @@ public record JobConfig(
     }
     if (input != null && source == SourceType.KAFKA) {
       throw new InvalidOptionException(
-          "--input=" + input + ": not used with --source=kafka (use --source=embedded-kafka to"
+          "--input="
+              + input
+              + ": not used with --source=kafka (use --source=embedded-kafka to"
               + " publish files to a broker)");
     }
     if (input != null) {
@@ -103,8 +122,11 @@ public record JobConfig(
     while (lake.length() > 1 && lake.endsWith("/")) {
       lake = lake.substring(0, lake.length() - 1);
     }
-    if (source == SourceType.LANDING && !hasScheme(lake) && !Files.isDirectory(Path.of(lake, "landing"))) {
-      throw new InvalidOptionException("lake", lake, "no landing zone to rebuild from at " + lake + "/landing");
+    if (source == SourceType.LANDING
+        && !hasScheme(lake)
+        && !Files.isDirectory(Path.of(lake, "landing"))) {
+      throw new InvalidOptionException(
+          "lake", lake, "no landing zone to rebuild from at " + lake + "/landing");
     }
 
     Map<String, Dataset> topics = parseTopics(options.getTopics());
@@ -138,12 +160,15 @@ public record JobConfig(
         readKafkaProperties(options.getKafkaPropertiesFile()),
         Duration.standardSeconds(
             atLeast("brokerCheckTimeoutSeconds", options.getBrokerCheckTimeoutSeconds(), 1)),
-        Duration.standardSeconds(atLeast("maxBrokerDelaySeconds", options.getMaxBrokerDelaySeconds(), 0)),
+        Duration.standardSeconds(
+            atLeast("maxBrokerDelaySeconds", options.getMaxBrokerDelaySeconds(), 0)),
         Duration.standardSeconds(atLeast("windowSeconds", options.getWindowSeconds(), 1)),
         Duration.standardSeconds(
             atLeast("allowedLatenessSeconds", options.getAllowedLatenessSeconds(), 0)),
         (int) atLeast("landingShards", options.getLandingShards(), 1),
-        Boolean.FALSE.equals(options.getLandingGzip()) ? Compression.UNCOMPRESSED : Compression.GZIP,
+        Boolean.FALSE.equals(options.getLandingGzip())
+            ? Compression.UNCOMPRESSED
+            : Compression.GZIP,
         parseScope(options.getConsentScope()),
         Duration.standardSeconds(
             options.getConsentWaitSeconds() == null

@@ -44,8 +44,12 @@ final class KafkaChecks {
       List<String> missing = topics.stream().filter(t -> !existing.contains(t)).sorted().toList();
       if (!missing.isEmpty()) {
         throw new InvalidOptionException(
-            "--topics: topic(s) " + String.join(", ", missing) + " do not exist on " + bootstrapServers
-                + " (existing: " + existing.stream().filter(t -> !t.startsWith("__")).sorted().toList()
+            "--topics: topic(s) "
+                + String.join(", ", missing)
+                + " do not exist on "
+                + bootstrapServers
+                + " (existing: "
+                + existing.stream().filter(t -> !t.startsWith("__")).sorted().toList()
                 + ")");
       }
     }

@@ -25,14 +25,14 @@ import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.options.ExperimentalOptions;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.options.ExperimentalOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -63,7 +63,8 @@ public final class Main {
   /** Runs the job; returns the process exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     if (Arrays.asList(args).contains("--help")) {
-      out.println("Usage: bin/zonestream [--option=value ...]   (bin/zonestream generate --help: the generator)");
+      out.println(
+          "Usage: bin/zonestream [--option=value ...]   (bin/zonestream generate --help: the generator)");
       PipelineOptionsFactory.printHelp(out, ZonestreamOptions.class);
       return 0;
     }
@@ -124,8 +125,13 @@ public final class Main {
     Pipeline pipeline = Pipeline.create(options);
     ZonestreamPipeline.build(pipeline, config);
     err.println(
-        "zonestream: streaming " + config.topics().keySet() + " from " + config.bootstrapServers()
-            + " into " + config.landingRoot() + " (Ctrl-C stops)");
+        "zonestream: streaming "
+            + config.topics().keySet()
+            + " from "
+            + config.bootstrapServers()
+            + " into "
+            + config.landingRoot()
+            + " (Ctrl-C stops)");
     PipelineResult result = pipeline.run();
     PipelineResult.State state = result.waitUntilFinish();
     err.println("zonestream: the pipeline ended " + state);
@@ -166,8 +172,10 @@ public final class Main {
       byTopic.keySet().stream().filter(t -> !topics.contains(t)).forEach(topics::add);
       kafka.createTopics(topics, PARTITIONS_PER_TOPIC);
       err.println(
-          "zonestream: publishing " + published.values().stream().mapToLong(Long::longValue).sum()
-              + " messages to " + kafka.bootstrapServers());
+          "zonestream: publishing "
+              + published.values().stream().mapToLong(Long::longValue).sum()
+              + " messages to "
+              + kafka.bootstrapServers());
       KafkaPublisher.publish(kafka.bootstrapServers(), byTopic);
 
       // Subscribe to exactly the topics published, mapped or not (unmapped ones land in _unrouted).
@@ -183,11 +191,13 @@ public final class Main {
       PipelineResult result = pipeline.run();
       Progress progress = awaitSettled(result, published, config.runTimeout(), err);
       cancelQuietly(result);
-      int code = summarize(result, options, config, published, progress.readSeconds(), start, out, err);
+      int code =
+          summarize(result, options, config, published, progress.readSeconds(), start, out, err);
       if (!progress.complete()) {
         err.println(
             "zonestream: not every published message landed within "
-                + config.runTimeout().getStandardSeconds() + " s (--runTimeoutSeconds)");
+                + config.runTimeout().getStandardSeconds()
+                + " s (--runTimeoutSeconds)");
         return 1;
       }
       return code;
@@ -198,11 +208,11 @@ public final class Main {
   }
 
   /**
-   * The DirectRunner's own unbounded-read evaluator reads at most 10 messages per bundle and, with a
-   * 5% chance per bundle, closes the reader and opens a new one from the checkpoint: for Kafka a new
-   * consumer every ~200 messages, about 300 messages/s in all. Beam's SDF wrapper of unbounded
-   * sources caches the reader across checkpoints (measured 110,909 STEDI messages: 393 s before,
-   * 69 s after, most of it the last window's wait).
+   * The DirectRunner's own unbounded-read evaluator reads at most 10 messages per bundle and, with
+   * a 5% chance per bundle, closes the reader and opens a new one from the checkpoint: for Kafka a
+   * new consumer every ~200 messages, about 300 messages/s in all. Beam's SDF wrapper of unbounded
+   * sources caches the reader across checkpoints (measured 110,909 STEDI messages: 393 s before, 69
+   * s after, most of it the last window's wait).
    */
   static void useReaderCachingOnDirectRunner(ZonestreamOptions options) {
     if (options.getRunner() == DirectRunner.class) {
@@ -240,8 +250,14 @@ public final class Main {
         return new Progress(true, readSeconds);
       }
       String report =
-          "read " + counts.total(MetricNames.READ) + " of " + total + ", landed " + landed
-              + ", table rows " + counts.get(MetricNames.TABLE_ROWS);
+          "read "
+              + counts.total(MetricNames.READ)
+              + " of "
+              + total
+              + ", landed "
+              + landed
+              + ", table rows "
+              + counts.get(MetricNames.TABLE_ROWS);
       if (!report.equals(lastReported)) {
         lastReported = report;
         err.println("zonestream: " + report);
@@ -272,10 +288,13 @@ public final class Main {
             .sum();
     return decidedMessages + counts.total(MetricNames.REJECTED) >= counts.total(MetricNames.READ)
         && decided.getOrDefault(AdmitStepTrainerReadings.OWNED_READINGS_COUNTER, 0L)
-            >= counts.get(MetricNames.HANDED_ON).getOrDefault(AdmitStepTrainerReadings.OWNED_READINGS_COUNTER, 0L)
+            >= counts
+                .get(MetricNames.HANDED_ON)
+                .getOrDefault(AdmitStepTrainerReadings.OWNED_READINGS_COUNTER, 0L)
         && decided.getOrDefault(JoinStepTrainerWithAccelerometer.ACCELEROMETER_TRUSTED_COUNTER, 0L)
             >= rows.getOrDefault(Tables.ACCELEROMETER_TRUSTED, 0L)
-        && rows.entrySet().stream().allMatch(e -> written.getOrDefault(e.getKey(), 0L) >= e.getValue())
+        && rows.entrySet().stream()
+            .allMatch(e -> written.getOrDefault(e.getKey(), 0L) >= e.getValue())
         && rejectsWritten >= counts.total(MetricNames.REJECTED);
   }
 
@@ -286,14 +305,14 @@ public final class Main {
   static void clearDerivedZones(String lake, PrintStream err) throws IOException {
     List<ResourceId> old = new ArrayList<>();
     for (String zone : List.of("trusted", "curated")) {
-      MatchResult match =
-          FileSystems.match(lake + "/" + zone + "/**", EmptyMatchTreatment.ALLOW);
+      MatchResult match = FileSystems.match(lake + "/" + zone + "/**", EmptyMatchTreatment.ALLOW);
       for (MatchResult.Metadata file : match.metadata()) {
         old.add(file.resourceId());
       }
     }
     if (!old.isEmpty()) {
-      err.println("zonestream: replacing " + old.size() + " files of trusted and curated under " + lake);
+      err.println(
+          "zonestream: replacing " + old.size() + " files of trusted and curated under " + lake);
       FileSystems.delete(old, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
     }
   }
@@ -338,8 +357,7 @@ public final class Main {
         List<byte[]> messages = byFolder.computeIfAbsent(folder, f -> new ArrayList<>());
         try (InputStream in =
             Channels.newInputStream(
-                Compression.detect(file.toString())
-                    .readDecompressed(Files.newByteChannel(file)))) {
+                Compression.detect(file.toString()).readDecompressed(Files.newByteChannel(file)))) {
           JsonLines.split(in, (message, line) -> messages.add(message));
         }
       }

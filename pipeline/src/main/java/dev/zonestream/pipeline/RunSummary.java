@@ -93,7 +93,9 @@ public record RunSummary(
     return zones;
   }
 
-  /** Rows per table of one zone, by table name, for example {@code customer} of {@code trusted/}. */
+  /**
+   * Rows per table of one zone, by table name, for example {@code customer} of {@code trusted/}.
+   */
   private Map<String, Long> tablesOf(String zonePrefix) {
     Map<String, Long> tables = new TreeMap<>();
     counts
@@ -116,12 +118,15 @@ public record RunSummary(
         .forEach(
             (zone, perDataset) ->
                 perDataset.forEach(
-                    (dataset, n) -> out.append(String.format("  %-8s %-14s %12d%n", zone, dataset, n))));
+                    (dataset, n) ->
+                        out.append(String.format("  %-8s %-14s %12d%n", zone, dataset, n))));
     counts
         .get(MetricNames.INVALID)
         .forEach(
             (dataset, n) ->
-                out.append(String.format("  %-8s %-14s %12d  (payload kept as base64)%n", "invalid", dataset, n)));
+                out.append(
+                    String.format(
+                        "  %-8s %-14s %12d  (payload kept as base64)%n", "invalid", dataset, n)));
     long landed = counts.total(MetricNames.LANDED);
     if (readSeconds != null) {
       out.append(

@@ -90,7 +90,8 @@ public final class StediGenerator {
         long updated = Math.max(registered, consentTime) + DAY;
         long newConsent = consents ? -1 : updated;
         customerMessages.add(
-            customerUpdate(first + " " + last, email, birthDay, serial, registered, updated, newConsent));
+            customerUpdate(
+                first + " " + last, email, birthDay, serial, registered, updated, newConsent));
       }
 
       boolean usesApp = random.nextDouble() < 0.8;
@@ -157,16 +158,25 @@ public final class StediGenerator {
     customers.add(
         utf8(
             "{\"customerName\":\"No Email\",\"phone\":\"8015551212\",\"birthDay\":\"1980-01-01\","
-                + "\"serialNumber\":\"" + new UUID(random.nextLong(), random.nextLong())
-                + "\",\"registrationDate\":" + BASE_TIME + ",\"lastUpdateDate\":" + BASE_TIME + "}"));
+                + "\"serialNumber\":\""
+                + new UUID(random.nextLong(), random.nextLong())
+                + "\",\"registrationDate\":"
+                + BASE_TIME
+                + ",\"lastUpdateDate\":"
+                + BASE_TIME
+                + "}"));
     customers.add(
         utf8("{\"customerName\":\"" + "X".repeat(200_000) + "\",\"email\":\"big@test.com\"}"));
-    accelerometer.add(utf8("{\"user\":\"nobody@test.com\",\"timestamp\":\"soon\",\"x\":1,\"y\":2,\"z\":3}"));
+    accelerometer.add(
+        utf8("{\"user\":\"nobody@test.com\",\"timestamp\":\"soon\",\"x\":1,\"y\":2,\"z\":3}"));
     accelerometer.add(new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2, (byte) 0x80, '\t', 'z'});
     accelerometer.add(utf8("[1, 2, 3]"));
     stepTrainer.add(
-        utf8("{\"sensorReadingTime\":" + BASE_TIME + ",\"serialNumber\":\"not-a-uuid\","
-            + "\"distanceFromObject\":\"far\"}"));
+        utf8(
+            "{\"sensorReadingTime\":"
+                + BASE_TIME
+                + ",\"serialNumber\":\"not-a-uuid\","
+                + "\"distanceFromObject\":\"far\"}"));
     stepTrainer.add(utf8("not json at all"));
 
     // Late: readings whose event time is days before the rest, sent last.
@@ -176,19 +186,27 @@ public final class StediGenerator {
     Collections.shuffle(customers, random);
     accelerometer.add(accelerometerReading("late.reader@test.com", BASE_TIME - 3 * DAY, random));
     stepTrainer.add(
-        stepReading(BASE_TIME - 3 * DAY, new UUID(random.nextLong(), random.nextLong()).toString(), 99));
+        stepReading(
+            BASE_TIME - 3 * DAY, new UUID(random.nextLong(), random.nextLong()).toString(), 99));
 
     List<byte[]> unknown = new ArrayList<>();
     unknown.add(utf8("{\"deviceId\":\"thermo-1\",\"celsius\":21.5,\"time\":" + BASE_TIME + "}"));
-    unknown.add(utf8("{\"deviceId\":\"thermo-2\",\"celsius\":19.0,\"time\":" + (BASE_TIME + 1000) + "}"));
+    unknown.add(
+        utf8("{\"deviceId\":\"thermo-2\",\"celsius\":19.0,\"time\":" + (BASE_TIME + 1000) + "}"));
     messages.put(UNKNOWN_FOLDER, unknown);
   }
 
   private static byte[] customer(
-      String name, String email, String birthDay, String serial, long registered, long consent,
+      String name,
+      String email,
+      String birthDay,
+      String serial,
+      long registered,
+      long consent,
       Random random) {
     ObjectNode node =
-        customerNode(name, email, birthDay, serial, registered, Math.max(registered, consent), consent);
+        customerNode(
+            name, email, birthDay, serial, registered, Math.max(registered, consent), consent);
     if (random.nextBoolean()) {
       node.put("shareWithPublicAsOfDate", registered);
     }
@@ -199,14 +217,24 @@ public final class StediGenerator {
   }
 
   private static byte[] customerUpdate(
-      String name, String email, String birthDay, String serial, long registered, long updated,
+      String name,
+      String email,
+      String birthDay,
+      String serial,
+      long registered,
+      long updated,
       long consent) {
     return toBytes(customerNode(name, email, birthDay, serial, registered, updated, consent));
   }
 
   /** A customer record; a negative {@code consent} leaves the consent key out, as STEDI does. */
   private static ObjectNode customerNode(
-      String name, String email, String birthDay, String serial, long registered, long updated,
+      String name,
+      String email,
+      String birthDay,
+      String serial,
+      long registered,
+      long updated,
       long consent) {
     ObjectNode node = MAPPER.createObjectNode();
     node.put("customerName", name);

@@ -63,7 +63,8 @@ public interface ZonestreamOptions extends PipelineOptions, StreamingOptions {
 
   void setConsumerGroup(String value);
 
-  @Description("Where to start reading when the consumer group has no committed offset: earliest or latest.")
+  @Description(
+      "Where to start reading when the consumer group has no committed offset: earliest or latest.")
   @Default.String("earliest")
   String getStartFrom();
 
@@ -140,7 +141,8 @@ public interface ZonestreamOptions extends PipelineOptions, StreamingOptions {
 
   void setMaxPayloadBytes(Integer value);
 
-  @Description("Embedded default only: customers the seeded generator makes when no --input is given.")
+  @Description(
+      "Embedded default only: customers the seeded generator makes when no --input is given.")
   @Default.Integer(300)
   Integer getCustomers();
 

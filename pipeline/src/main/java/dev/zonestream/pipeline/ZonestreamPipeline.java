@@ -27,8 +27,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 /**
  * The one zonestream graph: read messages from the configured source, land them, and build the
  * trusted and curated zones from them. The entry point and the tests build it through {@link
- * #build}, so both run the same graph; a backfill (source {@code landing}) runs the same trusted and
- * curated transforms over the landing zone instead of a broker, and does not land again.
+ * #build}, so both run the same graph; a backfill (source {@code landing}) runs the same trusted
+ * and curated transforms over the landing zone instead of a broker, and does not land again.
  */
 public final class ZonestreamPipeline {
   private ZonestreamPipeline() {}
@@ -43,10 +43,12 @@ public final class ZonestreamPipeline {
   public static Outputs build(Pipeline pipeline, JobConfig config) {
     PCollection<Envelope> messages =
         switch (config.source()) {
-          case FILES -> pipeline.apply("ReadFiles", ReadJsonLinesFiles.create().from(config.input()));
+          case FILES ->
+              pipeline.apply("ReadFiles", ReadJsonLinesFiles.create().from(config.input()));
           case KAFKA, EMBEDDED_KAFKA -> pipeline.apply("ReadKafka", readKafka(config));
           case LANDING ->
-              pipeline.apply("ReadLandingZone", ReadLandingZone.create().from(config.landingRoot()));
+              pipeline.apply(
+                  "ReadLandingZone", ReadLandingZone.create().from(config.landingRoot()));
         };
     PCollection<LandedFile> landed =
         config.source() == SourceType.LANDING
@@ -72,7 +74,9 @@ public final class ZonestreamPipeline {
             .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
             .apply(
                 "ApplyConsent",
-                ApplyConsent.create().withScope(config.consentScope()).withWait(config.consentWait()));
+                ApplyConsent.create()
+                    .withScope(config.consentScope())
+                    .withWait(config.consentWait()));
     PCollectionTuple stepTrainer =
         PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
             .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER))
@@ -104,13 +108,15 @@ public final class ZonestreamPipeline {
                     .get(ApplyConsent.ACCELEROMETER_TRUSTED)
                     .apply(
                         "AccelerometerTrustedRows",
-                        ToTableRows.of(Tables.ACCELEROMETER_TRUSTED, AccelerometerReading::timestamp)))
+                        ToTableRows.of(
+                            Tables.ACCELEROMETER_TRUSTED, AccelerometerReading::timestamp)))
             .and(
                 stepTrainer
                     .get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED)
                     .apply(
                         "StepTrainerTrustedRows",
-                        ToTableRows.of(Tables.STEP_TRAINER_TRUSTED, StepTrainerReading::sensorReadingTime)))
+                        ToTableRows.of(
+                            Tables.STEP_TRAINER_TRUSTED, StepTrainerReading::sensorReadingTime)))
             .and(
                 consented
                     .get(ApplyConsent.CUSTOMER_CURATED)
@@ -120,14 +126,15 @@ public final class ZonestreamPipeline {
             .and(
                 machineLearning.apply(
                     "MachineLearningRows",
-                    ToTableRows.of(Tables.MACHINE_LEARNING_CURATED, MachineLearningRow::sensorReadingTime)))
+                    ToTableRows.of(
+                        Tables.MACHINE_LEARNING_CURATED, MachineLearningRow::sensorReadingTime)))
             .and(parsed.get(ParseRecords.REJECTED).apply("RejectedRows", ToTableRows.rejected()));
     return rows.apply(
-            "WriteZoneTables",
-            WriteZoneTables.create()
-                .to(config.lake())
-                .withWindow(config.window())
-                .withCompression(config.landingCompression()));
+        "WriteZoneTables",
+        WriteZoneTables.create()
+            .to(config.lake())
+            .withWindow(config.window())
+            .withCompression(config.landingCompression()));
   }
 
   private static ReadKafkaMessages readKafka(JobConfig config) {

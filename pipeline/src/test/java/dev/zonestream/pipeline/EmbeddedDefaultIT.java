@@ -48,7 +48,8 @@ class EmbeddedDefaultIT {
             "--runTimeoutSeconds=240");
 
     assertThat(run.err(), run.code(), equalTo(0));
-    JsonNode landing = LakeFiles.readJson(lake.resolve("_summary.json")).get("zones").get("landing");
+    JsonNode landing =
+        LakeFiles.readJson(lake.resolve("_summary.json")).get("zones").get("landing");
     Map<String, Long> expected =
         Map.of("customer", 4L, "accelerometer", 6L, "step_trainer", 3L, "_unrouted", 1L);
     assertThat(landing.size(), equalTo(expected.size()));

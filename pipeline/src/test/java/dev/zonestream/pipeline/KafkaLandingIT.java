@@ -78,11 +78,14 @@ class KafkaLandingIT {
           (folder, messages) -> {
             for (int i = 0; i < messages.size(); i++) {
               acks.add(
-                  producer.send(new ProducerRecord<>(topicOf.get(folder), i % 2, null, messages.get(i))));
+                  producer.send(
+                      new ProducerRecord<>(topicOf.get(folder), i % 2, null, messages.get(i))));
               sentPayloads.add(LakeFiles.canonical(messages.get(i)));
             }
             published.merge(
-                folder.equals("thermostat") ? "_unrouted" : folder, (long) messages.size(), Long::sum);
+                folder.equals("thermostat") ? "_unrouted" : folder,
+                (long) messages.size(),
+                Long::sum);
           });
       for (Future<RecordMetadata> ack : acks) {
         ack.get();
@@ -111,7 +114,8 @@ class KafkaLandingIT {
     boolean landed;
     boolean committed;
     try {
-      landed = Main.awaitSettled(result, published, Duration.standardMinutes(3), System.err).complete();
+      landed =
+          Main.awaitSettled(result, published, Duration.standardMinutes(3), System.err).complete();
       committed = awaitCommittedToEnd("landing-it", topicOf.values(), result);
     } finally {
       result.cancel();
@@ -124,14 +128,21 @@ class KafkaLandingIT {
     for (JsonNode line : lines) {
       assertThat(line.get("sourceKind").asText(), equalTo("kafka"));
       String coordinate =
-          line.get("source").asText() + "/" + line.get("partition").asText() + "@" + line.get("offset").asText();
+          line.get("source").asText()
+              + "/"
+              + line.get("partition").asText()
+              + "@"
+              + line.get("offset").asText();
       assertThat("landed twice: " + coordinate, coordinates.add(coordinate), equalTo(true));
     }
     assertThat(
         lines.stream().map(LakeFiles::canonicalPayload).toList(),
         containsInAnyOrder(sentPayloads.toArray()));
     Map<String, Long> landedPerDataset =
-        lines.stream().collect(Collectors.groupingBy(l -> l.get("dataset").asText(), TreeMap::new, Collectors.counting()));
+        lines.stream()
+            .collect(
+                Collectors.groupingBy(
+                    l -> l.get("dataset").asText(), TreeMap::new, Collectors.counting()));
     assertThat(landedPerDataset, equalTo(published));
   }
 

@@ -25,7 +25,8 @@ final class LakeFiles {
     List<JsonNode> lines = new ArrayList<>();
     try (Stream<Path> files = Files.walk(folder)) {
       for (Path file :
-          files.filter(Files::isRegularFile)
+          files
+              .filter(Files::isRegularFile)
               .filter(p -> p.toString().contains(".jsonl"))
               .filter(p -> !p.toString().contains("/.temp"))
               .sorted()

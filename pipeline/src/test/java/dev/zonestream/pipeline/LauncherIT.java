@@ -24,11 +24,7 @@ class LauncherIT {
     List<String> command = new java.util.ArrayList<>(List.of("bin/zonestream"));
     command.addAll(List.of(args));
     Process process =
-        new ProcessBuilder(command)
-            .directory(ROOT)
-            .redirectOutput(out)
-            .redirectError(err)
-            .start();
+        new ProcessBuilder(command).directory(ROOT).redirectOutput(out).redirectError(err).start();
     if (!process.waitFor(5, TimeUnit.MINUTES)) {
       process.destroyForcibly();
       throw new AssertionError("bin/zonestream did not finish in 5 minutes");
@@ -48,14 +44,22 @@ class LauncherIT {
     assertThat(result.err(), result.code(), equalTo(0));
     assertThat(result.out(), containsString("landing  accelerometer"));
     assertThat(
-        LakeFiles.readJson(lake.resolve("_summary.json")).get("zones").get("landing").get("customer").asLong(),
+        LakeFiles.readJson(lake.resolve("_summary.json"))
+            .get("zones")
+            .get("landing")
+            .get("customer")
+            .asLong(),
         equalTo(4L));
   }
 
   @Test
   void badOptionExitsTwoWithOneLine(@TempDir Path scratch) throws Exception {
     Result result =
-        launch(scratch, "--input=testdata/fixtures/stedi-small", "--windowSeconds=-1", "--lake=" + scratch);
+        launch(
+            scratch,
+            "--input=testdata/fixtures/stedi-small",
+            "--windowSeconds=-1",
+            "--lake=" + scratch);
 
     // The launcher may first say that it builds; the job itself says one line.
     List<String> jobLines =

@@ -42,7 +42,8 @@ class MainTest {
             args,
             new PrintStream(out, true, StandardCharsets.UTF_8),
             new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   /** The messages of the fixture's files, read independently of the job's own splitter. */
@@ -126,21 +127,31 @@ class MainTest {
       closedPort = socket.getLocalPort();
     }
     return Stream.of(
-        Arguments.of(new String[] {"--input=/no/such/folder"}, "--input=/no/such/folder: no such folder"),
+        Arguments.of(
+            new String[] {"--input=/no/such/folder"}, "--input=/no/such/folder: no such folder"),
         Arguments.of(
             new String[] {"--input=" + FIXTURE, "--windowSeconds=-60"},
             "--windowSeconds=-60: must be at least 1"),
         Arguments.of(
-            new String[] {"--bootstrapServers=127.0.0.1:" + closedPort, "--brokerCheckTimeoutSeconds=2"},
+            new String[] {
+              "--bootstrapServers=127.0.0.1:" + closedPort, "--brokerCheckTimeoutSeconds=2"
+            },
             "--bootstrapServers=127.0.0.1:" + closedPort + ": no Kafka broker answered within 2 s"),
-        Arguments.of(new String[] {"--bootstrapServers=localhost"}, "--bootstrapServers=localhost: expected host:port"),
-        Arguments.of(new String[] {"--source=pulsar"}, "--source=pulsar: must be one of files, kafka, embedded-kafka"),
+        Arguments.of(
+            new String[] {"--bootstrapServers=localhost"},
+            "--bootstrapServers=localhost: expected host:port"),
+        Arguments.of(
+            new String[] {"--source=pulsar"},
+            "--source=pulsar: must be one of files, kafka, embedded-kafka"),
         Arguments.of(
             new String[] {"--input=" + FIXTURE, "--topics=customer=a,thermostat=b"},
             "--topics=customer=a,thermostat=b: unknown dataset 'thermostat'"),
-        Arguments.of(new String[] {"--startFrom=middle"}, "--startFrom=middle: must be earliest or latest"),
+        Arguments.of(
+            new String[] {"--startFrom=middle"}, "--startFrom=middle: must be earliest or latest"),
         Arguments.of(new String[] {"--source=files"}, "--source=files needs --input=FOLDER"),
-        Arguments.of(new String[] {"--landingShards=0", "--input=" + FIXTURE}, "--landingShards=0: must be at least 1"),
+        Arguments.of(
+            new String[] {"--landingShards=0", "--input=" + FIXTURE},
+            "--landingShards=0: must be at least 1"),
         Arguments.of(
             new String[] {"--input=" + FIXTURE, "--consentScope=sometimes"},
             "--consentScope=sometimes: must be after-consent or all-readings"),

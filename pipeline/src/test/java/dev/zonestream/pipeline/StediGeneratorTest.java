@@ -27,7 +27,9 @@ class StediGeneratorTest {
     for (String folder : List.of("customer", "accelerometer", "step_trainer", "thermostat")) {
       Path name = Path.of(folder, folder + "-0.jsonl");
       assertThat(
-          folder, Arrays.equals(Files.readAllBytes(out.resolve(name)), Files.readAllBytes(FIXED.resolve(name))),
+          folder,
+          Arrays.equals(
+              Files.readAllBytes(out.resolve(name)), Files.readAllBytes(FIXED.resolve(name))),
           equalTo(true));
     }
   }
@@ -36,8 +38,7 @@ class StediGeneratorTest {
   void anotherSeedGivesOtherData() {
     Map<String, List<byte[]>> a = new StediGenerator(20, 7, false).generate();
     Map<String, List<byte[]>> b = new StediGenerator(20, 8, false).generate();
-    assertThat(
-        Arrays.equals(a.get("customer").get(0), b.get("customer").get(0)), equalTo(false));
+    assertThat(Arrays.equals(a.get("customer").get(0), b.get("customer").get(0)), equalTo(false));
   }
 
   @Test
@@ -80,7 +81,10 @@ class StediGeneratorTest {
 
     Set<String> seen = new HashSet<>();
     long duplicates =
-        data.get("accelerometer").stream().map(LakeFiles::canonical).filter(p -> !seen.add(p)).count();
+        data.get("accelerometer").stream()
+            .map(LakeFiles::canonical)
+            .filter(p -> !seen.add(p))
+            .count();
     long notJson =
         data.values().stream()
             .flatMap(List::stream)

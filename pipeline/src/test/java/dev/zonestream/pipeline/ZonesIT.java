@@ -74,7 +74,10 @@ class ZonesIT {
     for (String table : TABLES) {
       tables.put(
           table,
-          LakeFiles.readAll(lake.resolve(table)).stream().map(JsonNode::toString).sorted().toList());
+          LakeFiles.readAll(lake.resolve(table)).stream()
+              .map(JsonNode::toString)
+              .sorted()
+              .toList());
     }
     return tables;
   }
@@ -82,7 +85,13 @@ class ZonesIT {
   /** Rejects as (dataset, reason, payload): the parts that do not depend on how they arrived. */
   private static List<String> rejects(Path lake) throws IOException {
     return LakeFiles.readAll(lake.resolve("trusted/_rejected")).stream()
-        .map(r -> r.get("dataset").asText() + " | " + r.get("reason").asText() + " | " + LakeFiles.canonicalPayload(r))
+        .map(
+            r ->
+                r.get("dataset").asText()
+                    + " | "
+                    + r.get("reason").asText()
+                    + " | "
+                    + LakeFiles.canonicalPayload(r))
         .sorted()
         .toList();
   }
@@ -106,9 +115,13 @@ class ZonesIT {
   @Test
   void everyBrokenMessageIsRejectedWithAReason() {
     Map<String, Long> byDataset =
-        boundedRejects.stream().collect(Collectors.groupingBy(r -> r.substring(0, r.indexOf(' ')), Collectors.counting()));
+        boundedRejects.stream()
+            .collect(
+                Collectors.groupingBy(r -> r.substring(0, r.indexOf(' ')), Collectors.counting()));
     // 3 broken customers, 3 broken accelerometer readings, 2 broken step readings, 2 thermostat.
-    assertThat(byDataset, equalTo(Map.of("customer", 3L, "accelerometer", 3L, "step_trainer", 2L, "_unrouted", 2L)));
+    assertThat(
+        byDataset,
+        equalTo(Map.of("customer", 3L, "accelerometer", 3L, "step_trainer", 2L, "_unrouted", 2L)));
     assertThat(
         boundedRejects.stream().anyMatch(r -> r.contains("oversized payload")), equalTo(true));
   }
@@ -121,7 +134,8 @@ class ZonesIT {
     for (JsonNode c : readJsonLines(DATA.resolve("customer"))) {
       if (c.hasNonNull("email") && c.hasNonNull("lastUpdateDate")) {
         JsonNode seen = latest.get(c.get("email").asText());
-        if (seen == null || c.get("lastUpdateDate").asLong() > seen.get("lastUpdateDate").asLong()) {
+        if (seen == null
+            || c.get("lastUpdateDate").asLong() > seen.get("lastUpdateDate").asLong()) {
           latest.put(c.get("email").asText(), c);
         }
       }
@@ -132,13 +146,16 @@ class ZonesIT {
         (email, c) -> {
           if (c.hasNonNull("shareWithResearchAsOfDate")) {
             consentByEmail.put(email, c.get("shareWithResearchAsOfDate").asLong());
-            consentBySerial.put(c.get("serialNumber").asText(), c.get("shareWithResearchAsOfDate").asLong());
+            consentBySerial.put(
+                c.get("serialNumber").asText(), c.get("shareWithResearchAsOfDate").asLong());
           }
         });
     // The data must hold something for the rule to keep out, or this test proves nothing.
     List<JsonNode> phones = readJsonLines(DATA.resolve("accelerometer"));
     long nonConsenting =
-        phones.stream().filter(p -> p.has("user") && !consentByEmail.containsKey(p.get("user").asText())).count();
+        phones.stream()
+            .filter(p -> p.has("user") && !consentByEmail.containsKey(p.get("user").asText()))
+            .count();
     long beforeConsent =
         phones.stream()
             .filter(p -> p.has("user") && consentByEmail.containsKey(p.get("user").asText()))
@@ -150,12 +167,16 @@ class ZonesIT {
     for (Path lake : List.of(bounded, streamed)) {
       for (String table : List.of("trusted/customer", "curated/customer")) {
         for (JsonNode row : LakeFiles.readAll(lake.resolve(table))) {
-          assertThat(row.toString(), consentByEmail.containsKey(row.get("email").asText()), equalTo(true));
+          assertThat(
+              row.toString(), consentByEmail.containsKey(row.get("email").asText()), equalTo(true));
         }
       }
       for (JsonNode row : LakeFiles.readAll(lake.resolve("trusted/accelerometer"))) {
         Long consent = consentByEmail.get(row.get("user").asText());
-        assertThat(row.toString(), consent != null && row.get("timestamp").asLong() >= consent, equalTo(true));
+        assertThat(
+            row.toString(),
+            consent != null && row.get("timestamp").asLong() >= consent,
+            equalTo(true));
       }
       for (String table : List.of("trusted/step_trainer", "curated/machine_learning")) {
         for (JsonNode row : LakeFiles.readAll(lake.resolve(table))) {
@@ -165,7 +186,8 @@ class ZonesIT {
               consent != null && row.get("sensorReadingTime").asLong() >= consent,
               equalTo(true));
           for (String personal : List.of("email", "user", "customerName", "phone", "birthDay")) {
-            assertThat(row.toString(), row.has(personal) && table.startsWith("curated"), equalTo(false));
+            assertThat(
+                row.toString(), row.has(personal) && table.startsWith("curated"), equalTo(false));
           }
         }
       }
@@ -174,7 +196,8 @@ class ZonesIT {
 
   private static List<JsonNode> readJsonLines(Path folder) throws IOException {
     List<JsonNode> rows = new ArrayList<>();
-    for (String canonical : MainTest.sourceMessages(folder.getParent(), folder.getFileName().toString())) {
+    for (String canonical :
+        MainTest.sourceMessages(folder.getParent(), folder.getFileName().toString())) {
       if (!canonical.startsWith("base64:")) {
         JsonNode node = LakeFiles.MAPPER.readTree(canonical);
         if (node.isObject()) {

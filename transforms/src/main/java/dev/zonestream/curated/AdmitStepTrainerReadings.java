@@ -29,15 +29,19 @@ import org.joda.time.Duration;
  * {@code step_trainer_trusted}: step-trainer readings whose device belongs to a curated customer
  * ({@link ApplyConsent#OWNERS}), under the same consent scope, each reading once.
  *
- * <p>Input: a tuple of {@link ApplyConsent#OWNERS} and {@link ParseRecords#STEP_TRAINER}, grouped by
- * serial number (see {@link JoinWindowing}). Outputs: {@link #STEP_TRAINER_TRUSTED} and {@link
+ * <p>Input: a tuple of {@link ApplyConsent#OWNERS} and {@link ParseRecords#STEP_TRAINER}, grouped
+ * by serial number (see {@link JoinWindowing}). Outputs: {@link #STEP_TRAINER_TRUSTED} and {@link
  * #OWNED_READINGS} (each admitted reading with the customer it belongs to; a device shared by
  * several curated customers yields one per customer who admits it).
  */
 public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple, PCollectionTuple> {
   public static final TupleTag<StepTrainerReading> STEP_TRAINER_TRUSTED = new TupleTag<>() {};
   public static final TupleTag<OwnedStepReading> OWNED_READINGS = new TupleTag<>() {};
-  /** Counter name, in {@link MetricNames#HANDED_ON} and {@link MetricNames#DECIDED}, of owned readings. */
+
+  /**
+   * Counter name, in {@link MetricNames#HANDED_ON} and {@link MetricNames#DECIDED}, of owned
+   * readings.
+   */
   public static final String OWNED_READINGS_COUNTER = "owned_step_readings";
 
   private final ConsentScope scope;
@@ -79,7 +83,8 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
         .and(
             readingTag,
             readings.apply(
-                "KeyReadingsBySerial", JoinWindowing.keyedBy(StepTrainerReading::serialNumber, wait)))
+                "KeyReadingsBySerial",
+                JoinWindowing.keyedBy(StepTrainerReading::serialNumber, wait)))
         .apply("GroupBySerial", CoGroupByKey.create())
         .apply(
             "DecideOwnership",
@@ -93,7 +98,9 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
     private final TupleTag<StepTrainerReading> readingTag;
 
     DecideOwnershipFn(
-        ConsentScope scope, TupleTag<ConsentedOwner> ownerTag, TupleTag<StepTrainerReading> readingTag) {
+        ConsentScope scope,
+        TupleTag<ConsentedOwner> ownerTag,
+        TupleTag<StepTrainerReading> readingTag) {
       this.scope = scope;
       this.ownerTag = ownerTag;
       this.readingTag = readingTag;

@@ -2,16 +2,16 @@ package dev.zonestream.curated;
 
 import dev.zonestream.lake.Tables;
 import dev.zonestream.model.AccelerometerReading;
+import dev.zonestream.model.JoinWindowing;
+import dev.zonestream.model.MachineLearningRow;
 import dev.zonestream.model.MetricNames;
+import dev.zonestream.model.OwnedStepReading;
+import dev.zonestream.trusted.ApplyConsent;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.metrics.Metrics;
-import dev.zonestream.model.JoinWindowing;
-import dev.zonestream.model.MachineLearningRow;
-import dev.zonestream.model.OwnedStepReading;
-import dev.zonestream.trusted.ApplyConsent;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -26,15 +26,15 @@ import org.joda.time.Duration;
 
 /**
  * {@code machine_learning_curated}: each trusted step-trainer reading joined with the trusted
- * accelerometer readings of the <em>same customer</em> at the same millisecond
- * ({@code sensorReadingTime == timestamp}). Joining on the time alone would pair one customer's
- * device with strangers' phones.
+ * accelerometer readings of the <em>same customer</em> at the same millisecond ({@code
+ * sensorReadingTime == timestamp}). Joining on the time alone would pair one customer's device with
+ * strangers' phones.
  *
  * <p>Input: a tuple of {@link AdmitStepTrainerReadings#OWNED_READINGS} and {@link
- * ApplyConsent#ACCELEROMETER_TRUSTED}, grouped by customer (see {@link JoinWindowing}) and paired by
- * millisecond inside the group. Grouping by customer rather than by (customer, millisecond) keeps
- * the number of groups at the number of customers: the Direct runner pays a fixed cost per group.
- * Output: one {@link MachineLearningRow} per pair, without personal data.
+ * ApplyConsent#ACCELEROMETER_TRUSTED}, grouped by customer (see {@link JoinWindowing}) and paired
+ * by millisecond inside the group. Grouping by customer rather than by (customer, millisecond)
+ * keeps the number of groups at the number of customers: the Direct runner pays a fixed cost per
+ * group. Output: one {@link MachineLearningRow} per pair, without personal data.
  */
 public final class JoinStepTrainerWithAccelerometer
     extends PTransform<PCollectionTuple, PCollection<MachineLearningRow>> {
@@ -65,10 +65,12 @@ public final class JoinStepTrainerWithAccelerometer
     TupleTag<OwnedStepReading> stepTag = new TupleTag<>();
     TupleTag<AccelerometerReading> phoneTag = new TupleTag<>();
     return KeyedPCollectionTuple.of(
-            stepTag, steps.apply("KeyStepsByCustomer", JoinWindowing.keyedBy(OwnedStepReading::email, wait)))
+            stepTag,
+            steps.apply("KeyStepsByCustomer", JoinWindowing.keyedBy(OwnedStepReading::email, wait)))
         .and(
             phoneTag,
-            phones.apply("KeyPhonesByCustomer", JoinWindowing.keyedBy(AccelerometerReading::user, wait)))
+            phones.apply(
+                "KeyPhonesByCustomer", JoinWindowing.keyedBy(AccelerometerReading::user, wait)))
         .apply("GroupByCustomer", CoGroupByKey.create())
         .apply("PairReadings", ParDo.of(new PairReadingsFn(stepTag, phoneTag)));
   }
@@ -109,7 +111,8 @@ public final class JoinStepTrainerWithAccelerometer
                   phone.z()));
         }
       }
-      Metrics.counter(MetricNames.DECIDED, AdmitStepTrainerReadings.OWNED_READINGS_COUNTER).inc(stepCount);
+      Metrics.counter(MetricNames.DECIDED, AdmitStepTrainerReadings.OWNED_READINGS_COUNTER)
+          .inc(stepCount);
       Metrics.counter(MetricNames.DECIDED, ACCELEROMETER_TRUSTED_COUNTER).inc(phoneCount);
       Metrics.counter(MetricNames.TABLE_ROWS, Tables.MACHINE_LEARNING_CURATED).inc(pairs);
     }

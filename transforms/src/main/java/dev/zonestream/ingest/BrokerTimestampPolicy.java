@@ -15,9 +15,9 @@ import org.joda.time.Instant;
  *
  * <p>Beam's {@code withCreateTime}/{@code withLogAppendTime} policies only let an idle partition's
  * watermark advance after it has delivered at least one record, so a topic with one empty partition
- * holds the whole source's watermark at the beginning of time and no window ever closes (apache/beam
- * issue 20908). Here a partition whose backlog is zero reports {@code backlog check time -
- * maxDelay}, record or not.
+ * holds the whole source's watermark at the beginning of time and no window ever closes
+ * (apache/beam issue 20908). Here a partition whose backlog is zero reports {@code backlog check
+ * time - maxDelay}, record or not.
  *
  * <p>Landing must never drop a message as too late. A record whose broker timestamp is behind the
  * watermark this partition already reported (a producer's clock more than {@code maxDelay} behind,

@@ -7,8 +7,8 @@ import java.util.Arrays;
 
 /**
  * Splits a stream of JSON Lines into messages, byte for byte: a message is a line less its
- * terminator ({@code \n} or {@code \r\n}); blank lines are not messages. Bytes are not decoded, so a
- * line that is not UTF-8 is kept as it is.
+ * terminator ({@code \n} or {@code \r\n}); blank lines are not messages. Bytes are not decoded, so
+ * a line that is not UTF-8 is kept as it is.
  */
 public final class JsonLines {
 

@@ -96,7 +96,12 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
       throw new IllegalArgumentException("bootstrap servers must not be empty");
     }
     return new ReadKafkaMessages(
-        servers, topics, topicPattern, consumerGroup, startPosition, consumerProperties,
+        servers,
+        topics,
+        topicPattern,
+        consumerGroup,
+        startPosition,
+        consumerProperties,
         maxBrokerDelay);
   }
 
@@ -106,8 +111,13 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
       throw new IllegalArgumentException("at least one topic is needed");
     }
     return new ReadKafkaMessages(
-        bootstrapServers, Map.copyOf(topicToDataset), topicPattern, consumerGroup, startPosition,
-        consumerProperties, maxBrokerDelay);
+        bootstrapServers,
+        Map.copyOf(topicToDataset),
+        topicPattern,
+        consumerGroup,
+        startPosition,
+        consumerProperties,
+        maxBrokerDelay);
   }
 
   /**
@@ -117,7 +127,12 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
   public ReadKafkaMessages withTopicPattern(String regex) {
     Pattern.compile(regex); // fails early on a bad expression
     return new ReadKafkaMessages(
-        bootstrapServers, topics, regex, consumerGroup, startPosition, consumerProperties,
+        bootstrapServers,
+        topics,
+        regex,
+        consumerGroup,
+        startPosition,
+        consumerProperties,
         maxBrokerDelay);
   }
 
@@ -127,7 +142,12 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
       throw new IllegalArgumentException("consumer group must not be empty");
     }
     return new ReadKafkaMessages(
-        bootstrapServers, topics, topicPattern, groupId, startPosition, consumerProperties,
+        bootstrapServers,
+        topics,
+        topicPattern,
+        groupId,
+        startPosition,
+        consumerProperties,
         maxBrokerDelay);
   }
 
@@ -135,15 +155,25 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
   public ReadKafkaMessages withStartPosition(StartPosition position) {
     checkArgumentNotNull(position, "start position");
     return new ReadKafkaMessages(
-        bootstrapServers, topics, topicPattern, consumerGroup, position, consumerProperties,
+        bootstrapServers,
+        topics,
+        topicPattern,
+        consumerGroup,
+        position,
+        consumerProperties,
         maxBrokerDelay);
   }
 
   /** Extra consumer properties, for example TLS or SASL settings. */
   public ReadKafkaMessages withConsumerProperties(Map<String, ?> properties) {
     return new ReadKafkaMessages(
-        bootstrapServers, topics, topicPattern, consumerGroup, startPosition,
-        Map.copyOf(properties), maxBrokerDelay);
+        bootstrapServers,
+        topics,
+        topicPattern,
+        consumerGroup,
+        startPosition,
+        Map.copyOf(properties),
+        maxBrokerDelay);
   }
 
   /** How far behind the newest broker timestamp a partition's watermark is held. */
@@ -152,7 +182,12 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
       throw new IllegalArgumentException("max broker delay must not be negative, got " + delay);
     }
     return new ReadKafkaMessages(
-        bootstrapServers, topics, topicPattern, consumerGroup, startPosition, consumerProperties,
+        bootstrapServers,
+        topics,
+        topicPattern,
+        consumerGroup,
+        startPosition,
+        consumerProperties,
         delay);
   }
 
@@ -162,7 +197,8 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
         checkArgumentNotNull(bootstrapServers, "ReadKafkaMessages needs withBootstrapServers");
     Map<String, Object> config = new HashMap<>(consumerProperties);
     config.put(
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startPosition.name().toLowerCase(java.util.Locale.ROOT));
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        startPosition.name().toLowerCase(java.util.Locale.ROOT));
     if (consumerGroup != null) {
       config.put(ConsumerConfig.GROUP_ID_CONFIG, consumerGroup);
     }
@@ -180,9 +216,7 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
     }
     Map<String, String> routes = new HashMap<>();
     topics.forEach((topic, dataset) -> routes.put(topic, dataset.folder()));
-    return input
-        .apply("ReadKafka", read)
-        .apply("ToEnvelopes", ParDo.of(new ToEnvelopeFn(routes)));
+    return input.apply("ReadKafka", read).apply("ToEnvelopes", ParDo.of(new ToEnvelopeFn(routes)));
   }
 
   /** Wraps a Kafka record into an envelope, routed by topic. */

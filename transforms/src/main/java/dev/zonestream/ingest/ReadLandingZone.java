@@ -30,14 +30,14 @@ import org.joda.time.Instant;
  * Reads the landing zone back as the envelopes it was written from: the backfill source, which
  * rebuilds trusted and curated after the broker has forgotten.
  *
- * <p><b>Boundedness.</b> Bounded: the final landing files present at start ({@code .jsonl},
- * {@code .jsonl.gz}); temporary files of a running writer (under {@code .temp-beam*}) are not read.
+ * <p><b>Boundedness.</b> Bounded: the final landing files present at start ({@code .jsonl}, {@code
+ * .jsonl.gz}); temporary files of a running writer (under {@code .temp-beam*}) are not read.
  *
  * <p>Each envelope gets back its dataset, source coordinates, broker timestamp (also its element
- * timestamp), ingest time and payload: a JSON payload as the text of its value, a base64 one as
- * its original bytes. A line that is not a landing record (hand-edited, truncated) becomes an
- * envelope of {@code _unrouted} whose payload is the line, so the trusted zone rejects it with a
- * reason instead of losing it.
+ * timestamp), ingest time and payload: a JSON payload as the text of its value, a base64 one as its
+ * original bytes. A line that is not a landing record (hand-edited, truncated) becomes an envelope
+ * of {@code _unrouted} whose payload is the line, so the trusted zone rejects it with a reason
+ * instead of losing it.
  */
 public final class ReadLandingZone extends PTransform<PBegin, PCollection<Envelope>> {
   private final @Nullable String landingRoot;
@@ -65,7 +65,9 @@ public final class ReadLandingZone extends PTransform<PBegin, PCollection<Envelo
     return input
         .apply(
             "MatchLandingFiles",
-            FileIO.match().filepattern(rootPath + "**").withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            FileIO.match()
+                .filepattern(rootPath + "**")
+                .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
         .apply("ReadMatches", FileIO.readMatches())
         .apply("ParseLandingLines", ParDo.of(new ParseLandingLinesFn(rootPath)));
   }

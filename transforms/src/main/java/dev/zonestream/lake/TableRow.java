@@ -45,7 +45,9 @@ public record TableRow(String table, long partitionTime, String json) {
     @Override
     public TableRow decode(InputStream in) throws IOException {
       return new TableRow(
-          StringUtf8Coder.of().decode(in), VarLongCoder.of().decode(in), StringUtf8Coder.of().decode(in));
+          StringUtf8Coder.of().decode(in),
+          VarLongCoder.of().decode(in),
+          StringUtf8Coder.of().decode(in));
     }
 
     @Override

@@ -13,10 +13,11 @@ import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Turns typed records into rows of one table: the record's JSON (field names as in the source
- * data, absent consents left out), partitioned by the time {@code partitionTime} picks.
+ * Turns typed records into rows of one table: the record's JSON (field names as in the source data,
+ * absent consents left out), partitioned by the time {@code partitionTime} picks.
  */
-public final class ToTableRows<T extends Record> extends PTransform<PCollection<T>, PCollection<TableRow>> {
+public final class ToTableRows<T extends Record>
+    extends PTransform<PCollection<T>, PCollection<TableRow>> {
   private final String table;
   private final SerializableFunction<T, Long> partitionTime;
 
@@ -36,7 +37,8 @@ public final class ToTableRows<T extends Record> extends PTransform<PCollection<
   }
 
   /** See {@link #rejected()}. */
-  public static final class RejectedRows extends PTransform<PCollection<Rejected>, PCollection<TableRow>> {
+  public static final class RejectedRows
+      extends PTransform<PCollection<Rejected>, PCollection<TableRow>> {
     @Override
     public PCollection<TableRow> expand(PCollection<Rejected> input) {
       return input.apply("ToRejectRows", ParDo.of(new RejectedToRowFn()));
@@ -61,7 +63,9 @@ public final class ToTableRows<T extends Record> extends PTransform<PCollection<
     public void processElement(@Element T record, OutputReceiver<TableRow> out) throws IOException {
       out.output(
           new TableRow(
-              table, partitionTime.apply(record), JsonRecordCoder.MAPPER.writeValueAsString(record)));
+              table,
+              partitionTime.apply(record),
+              JsonRecordCoder.MAPPER.writeValueAsString(record)));
     }
   }
 

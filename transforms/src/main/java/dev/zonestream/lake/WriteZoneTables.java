@@ -27,8 +27,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
- * Writes zone tables as JSON Lines under {@code <lake>/<table>/dt=YYYY-MM-DD/hr=HH/}, partitioned by
- * each row's own time (its event time; a reject's broker time).
+ * Writes zone tables as JSON Lines under {@code <lake>/<table>/dt=YYYY-MM-DD/hr=HH/}, partitioned
+ * by each row's own time (its event time; a reject's broker time).
  *
  * <p>Bounded input is written once: {@code <table name>-all-<shard>-of-<n>.jsonl.gz} per partition.
  * A stream is written in fixed windows of element time ({@code withWindow}), one file per
@@ -111,7 +111,8 @@ public final class WriteZoneTables
         .getPerDestinationOutputFilenames()
         .apply(
             "ByTable",
-            MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
                 .via((KV<String, String> file) -> KV.of(tableOf(file.getKey()), file.getValue())))
         .apply("CountWrittenRows", ParDo.of(new CountFileLinesFn(MetricNames.TABLE_ROWS_WRITTEN)));
   }
@@ -126,12 +127,20 @@ public final class WriteZoneTables
 
     @Override
     public String getFilename(
-        BoundedWindow window, PaneInfo pane, int numShards, int shardIndex, Compression compression) {
+        BoundedWindow window,
+        PaneInfo pane,
+        int numShards,
+        int shardIndex,
+        Compression compression) {
       String table = tableOf(destination);
       String name = table.substring(table.lastIndexOf('/') + 1);
       String when =
           window instanceof IntervalWindow interval
-              ? LakePaths.basic(interval.start()) + "-" + LakePaths.basic(interval.end()) + "-" + pane.getIndex()
+              ? LakePaths.basic(interval.start())
+                  + "-"
+                  + LakePaths.basic(interval.end())
+                  + "-"
+                  + pane.getIndex()
               : "all";
       return String.format(
           "%s/%s-%s-%05d-of-%05d.jsonl%s",

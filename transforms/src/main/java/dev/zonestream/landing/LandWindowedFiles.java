@@ -27,11 +27,11 @@ import org.joda.time.Duration;
  * element (broker) time, pane and shard, under Hive-style {@code dt=}/{@code hr=} folders (see
  * {@link LandingFileNaming}). Nothing is dropped and nothing is changed: see {@link LandingLine}.
  *
- * <p><b>Windowing.</b> Fixed windows of the element timestamp, which every zonestream source sets to
- * the broker's timestamp, so a replay lands each message in the same file. A window's first file
+ * <p><b>Windowing.</b> Fixed windows of the element timestamp, which every zonestream source sets
+ * to the broker's timestamp, so a replay lands each message in the same file. A window's first file
  * (pane 0) is written when the watermark passes its end; a message that arrives later but within
- * the allowed lateness lands in a further file of the same window (pane 1, 2, ...). Later still, the
- * runner drops it: the zonestream sources never emit such messages (see {@code
+ * the allowed lateness lands in a further file of the same window (pane 1, 2, ...). Later still,
+ * the runner drops it: the zonestream sources never emit such messages (see {@code
  * BrokerTimestampPolicy}), so this bound only limits how long window state is kept.
  *
  * <p><b>Output.</b> One {@link LandedFile} per final file, with the number of messages read back
@@ -42,7 +42,8 @@ import org.joda.time.Duration;
  * final (Beam's {@link FileIO}); a retried bundle rewrites the same names, and re-runs over the
  * same messages produce the same file names, so a replay overwrites rather than duplicates.
  */
-public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, PCollection<LandedFile>> {
+public final class LandWindowedFiles
+    extends PTransform<PCollection<Envelope>, PCollection<LandedFile>> {
   private final @Nullable String root;
   private final Duration window;
   private final Duration allowedLateness;
@@ -144,5 +145,4 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
       out.output(line);
     }
   }
-
 }

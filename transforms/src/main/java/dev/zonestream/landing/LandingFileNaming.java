@@ -9,8 +9,8 @@ import org.apache.beam.sdk.transforms.windowing.PaneInfo;
 
 /**
  * Names landing files after the window they hold, so that a replay of the same messages rewrites
- * the same files:
- * {@code <dataset>/dt=YYYY-MM-DD/hr=HH/<dataset>-<start>-<end>-<pane>-<shard>-of-<n>.jsonl[.gz]}.
+ * the same files: {@code
+ * <dataset>/dt=YYYY-MM-DD/hr=HH/<dataset>-<start>-<end>-<pane>-<shard>-of-<n>.jsonl[.gz]}.
  *
  * <p>Times are written as {@link LakePaths} says.
  */

@@ -17,7 +17,10 @@ public enum ConsentScope {
     return label;
   }
 
-  /** Whether a reading taken at {@code readingTime} is admitted under consent given at {@code consentTime}. */
+  /**
+   * Whether a reading taken at {@code readingTime} is admitted under consent given at {@code
+   * consentTime}.
+   */
   public boolean admits(long readingTime, long consentTime) {
     return this == ALL_READINGS || readingTime >= consentTime;
   }

@@ -7,10 +7,10 @@ import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * A customer record as the STEDI web app sends it. Keyed by email: a later record (greater
- * {@code lastUpdateDate}) replaces an earlier one. A {@code share...AsOfDate} is null when that
- * consent is not given (the key is absent in the message). {@code birthDay} is kept as sent: it is
- * not always an ISO date (years like 999 occur).
+ * A customer record as the STEDI web app sends it. Keyed by email: a later record (greater {@code
+ * lastUpdateDate}) replaces an earlier one. A {@code share...AsOfDate} is null when that consent is
+ * not given (the key is absent in the message). {@code birthDay} is kept as sent: it is not always
+ * an ISO date (years like 999 occur).
  */
 @DefaultCoder(Customer.RecordCoder.class)
 public record Customer(

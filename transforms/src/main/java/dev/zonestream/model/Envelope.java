@@ -65,9 +65,8 @@ public record Envelope(
 
   @Override
   public int hashCode() {
-    return Objects.hash(
-            dataset, sourceKind, source, partition, offset, brokerTimestamp, ingestTime)
-        * 31
+    return Objects.hash(dataset, sourceKind, source, partition, offset, brokerTimestamp, ingestTime)
+            * 31
         + Arrays.hashCode(payload);
   }
 

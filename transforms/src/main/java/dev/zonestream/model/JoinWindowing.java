@@ -15,8 +15,8 @@ import org.joda.time.Duration;
 /**
  * The windows the trusted and curated joins group in.
  *
- * <p>Bounded input (files, backfill): one global window, so every record of a key meets every other,
- * whatever their times: the exact answer.
+ * <p>Bounded input (files, backfill): one global window, so every record of a key meets every
+ * other, whatever their times: the exact answer.
  *
  * <p>Unbounded input (a broker): session windows of the elements' broker time with a gap of {@code
  * wait}. Everything about a key that arrives within {@code wait} of the key's previous message is
@@ -30,7 +30,8 @@ public final class JoinWindowing {
   private JoinWindowing() {}
 
   /** Windows its input for grouping (see the class comment), then keys each element. */
-  public static final class KeyForJoin<T> extends PTransform<PCollection<T>, PCollection<KV<String, T>>> {
+  public static final class KeyForJoin<T>
+      extends PTransform<PCollection<T>, PCollection<KV<String, T>>> {
     private final SerializableFunction<T, String> key;
     private final Duration wait;
 

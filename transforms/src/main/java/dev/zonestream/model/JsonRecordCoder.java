@@ -13,8 +13,8 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CustomCoder;
 
 /**
- * A coder for the zone records (Java records of strings, numbers and nullable numbers): the record as
- * compact JSON, components in declaration order, nulls left out. Equal records encode to equal
+ * A coder for the zone records (Java records of strings, numbers and nullable numbers): the record
+ * as compact JSON, components in declaration order, nulls left out. Equal records encode to equal
  * bytes, so it is deterministic and records can be grouping keys.
  */
 public class JsonRecordCoder<T extends Record> extends CustomCoder<T> {

@@ -7,20 +7,31 @@ package dev.zonestream.model;
 public final class MetricNames {
   /** Messages read from the source, per dataset. */
   public static final String READ = "zonestream.ingest.read";
+
   /** Input files that hold no messages (outside a dataset folder), by reason. */
   public static final String SKIPPED = "zonestream.ingest.skipped";
+
   /** Messages read back from final landing files, per dataset. */
   public static final String LANDED = "zonestream.landing";
+
   /** Landed payloads that are not UTF-8 JSON (kept as base64), per dataset. */
   public static final String INVALID = "zonestream.landing.invalid";
 
   /** Messages that failed the trusted zone's rules, per dataset. */
   public static final String REJECTED = "zonestream.trusted.rejected";
-  /** Records emitted into a trusted or curated table, per table (for example {@code trusted/customer}). */
+
+  /**
+   * Records emitted into a trusted or curated table, per table (for example {@code
+   * trusted/customer}).
+   */
   public static final String TABLE_ROWS = "zonestream.tables";
+
   /** Rows read back from final table files, per table. */
   public static final String TABLE_ROWS_WRITTEN = "zonestream.tables.written";
-  /** Valid messages the consent and join stages have decided on, per dataset (duplicates included). */
+
+  /**
+   * Valid messages the consent and join stages have decided on, per dataset (duplicates included).
+   */
   public static final String DECIDED = "zonestream.trusted.decided";
 
   /** Records one join stage hands to the next, by name, to tell when a stream has settled. */

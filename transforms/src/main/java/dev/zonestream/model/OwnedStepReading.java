@@ -5,7 +5,9 @@ import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.coders.DefaultCoder;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
-/** A trusted step-trainer reading with the customer it belongs to, for the machine-learning join. */
+/**
+ * A trusted step-trainer reading with the customer it belongs to, for the machine-learning join.
+ */
 @DefaultCoder(OwnedStepReading.RecordCoder.class)
 public record OwnedStepReading(String email, StepTrainerReading reading) {
 

@@ -5,9 +5,12 @@ import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.coders.DefaultCoder;
 import org.apache.beam.sdk.values.TypeDescriptor;
 
-/** One reading of a step trainer; the device's serial number is its owner's {@code serialNumber}. */
+/**
+ * One reading of a step trainer; the device's serial number is its owner's {@code serialNumber}.
+ */
 @DefaultCoder(StepTrainerReading.RecordCoder.class)
-public record StepTrainerReading(long sensorReadingTime, String serialNumber, long distanceFromObject) {
+public record StepTrainerReading(
+    long sensorReadingTime, String serialNumber, long distanceFromObject) {
 
   /** Coder for {@link StepTrainerReading}: its JSON form. */
   public static final class RecordCoder extends JsonRecordCoder<StepTrainerReading> {

@@ -36,10 +36,11 @@ import org.joda.time.Duration;
  * <p>Input: a tuple of {@link ParseRecords#CUSTOMERS} and {@link ParseRecords#ACCELEROMETER}. Both
  * are grouped by email (a reading's {@code user}); a customer's latest record is the one with the
  * greatest {@code lastUpdateDate} (ties: the greatest JSON form, so every runner picks the same).
- * Consent given or withdrawn by a later record therefore applies to all of that customer's readings.
+ * Consent given or withdrawn by a later record therefore applies to all of that customer's
+ * readings.
  *
- * <p>Windowing: see {@link JoinWindowing}; bounded input is decided exactly, a stream per session of
- * {@code wait} (a reading waits that long for its customer).
+ * <p>Windowing: see {@link JoinWindowing}; bounded input is decided exactly, a stream per session
+ * of {@code wait} (a reading waits that long for its customer).
  *
  * <p>Outputs: {@link #CUSTOMER_TRUSTED}, {@link #ACCELEROMETER_TRUSTED}, {@link #CUSTOMER_CURATED}
  * and {@link #OWNERS} (the curated customers' devices, for the step-trainer rule).
@@ -85,7 +86,8 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
     PCollection<KV<String, Customer>> customersByEmail =
         customers.apply("KeyCustomersByEmail", JoinWindowing.keyedBy(Customer::email, wait));
     PCollection<KV<String, AccelerometerReading>> readingsByUser =
-        readings.apply("KeyReadingsByUser", JoinWindowing.keyedBy(AccelerometerReading::user, wait));
+        readings.apply(
+            "KeyReadingsByUser", JoinWindowing.keyedBy(AccelerometerReading::user, wait));
     TupleTag<Customer> customerTag = new TupleTag<>();
     TupleTag<AccelerometerReading> readingTag = new TupleTag<>();
     return KeyedPCollectionTuple.of(customerTag, customersByEmail)
@@ -127,7 +129,9 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
     private final TupleTag<AccelerometerReading> readingTag;
 
     DecideConsentFn(
-        ConsentScope scope, TupleTag<Customer> customerTag, TupleTag<AccelerometerReading> readingTag) {
+        ConsentScope scope,
+        TupleTag<Customer> customerTag,
+        TupleTag<AccelerometerReading> readingTag) {
       this.scope = scope;
       this.customerTag = customerTag;
       this.readingTag = readingTag;
@@ -167,7 +171,8 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
       if (admitted > 0) {
         Metrics.counter(MetricNames.TABLE_ROWS, Tables.CUSTOMER_CURATED).inc();
         out.get(CUSTOMER_CURATED).output(latest);
-        out.get(OWNERS).output(new ConsentedOwner(latest.email(), latest.serialNumber(), consentTime));
+        out.get(OWNERS)
+            .output(new ConsentedOwner(latest.email(), latest.serialNumber(), consentTime));
       }
     }
   }

@@ -46,7 +46,10 @@ final class RecordRules {
     byte[] payload = message.payload();
     if (payload.length > maxPayloadBytes) {
       return Outcome.rejected(
-          "oversized payload: " + payload.length + " bytes, more than the limit of " + maxPayloadBytes);
+          "oversized payload: "
+              + payload.length
+              + " bytes, more than the limit of "
+              + maxPayloadBytes);
     }
     Optional<String> problem = JsonPayload.problem(payload);
     if (problem.isPresent()) {

@@ -38,7 +38,8 @@ class CuratedJoinsTest {
                 pipeline.apply("Steps", Create.of(adaAfter, adaAfter, adaBefore, stranger)))
             .apply(AdmitStepTrainerReadings.create().withScope(ConsentScope.AFTER_CONSENT));
 
-    PAssert.that(out.get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED)).containsInAnyOrder(adaAfter);
+    PAssert.that(out.get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED))
+        .containsInAnyOrder(adaAfter);
     PAssert.that(out.get(AdmitStepTrainerReadings.OWNED_READINGS))
         .containsInAnyOrder(new OwnedStepReading("ada@test.com", adaAfter));
     pipeline.run().waitUntilFinish();

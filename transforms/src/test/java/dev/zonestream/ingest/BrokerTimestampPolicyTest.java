@@ -35,7 +35,13 @@ class BrokerTimestampPolicyTest {
 
   private static KafkaRecord<byte[], byte[]> record(long timestamp) {
     return new KafkaRecord<>(
-        "stedi.customer", 0, 0, timestamp, KafkaTimestampType.LOG_APPEND_TIME, null, new byte[0],
+        "stedi.customer",
+        0,
+        0,
+        timestamp,
+        KafkaTimestampType.LOG_APPEND_TIME,
+        null,
+        new byte[0],
         new byte[0]);
   }
 
@@ -60,7 +66,9 @@ class BrokerTimestampPolicyTest {
     assertThat(
         policy.getTimestampForRecord(context(10, now), record(1_700_000_000_000L)),
         equalTo(new Instant(1_700_000_000_000L)));
-    assertThat(policy.getWatermark(context(9, now)), equalTo(new Instant(1_700_000_000_000L).minus(DELAY)));
+    assertThat(
+        policy.getWatermark(context(9, now)),
+        equalTo(new Instant(1_700_000_000_000L).minus(DELAY)));
   }
 
   @Test
@@ -80,7 +88,8 @@ class BrokerTimestampPolicyTest {
     Instant later = new Instant(1_700_000_100_000L);
     Instant first = policy.getWatermark(context(0, later));
 
-    assertThat(policy.getWatermark(context(0, later.minus(Duration.standardMinutes(1)))), equalTo(first));
+    assertThat(
+        policy.getWatermark(context(0, later.minus(Duration.standardMinutes(1)))), equalTo(first));
     assertThat(policy.getWatermark(context(3, later)), equalTo(first));
   }
 
@@ -88,7 +97,8 @@ class BrokerTimestampPolicyTest {
   void resumesFromACheckpointedWatermark() {
     Instant previous = new Instant(1_700_000_000_000L);
     TimestampPolicy<byte[], byte[]> policy =
-        BrokerTimestampPolicy.factory(DELAY).createTimestampPolicy(PARTITION, Optional.of(previous));
+        BrokerTimestampPolicy.factory(DELAY)
+            .createTimestampPolicy(PARTITION, Optional.of(previous));
 
     assertThat(policy.getWatermark(context(-1, previous)), equalTo(previous));
     assertThat(

@@ -25,7 +25,8 @@ class JsonLinesTest {
   @Test
   void splitsOnNewlinesDropsCarriageReturnsAndSkipsBlankLines() throws Exception {
     List<Long> lines = new ArrayList<>();
-    List<String> messages = split("{\"a\":1}\r\n\n  \r\n{\"b\":2}\n{\"c\":3}".getBytes(StandardCharsets.UTF_8), lines);
+    List<String> messages =
+        split("{\"a\":1}\r\n\n  \r\n{\"b\":2}\n{\"c\":3}".getBytes(StandardCharsets.UTF_8), lines);
 
     assertThat(messages, contains("{\"a\":1}", "{\"b\":2}", "{\"c\":3}"));
     assertThat(lines, contains(1L, 4L, 5L));
@@ -36,14 +37,17 @@ class JsonLinesTest {
     byte[] input = {(byte) 0xff, 0, (byte) 0x80, '\n', 'x'};
     List<String> messages = split(input, new ArrayList<>());
 
-    assertThat(messages.get(0).getBytes(StandardCharsets.ISO_8859_1), equalTo(new byte[] {(byte) 0xff, 0, (byte) 0x80}));
+    assertThat(
+        messages.get(0).getBytes(StandardCharsets.ISO_8859_1),
+        equalTo(new byte[] {(byte) 0xff, 0, (byte) 0x80}));
     assertThat(messages.get(1), equalTo("x"));
   }
 
   @Test
   void handlesLinesLongerThanTheReadBuffer() throws Exception {
     String big = "{\"k\":\"" + "v".repeat(200_000) + "\"}";
-    List<String> messages = split((big + "\n{}\n").getBytes(StandardCharsets.UTF_8), new ArrayList<>());
+    List<String> messages =
+        split((big + "\n{}\n").getBytes(StandardCharsets.UTF_8), new ArrayList<>());
 
     assertThat(messages, contains(big, "{}"));
   }

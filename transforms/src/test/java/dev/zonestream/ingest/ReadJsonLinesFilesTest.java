@@ -50,8 +50,10 @@ class ReadJsonLinesFilesTest {
     }
 
     @ProcessElement
-    public void process(@Element Envelope e, @Timestamp Instant timestamp, OutputReceiver<String> out) {
-      if (e.sourceKind() != SourceKind.FILES || e.partition() != null
+    public void process(
+        @Element Envelope e, @Timestamp Instant timestamp, OutputReceiver<String> out) {
+      if (e.sourceKind() != SourceKind.FILES
+          || e.partition() != null
           || e.brokerTimestamp() != timestamp.getMillis()) {
         throw new AssertionError("unexpected metadata " + e);
       }
@@ -77,11 +79,15 @@ class ReadJsonLinesFilesTest {
                 + "{\"email\":\"b@test.com\"}\n"
                 + "{\"email\": broken\n"));
     try (OutputStream out =
-        new GZIPOutputStream(Files.newOutputStream(Files.createDirectories(input.resolve("step_trainer")).resolve("s.json.gz")))) {
+        new GZIPOutputStream(
+            Files.newOutputStream(
+                Files.createDirectories(input.resolve("step_trainer")).resolve("s.json.gz")))) {
       out.write(utf8("{\"sensorReadingTime\":1655564444444,\"serialNumber\":\"x\"}\n"));
     }
     Files.setLastModifiedTime(input.resolve("step_trainer/s.json.gz"), FileTime.fromMillis(MTIME));
-    write("accelerometer/2022/a.json", utf8("{\"user\":\"a@test.com\",\"timestamp\":99999999999999999}\n"));
+    write(
+        "accelerometer/2022/a.json",
+        utf8("{\"user\":\"a@test.com\",\"timestamp\":99999999999999999}\n"));
     write("thermostat/t.json", utf8("{\"deviceId\":\"t1\",\"time\":1655564376361}\n"));
     write("README.md", utf8("# not messages\n"));
     write("customer/.hidden.json", utf8("{\"email\":\"hidden@test.com\"}\n"));
@@ -100,9 +106,13 @@ class ReadJsonLinesFilesTest {
             "customer|customer/c.json|4|" + MTIME + "|{\"email\": broken",
             "step_trainer|step_trainer/s.json.gz|1|1655564444444|{\"sensorReadingTime\":1655564444444,\"serialNumber\":\"x\"}",
             // an implausible event time falls back to the file's time
-            "accelerometer|accelerometer/2022/a.json|1|" + MTIME + "|{\"user\":\"a@test.com\",\"timestamp\":99999999999999999}",
+            "accelerometer|accelerometer/2022/a.json|1|"
+                + MTIME
+                + "|{\"user\":\"a@test.com\",\"timestamp\":99999999999999999}",
             // unknown folder: routed to _unrouted, no event-time field known
-            "_unrouted|thermostat/t.json|1|" + MTIME + "|{\"deviceId\":\"t1\",\"time\":1655564376361}");
+            "_unrouted|thermostat/t.json|1|"
+                + MTIME
+                + "|{\"deviceId\":\"t1\",\"time\":1655564376361}");
     pipeline.run().waitUntilFinish();
   }
 

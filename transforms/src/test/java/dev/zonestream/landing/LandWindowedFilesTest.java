@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(TestPipelineExtension.class)
 class LandWindowedFilesTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
   /** 2023-08-06T18:57:00Z, the start of a one-minute window. */
   private static final long T0 = 1_691_348_220_000L;
 
@@ -48,8 +49,14 @@ class LandWindowedFilesTest {
 
   private static Envelope message(String dataset, long brokerTime, byte[] payload) {
     return new Envelope(
-        dataset, SourceKind.KAFKA, "stedi." + dataset, "0", Long.toString(brokerTime), brokerTime,
-        brokerTime + 5, payload);
+        dataset,
+        SourceKind.KAFKA,
+        "stedi." + dataset,
+        "0",
+        Long.toString(brokerTime),
+        brokerTime,
+        brokerTime + 5,
+        payload);
   }
 
   private static TimestampedValue<Envelope> at(Envelope e) {
@@ -57,8 +64,19 @@ class LandWindowedFilesTest {
   }
 
   private String file(String dataset, String start, String end, int pane, String suffix) {
-    return lake + "/" + dataset + "/dt=2023-08-06/hr=18/" + dataset + "-" + start + "-" + end + "-"
-        + pane + "-00000-of-00001.jsonl" + suffix;
+    return lake
+        + "/"
+        + dataset
+        + "/dt=2023-08-06/hr=18/"
+        + dataset
+        + "-"
+        + start
+        + "-"
+        + end
+        + "-"
+        + pane
+        + "-00000-of-00001.jsonl"
+        + suffix;
   }
 
   private static List<JsonNode> readLines(String path) throws IOException {
@@ -121,8 +139,10 @@ class LandWindowedFilesTest {
     assertThat(
         payloadEmails(file("customer", w1, w2, 0, ".gz")),
         containsInAnyOrder("first@test.com", "last-ms@test.com"));
-    assertThat(payloadEmails(file("customer", w1, w2, 1, ".gz")), containsInAnyOrder("late@test.com"));
-    assertThat(payloadEmails(file("customer", w2, w3, 0, ".gz")), containsInAnyOrder("next@test.com"));
+    assertThat(
+        payloadEmails(file("customer", w1, w2, 1, ".gz")), containsInAnyOrder("late@test.com"));
+    assertThat(
+        payloadEmails(file("customer", w2, w3, 0, ".gz")), containsInAnyOrder("next@test.com"));
     JsonNode kept = readLines(file("accelerometer", w1, w2, 0, ".gz")).get(0);
     assertThat(kept.get("payloadBase64").asText(), equalTo("/wAB"));
     assertThat(kept.get("payloadError").asText(), equalTo("not UTF-8"));
@@ -138,8 +158,10 @@ class LandWindowedFilesTest {
 
   @Test
   void boundedInputWritesPlainJsonLinesWhenGzipIsOff(TestPipeline pipeline) throws Exception {
-    Envelope a = message("step_trainer", T0 + 5, "{\"serialNumber\":\"s\",\"sensorReadingTime\":1}");
-    Envelope b = message("step_trainer", T0 + 6, "{\"serialNumber\":\"s\",\"sensorReadingTime\":2}");
+    Envelope a =
+        message("step_trainer", T0 + 5, "{\"serialNumber\":\"s\",\"sensorReadingTime\":1}");
+    Envelope b =
+        message("step_trainer", T0 + 6, "{\"serialNumber\":\"s\",\"sensorReadingTime\":2}");
 
     PCollection<LandedFile> landed =
         pipeline
@@ -164,7 +186,9 @@ class LandWindowedFilesTest {
   @Test
   void rejectsSettingsThatCannotWork() {
     assertThat(
-        assertThrows(IllegalArgumentException.class, () -> LandWindowedFiles.create().withWindow(Duration.ZERO))
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> LandWindowedFiles.create().withWindow(Duration.ZERO))
             .getMessage(),
         containsString("window length must be positive"));
     assertThat(

@@ -19,8 +19,14 @@ class LandingLineTest {
 
   private static Envelope kafka(byte[] payload) {
     return new Envelope(
-        "accelerometer", SourceKind.KAFKA, "stedi.accelerometer", "1", "99", 1_691_280_000_000L,
-        1_691_280_000_500L, payload);
+        "accelerometer",
+        SourceKind.KAFKA,
+        "stedi.accelerometer",
+        "1",
+        "99",
+        1_691_280_000_000L,
+        1_691_280_000_500L,
+        payload);
   }
 
   private static byte[] utf8(String s) {
@@ -29,7 +35,8 @@ class LandingLineTest {
 
   @Test
   void validPayloadIsEmbeddedVerbatimWithItsMetadata() throws Exception {
-    String payload = "{\"user\":\"a@test.com\",\"timestamp\":1691280000000,\"x\":1.50,\"y\":-0.0,\"z\":1e-3}";
+    String payload =
+        "{\"user\":\"a@test.com\",\"timestamp\":1691280000000,\"x\":1.50,\"y\":-0.0,\"z\":1e-3}";
     LandingLine line = LandingLine.of(kafka(utf8(payload)));
 
     assertThat(line.payloadError(), nullValue());
@@ -39,7 +46,9 @@ class LandingLineTest {
         equalTo(
             "{\"dataset\":\"accelerometer\",\"sourceKind\":\"kafka\",\"source\":\"stedi.accelerometer\","
                 + "\"partition\":\"1\",\"offset\":\"99\",\"brokerTimestamp\":1691280000000,"
-                + "\"ingestTime\":1691280000500,\"payload\":" + payload + "}"));
+                + "\"ingestTime\":1691280000500,\"payload\":"
+                + payload
+                + "}"));
   }
 
   @Test
@@ -74,14 +83,17 @@ class LandingLineTest {
 
   @Test
   void trailingGarbageAndEmptyPayloadsAreNotJson() throws Exception {
-    assertThat(LandingLine.of(kafka(utf8("{} {}"))).payloadError(), equalTo("not JSON: more than one value"));
+    assertThat(
+        LandingLine.of(kafka(utf8("{} {}"))).payloadError(),
+        equalTo("not JSON: more than one value"));
     assertThat(LandingLine.of(kafka(new byte[0])).payloadError(), equalTo("empty payload"));
   }
 
   @Test
   void fileMessagesHaveNoPartitionField() throws Exception {
     Envelope file =
-        new Envelope("customer", SourceKind.FILES, "/in/customer/a.json", null, "3", 5L, 6L, utf8("{}"));
+        new Envelope(
+            "customer", SourceKind.FILES, "/in/customer/a.json", null, "3", 5L, 6L, utf8("{}"));
     JsonNode json = MAPPER.readTree(LandingLine.of(file).json());
 
     assertThat(json.has("partition"), is(false));

@@ -13,11 +13,23 @@ import org.junit.jupiter.api.Test;
 class EnvelopeCoderTest {
   private static final Envelope KAFKA =
       new Envelope(
-          "customer", SourceKind.KAFKA, "stedi.customer", "2", "41", 1_691_280_000_000L,
-          1_691_280_000_123L, "{\"email\":\"a@test.com\"}".getBytes(StandardCharsets.UTF_8));
+          "customer",
+          SourceKind.KAFKA,
+          "stedi.customer",
+          "2",
+          "41",
+          1_691_280_000_000L,
+          1_691_280_000_123L,
+          "{\"email\":\"a@test.com\"}".getBytes(StandardCharsets.UTF_8));
   private static final Envelope FILE_WITHOUT_PARTITION =
       new Envelope(
-          "_unrouted", SourceKind.FILES, "/in/x/y.jsonl", null, "7", 0L, 5L,
+          "_unrouted",
+          SourceKind.FILES,
+          "/in/x/y.jsonl",
+          null,
+          "7",
+          0L,
+          5L,
           new byte[] {(byte) 0xff, 0, '\n'});
 
   @Test
@@ -35,8 +47,14 @@ class EnvelopeCoderTest {
   void payloadBytesTakePartInEquality() {
     Envelope other =
         new Envelope(
-            KAFKA.dataset(), KAFKA.sourceKind(), KAFKA.source(), KAFKA.partition(), KAFKA.offset(),
-            KAFKA.brokerTimestamp(), KAFKA.ingestTime(), "{}".getBytes(StandardCharsets.UTF_8));
+            KAFKA.dataset(),
+            KAFKA.sourceKind(),
+            KAFKA.source(),
+            KAFKA.partition(),
+            KAFKA.offset(),
+            KAFKA.brokerTimestamp(),
+            KAFKA.ingestTime(),
+            "{}".getBytes(StandardCharsets.UTF_8));
     assertThat(KAFKA, equalTo(copy(KAFKA)));
     assertThat(KAFKA, not(equalTo(other)));
   }
@@ -52,7 +70,13 @@ class EnvelopeCoderTest {
 
   private static Envelope copy(Envelope e) {
     return new Envelope(
-        e.dataset(), e.sourceKind(), e.source(), e.partition(), e.offset(), e.brokerTimestamp(),
-        e.ingestTime(), e.payload().clone());
+        e.dataset(),
+        e.sourceKind(),
+        e.source(),
+        e.partition(),
+        e.offset(),
+        e.brokerTimestamp(),
+        e.ingestTime(),
+        e.payload().clone());
   }
 }

@@ -24,9 +24,16 @@ class ApplyConsentTest {
 
   static Customer customer(String email, long updated, Long consent) {
     return new Customer(
-        "Name " + email, email, "8015551212", "1980-01-01",
-        "0f2d4c1e-6b7a-4f1e-9c3d-" + String.format("%012d", Math.abs(email.hashCode())), T, updated,
-        consent, null, null);
+        "Name " + email,
+        email,
+        "8015551212",
+        "1980-01-01",
+        "0f2d4c1e-6b7a-4f1e-9c3d-" + String.format("%012d", Math.abs(email.hashCode())),
+        T,
+        updated,
+        consent,
+        null,
+        null);
   }
 
   static AccelerometerReading reading(String user, long time, double x) {
@@ -34,7 +41,9 @@ class ApplyConsentTest {
   }
 
   private static PCollectionTuple consent(
-      PCollection<Customer> customers, PCollection<AccelerometerReading> readings, ConsentScope scope) {
+      PCollection<Customer> customers,
+      PCollection<AccelerometerReading> readings,
+      ConsentScope scope) {
     return PCollectionTuple.of(ParseRecords.CUSTOMERS, customers)
         .and(ParseRecords.ACCELEROMETER, readings)
         .apply(ApplyConsent.create().withScope(scope).withWait(Duration.standardMinutes(1)));
@@ -59,10 +68,19 @@ class ApplyConsentTest {
 
     PCollectionTuple out =
         consent(
-            pipeline.apply("Customers", Create.of(ada, benWithdrew, benEarlier, chenLater, chenFirst, dana)),
+            pipeline.apply(
+                "Customers", Create.of(ada, benWithdrew, benEarlier, chenLater, chenFirst, dana)),
             pipeline.apply(
                 "Readings",
-                Create.of(ada1, ada1, ada1SameMsOtherXyz, adaBefore, ben1, chenBefore, chenAfter, stranger)),
+                Create.of(
+                    ada1,
+                    ada1,
+                    ada1SameMsOtherXyz,
+                    adaBefore,
+                    ben1,
+                    chenBefore,
+                    chenAfter,
+                    stranger)),
             ConsentScope.AFTER_CONSENT);
 
     PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).containsInAnyOrder(ada, chenLater, dana);
@@ -98,7 +116,9 @@ class ApplyConsentTest {
   }
 
   private static PCollectionTuple streamed(
-      TestPipeline pipeline, TestStream<Customer> customers, TestStream<AccelerometerReading> readings) {
+      TestPipeline pipeline,
+      TestStream<Customer> customers,
+      TestStream<AccelerometerReading> readings) {
     return consent(
         pipeline.apply("Customers", customers),
         pipeline.apply("Readings", readings),

@@ -17,7 +17,13 @@ public final class Messages {
   public static synchronized Envelope of(String dataset, byte[] payload) {
     offset++;
     return new Envelope(
-        dataset, SourceKind.KAFKA, "stedi." + dataset, "0", Long.toString(offset), 1_691_348_220_000L,
-        1_691_348_220_001L, payload);
+        dataset,
+        SourceKind.KAFKA,
+        "stedi." + dataset,
+        "0",
+        Long.toString(offset),
+        1_691_348_220_000L,
+        1_691_348_220_001L,
+        payload);
   }
 }

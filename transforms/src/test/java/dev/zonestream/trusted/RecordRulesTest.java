@@ -25,7 +25,9 @@ class RecordRulesTest {
         apply(
             "customer",
             "{\"customerName\":\"Ben Berg\",\"email\":\"Ben.Berg@test.com\",\"phone\":\"8015551212\","
-                + "\"birthDay\":\"999-01-01\",\"serialNumber\":\"" + SERIAL + "\",\"registrationDate\":1655564414415,"
+                + "\"birthDay\":\"999-01-01\",\"serialNumber\":\""
+                + SERIAL
+                + "\",\"registrationDate\":1655564414415,"
                 + "\"lastUpdateDate\":1655564414415,\"futureField\":{\"a\":1}}");
 
     assertThat(outcome.reason(), nullValue());
@@ -33,17 +35,33 @@ class RecordRulesTest {
         outcome.record(),
         equalTo(
             new Customer(
-                "Ben Berg", "Ben.Berg@test.com", "8015551212", "999-01-01", SERIAL, 1655564414415L,
-                1655564414415L, null, null, null)));
+                "Ben Berg",
+                "Ben.Berg@test.com",
+                "8015551212",
+                "999-01-01",
+                SERIAL,
+                1655564414415L,
+                1655564414415L,
+                null,
+                null,
+                null)));
   }
 
   @Test
   void validReadingsBecomeTypedRecords() {
     assertThat(
-        apply("accelerometer", "{\"user\":\"a@test.com\",\"timestamp\":1655564444000,\"x\":1,\"y\":-0.5,\"z\":0.0}").record(),
+        apply(
+                "accelerometer",
+                "{\"user\":\"a@test.com\",\"timestamp\":1655564444000,\"x\":1,\"y\":-0.5,\"z\":0.0}")
+            .record(),
         equalTo(new AccelerometerReading("a@test.com", 1655564444000L, 1.0, -0.5, 0.0)));
     assertThat(
-        apply("step_trainer", "{\"sensorReadingTime\":1655564444000,\"serialNumber\":\"" + SERIAL + "\",\"distanceFromObject\":218}").record(),
+        apply(
+                "step_trainer",
+                "{\"sensorReadingTime\":1655564444000,\"serialNumber\":\""
+                    + SERIAL
+                    + "\",\"distanceFromObject\":218}")
+            .record(),
         equalTo(new StepTrainerReading(1655564444000L, SERIAL, 218)));
   }
 
@@ -73,10 +91,12 @@ class RecordRulesTest {
   @Test
   void binaryAndOversizedPayloadsAreRejected() {
     assertThat(
-        RecordRules.apply(Messages.of("accelerometer", new byte[] {(byte) 0xff, 0}), LIMIT).reason(),
+        RecordRules.apply(Messages.of("accelerometer", new byte[] {(byte) 0xff, 0}), LIMIT)
+            .reason(),
         equalTo("not UTF-8"));
     assertThat(
-        RecordRules.apply(Messages.of("customer", "{\"customerName\":\"" + "X".repeat(100) + "\"}"), 50)
+        RecordRules.apply(
+                Messages.of("customer", "{\"customerName\":\"" + "X".repeat(100) + "\"}"), 50)
             .reason(),
         equalTo("oversized payload: 119 bytes, more than the limit of 50"));
   }
