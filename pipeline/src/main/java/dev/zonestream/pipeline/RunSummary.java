@@ -76,7 +76,11 @@ public record RunSummary(
 
   /** Messages landed per second over the whole run. */
   public double messagesPerSecond() {
-    return elapsedSeconds > 0 ? counts.total(MetricNames.LANDED) / elapsedSeconds : 0;
+    return rate(counts.total(MetricNames.LANDED), elapsedSeconds);
+  }
+
+  private static double rate(long messages, double seconds) {
+    return seconds > 0 ? messages / seconds : 0;
   }
 
   /** The zones in print order: label to counts per dataset. */
@@ -135,7 +139,7 @@ public record RunSummary(
               "  read all %d published messages %.1f s after the pipeline started: %.0f messages/s%n",
               counts.total(MetricNames.READ),
               readSeconds,
-              readSeconds > 0 ? counts.total(MetricNames.READ) / readSeconds : 0));
+              rate(counts.total(MetricNames.READ), readSeconds)));
     }
     if (landed == 0 && counts.total(MetricNames.READ) > 0) {
       out.append(
@@ -144,7 +148,7 @@ public record RunSummary(
               "  rebuilt trusted and curated from %d landed messages in %.1f s: %.0f messages/s%n",
               counts.total(MetricNames.READ),
               elapsedSeconds,
-              elapsedSeconds > 0 ? counts.total(MetricNames.READ) / elapsedSeconds : 0));
+              rate(counts.total(MetricNames.READ), elapsedSeconds)));
     } else {
       out.append(
           String.format(

@@ -90,8 +90,9 @@ public final class StediGenerator {
         long updated = Math.max(registered, consentTime) + DAY;
         long newConsent = consents ? -1 : updated;
         customerMessages.add(
-            customerUpdate(
-                first + " " + last, email, birthDay, serial, registered, updated, newConsent));
+            toBytes(
+                customerNode(
+                    first + " " + last, email, birthDay, serial, registered, updated, newConsent)));
       }
 
       boolean usesApp = random.nextDouble() < 0.8;
@@ -214,17 +215,6 @@ public final class StediGenerator {
       node.put("shareWithFriendsAsOfDate", registered);
     }
     return toBytes(node);
-  }
-
-  private static byte[] customerUpdate(
-      String name,
-      String email,
-      String birthDay,
-      String serial,
-      long registered,
-      long updated,
-      long consent) {
-    return toBytes(customerNode(name, email, birthDay, serial, registered, updated, consent));
   }
 
   /** A customer record; a negative {@code consent} leaves the consent key out, as STEDI does. */
