@@ -237,6 +237,7 @@ public final class Main {
     long total = published.values().stream().mapToLong(Long::longValue).sum();
     Double readSeconds = null;
     String lastReported = "";
+    long lastReportNanos = 0;
     while (System.nanoTime() < deadline) {
       RunSummary.Counts counts = RunSummary.counts(result);
       if (readSeconds == null && counts.total(MetricNames.READ) >= total) {
@@ -258,8 +259,10 @@ public final class Main {
               + landed
               + ", table rows "
               + counts.get(MetricNames.TABLE_ROWS);
-      if (!report.equals(lastReported)) {
+      // Progress every few seconds at most, and only when something moved.
+      if (!report.equals(lastReported) && System.nanoTime() - lastReportNanos > 5_000_000_000L) {
         lastReported = report;
+        lastReportNanos = System.nanoTime();
         err.println("zonestream: " + report);
       }
       // Bounded wait that also returns early if the pipeline fails.

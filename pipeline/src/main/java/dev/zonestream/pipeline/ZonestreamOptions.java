@@ -100,7 +100,7 @@ public interface ZonestreamOptions extends PipelineOptions, StreamingOptions {
 
   @Description(
       "How long after a window's end a message may still join it, in seconds (as a further"
-          + " file, pane 1, 2, ...).")
+          + " file, pane 1, 2, ...; in the trusted and curated joins, as a further decision).")
   @Default.Long(3600)
   Long getAllowedLatenessSeconds();
 

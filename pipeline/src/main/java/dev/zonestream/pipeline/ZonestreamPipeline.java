@@ -84,7 +84,8 @@ public final class ZonestreamPipeline {
                 "AdmitStepTrainerReadings",
                 AdmitStepTrainerReadings.create()
                     .withScope(config.consentScope())
-                    .withWait(config.consentWait()));
+                    .withWait(config.consentWait())
+                    .withAllowedLateness(config.allowedLateness()));
     PCollection<MachineLearningRow> machineLearning =
         PCollectionTuple.of(
                 AdmitStepTrainerReadings.OWNED_READINGS,
@@ -94,7 +95,9 @@ public final class ZonestreamPipeline {
                 consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
             .apply(
                 "JoinStepTrainerWithAccelerometer",
-                JoinStepTrainerWithAccelerometer.create().withWait(config.consentWait()));
+                JoinStepTrainerWithAccelerometer.create()
+                    .withWait(config.consentWait())
+                    .withAllowedLateness(config.allowedLateness()));
 
     PCollectionList<TableRow> rows =
         PCollectionList.of(

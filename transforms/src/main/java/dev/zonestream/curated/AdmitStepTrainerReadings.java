@@ -46,28 +46,39 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
 
   private final ConsentScope scope;
   private final Duration wait;
+  private final Duration allowedLateness;
 
-  private AdmitStepTrainerReadings(ConsentScope scope, Duration wait) {
+  private AdmitStepTrainerReadings(ConsentScope scope, Duration wait, Duration allowedLateness) {
     this.scope = scope;
     this.wait = wait;
+    this.allowedLateness = allowedLateness;
   }
 
   public static AdmitStepTrainerReadings create() {
-    return new AdmitStepTrainerReadings(ConsentScope.AFTER_CONSENT, Duration.standardMinutes(10));
+    return new AdmitStepTrainerReadings(
+        ConsentScope.AFTER_CONSENT, Duration.standardMinutes(10), Duration.standardHours(1));
   }
 
   public AdmitStepTrainerReadings withScope(ConsentScope value) {
     if (value == null) {
       throw new IllegalArgumentException("consent scope must be given");
     }
-    return new AdmitStepTrainerReadings(value, wait);
+    return new AdmitStepTrainerReadings(value, wait, allowedLateness);
   }
 
   public AdmitStepTrainerReadings withWait(Duration value) {
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("wait must be positive, got " + value);
     }
-    return new AdmitStepTrainerReadings(scope, value);
+    return new AdmitStepTrainerReadings(scope, value, allowedLateness);
+  }
+
+  /** How late a streamed message may still be decided; see {@link JoinWindowing}. */
+  public AdmitStepTrainerReadings withAllowedLateness(Duration value) {
+    if (value == null || value.getMillis() < 0) {
+      throw new IllegalArgumentException("allowed lateness must not be negative, got " + value);
+    }
+    return new AdmitStepTrainerReadings(scope, wait, value);
   }
 
   @Override
@@ -79,12 +90,13 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
     return KeyedPCollectionTuple.of(
             ownerTag,
             owners.apply(
-                "KeyOwnersBySerial", JoinWindowing.keyedBy(ConsentedOwner::serialNumber, wait)))
+                "KeyOwnersBySerial",
+                JoinWindowing.keyedBy(ConsentedOwner::serialNumber, wait, allowedLateness)))
         .and(
             readingTag,
             readings.apply(
                 "KeyReadingsBySerial",
-                JoinWindowing.keyedBy(StepTrainerReading::serialNumber, wait)))
+                JoinWindowing.keyedBy(StepTrainerReading::serialNumber, wait, allowedLateness)))
         .apply("GroupBySerial", CoGroupByKey.create())
         .apply(
             "DecideOwnership",

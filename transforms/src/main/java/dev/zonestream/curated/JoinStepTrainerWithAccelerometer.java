@@ -42,20 +42,31 @@ public final class JoinStepTrainerWithAccelerometer
   public static final String ACCELEROMETER_TRUSTED_COUNTER = "accelerometer_trusted";
 
   private final Duration wait;
+  private final Duration allowedLateness;
 
-  private JoinStepTrainerWithAccelerometer(Duration wait) {
+  private JoinStepTrainerWithAccelerometer(Duration wait, Duration allowedLateness) {
     this.wait = wait;
+    this.allowedLateness = allowedLateness;
   }
 
   public static JoinStepTrainerWithAccelerometer create() {
-    return new JoinStepTrainerWithAccelerometer(Duration.standardMinutes(10));
+    return new JoinStepTrainerWithAccelerometer(
+        Duration.standardMinutes(10), Duration.standardHours(1));
   }
 
   public JoinStepTrainerWithAccelerometer withWait(Duration value) {
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("wait must be positive, got " + value);
     }
-    return new JoinStepTrainerWithAccelerometer(value);
+    return new JoinStepTrainerWithAccelerometer(value, allowedLateness);
+  }
+
+  /** How late a streamed reading may still be joined; see {@link JoinWindowing}. */
+  public JoinStepTrainerWithAccelerometer withAllowedLateness(Duration value) {
+    if (value == null || value.getMillis() < 0) {
+      throw new IllegalArgumentException("allowed lateness must not be negative, got " + value);
+    }
+    return new JoinStepTrainerWithAccelerometer(wait, value);
   }
 
   @Override
@@ -66,11 +77,14 @@ public final class JoinStepTrainerWithAccelerometer
     TupleTag<AccelerometerReading> phoneTag = new TupleTag<>();
     return KeyedPCollectionTuple.of(
             stepTag,
-            steps.apply("KeyStepsByCustomer", JoinWindowing.keyedBy(OwnedStepReading::email, wait)))
+            steps.apply(
+                "KeyStepsByCustomer",
+                JoinWindowing.keyedBy(OwnedStepReading::email, wait, allowedLateness)))
         .and(
             phoneTag,
             phones.apply(
-                "KeyPhonesByCustomer", JoinWindowing.keyedBy(AccelerometerReading::user, wait)))
+                "KeyPhonesByCustomer",
+                JoinWindowing.keyedBy(AccelerometerReading::user, wait, allowedLateness)))
         .apply("GroupByCustomer", CoGroupByKey.create())
         .apply("PairReadings", ParDo.of(new PairReadingsFn(stepTag, phoneTag)));
   }

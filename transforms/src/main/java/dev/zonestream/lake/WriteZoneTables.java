@@ -13,6 +13,8 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
@@ -40,21 +42,34 @@ public final class WriteZoneTables
     extends PTransform<PCollectionList<TableRow>, PCollection<LandedFile>> {
   private final @Nullable String lake;
   private final Duration window;
+  private final Duration allowedLateness;
   private final Compression compression;
 
-  private WriteZoneTables(@Nullable String lake, Duration window, Compression compression) {
+  private WriteZoneTables(
+      @Nullable String lake, Duration window, Duration allowedLateness, Compression compression) {
     this.lake = lake;
     this.window = window;
+    this.allowedLateness = allowedLateness;
     this.compression = compression;
   }
 
   public static WriteZoneTables create() {
-    return new WriteZoneTables(null, Duration.standardMinutes(1), Compression.GZIP);
+    return new WriteZoneTables(
+        null, Duration.standardMinutes(1), Duration.standardHours(1), Compression.GZIP);
+  }
+
+  /** How late a streamed row may still be written (as a further pane of its window). */
+  public WriteZoneTables withAllowedLateness(Duration value) {
+    if (value == null || value.getMillis() < 0) {
+      throw new IllegalArgumentException("allowed lateness must not be negative, got " + value);
+    }
+    return new WriteZoneTables(lake, window, value, compression);
   }
 
   /** The lake's root; tables are folders under it. */
   public WriteZoneTables to(String lakeRoot) {
-    return new WriteZoneTables(checkArgumentNotNull(lakeRoot, "lake root"), window, compression);
+    return new WriteZoneTables(
+        checkArgumentNotNull(lakeRoot, "lake root"), window, allowedLateness, compression);
   }
 
   /** A stream's file window. */
@@ -62,14 +77,14 @@ public final class WriteZoneTables
     if (length == null || length.getMillis() <= 0) {
       throw new IllegalArgumentException("window length must be positive, got " + length);
     }
-    return new WriteZoneTables(lake, length, compression);
+    return new WriteZoneTables(lake, length, allowedLateness, compression);
   }
 
   public WriteZoneTables withCompression(Compression value) {
     if (value != Compression.GZIP && value != Compression.UNCOMPRESSED) {
       throw new IllegalArgumentException("zone tables are gzip or uncompressed, got " + value);
     }
-    return new WriteZoneTables(lake, window, value);
+    return new WriteZoneTables(lake, window, allowedLateness, value);
   }
 
   /** {@code trusted/customer/dt=2022-06-18/hr=15} for a row. */
@@ -93,7 +108,12 @@ public final class WriteZoneTables
       Window<TableRow> windowing =
           rows.isBounded() == PCollection.IsBounded.BOUNDED
               ? Window.into(new GlobalWindows())
-              : Window.into(FixedWindows.of(window));
+              : Window.<TableRow>into(FixedWindows.of(window))
+                  .triggering(
+                      AfterWatermark.pastEndOfWindow()
+                          .withLateFirings(AfterPane.elementCountAtLeast(1)))
+                  .withAllowedLateness(allowedLateness)
+                  .discardingFiredPanes();
       windowed = windowed.and(rows.apply("WindowRows" + i, windowing));
     }
     return windowed

@@ -53,22 +53,25 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
 
   private final ConsentScope scope;
   private final Duration wait;
+  private final Duration allowedLateness;
 
-  private ApplyConsent(ConsentScope scope, Duration wait) {
+  private ApplyConsent(ConsentScope scope, Duration wait, Duration allowedLateness) {
     this.scope = scope;
     this.wait = wait;
+    this.allowedLateness = allowedLateness;
   }
 
   /** Defaults: {@link ConsentScope#AFTER_CONSENT}, a stream waits 10 minutes for a customer. */
   public static ApplyConsent create() {
-    return new ApplyConsent(ConsentScope.AFTER_CONSENT, Duration.standardMinutes(10));
+    return new ApplyConsent(
+        ConsentScope.AFTER_CONSENT, Duration.standardMinutes(10), Duration.standardHours(1));
   }
 
   public ApplyConsent withScope(ConsentScope value) {
     if (value == null) {
       throw new IllegalArgumentException("consent scope must be given");
     }
-    return new ApplyConsent(value, wait);
+    return new ApplyConsent(value, wait, allowedLateness);
   }
 
   /** How long, in broker time, a streamed reading waits for its customer (and vice versa). */
@@ -76,7 +79,18 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("wait must be positive, got " + value);
     }
-    return new ApplyConsent(scope, value);
+    return new ApplyConsent(scope, value, allowedLateness);
+  }
+
+  /**
+   * How late (behind the watermark) a streamed message may still be decided; see {@link
+   * JoinWindowing}.
+   */
+  public ApplyConsent withAllowedLateness(Duration value) {
+    if (value == null || value.getMillis() < 0) {
+      throw new IllegalArgumentException("allowed lateness must not be negative, got " + value);
+    }
+    return new ApplyConsent(scope, wait, value);
   }
 
   @Override
@@ -84,10 +98,12 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
     PCollection<Customer> customers = input.get(ParseRecords.CUSTOMERS);
     PCollection<AccelerometerReading> readings = input.get(ParseRecords.ACCELEROMETER);
     PCollection<KV<String, Customer>> customersByEmail =
-        customers.apply("KeyCustomersByEmail", JoinWindowing.keyedBy(Customer::email, wait));
+        customers.apply(
+            "KeyCustomersByEmail", JoinWindowing.keyedBy(Customer::email, wait, allowedLateness));
     PCollection<KV<String, AccelerometerReading>> readingsByUser =
         readings.apply(
-            "KeyReadingsByUser", JoinWindowing.keyedBy(AccelerometerReading::user, wait));
+            "KeyReadingsByUser",
+            JoinWindowing.keyedBy(AccelerometerReading::user, wait, allowedLateness));
     TupleTag<Customer> customerTag = new TupleTag<>();
     TupleTag<AccelerometerReading> readingTag = new TupleTag<>();
     return KeyedPCollectionTuple.of(customerTag, customersByEmail)

@@ -46,7 +46,11 @@ class ApplyConsentTest {
       ConsentScope scope) {
     return PCollectionTuple.of(ParseRecords.CUSTOMERS, customers)
         .and(ParseRecords.ACCELEROMETER, readings)
-        .apply(ApplyConsent.create().withScope(scope).withWait(Duration.standardMinutes(1)));
+        .apply(
+            ApplyConsent.create()
+                .withScope(scope)
+                .withWait(Duration.standardMinutes(1))
+                .withAllowedLateness(Duration.standardMinutes(10)));
   }
 
   @Test
@@ -212,6 +216,40 @@ class ApplyConsentTest {
 
     PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).empty();
     PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void streamLateButAllowedMessagesAreDecidedInALatePaneAndTooLateOnesNever(TestPipeline pipeline) {
+    Customer ada = customer("ada@test.com", T, T);
+    Customer ben = customer("ben@test.com", T, T);
+    Customer cara = customer("cara@test.com", T, T);
+    AccelerometerReading adaOnTime = reading("ada@test.com", T + 10, 1);
+    AccelerometerReading adaLate = reading("ada@test.com", T + 20, 2);
+    Instant now = new Instant(T + DAY);
+
+    PCollectionTuple out =
+        streamed(
+            pipeline,
+            customers()
+                .addElements(TimestampedValue.of(ada, now))
+                .advanceWatermarkTo(now.plus(Duration.standardMinutes(3)))
+                // Behind the watermark, within the 10 minutes allowed: decided in a late pane.
+                .addElements(TimestampedValue.of(ben, now))
+                .advanceWatermarkTo(now.plus(Duration.standardMinutes(20)))
+                // Behind it by more than the allowed lateness: the runner drops it.
+                .addElements(TimestampedValue.of(cara, now))
+                .advanceWatermarkToInfinity(),
+            TestStream.create(AccelerometerReading.RecordCoder.of())
+                .addElements(TimestampedValue.of(adaOnTime, now))
+                .advanceWatermarkTo(now.plus(Duration.standardMinutes(3)))
+                .addElements(TimestampedValue.of(adaLate, now.plus(Duration.standardSeconds(1))))
+                .advanceWatermarkToInfinity());
+
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).containsInAnyOrder(ada, ben);
+    // Ada's late reading is decided in its own late pane, without her record (decided on time
+    // already): it stays out of the stream's tables; a backfill decides it with her record.
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(adaOnTime);
     pipeline.run().waitUntilFinish();
   }
 }
