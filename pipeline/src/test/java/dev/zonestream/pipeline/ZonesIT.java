@@ -57,7 +57,7 @@ class ZonesIT {
             "--lake=" + streamed,
             "--windowSeconds=2",
             "--maxBrokerDelaySeconds=1",
-            "--consentWaitSeconds=5",
+            "--consentWaitSeconds=10",
             "--runTimeoutSeconds=240");
     assertThat(stream.err(), stream.code(), equalTo(0));
     streamedTables = tables(streamed);
