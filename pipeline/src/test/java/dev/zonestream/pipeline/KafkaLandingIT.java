@@ -3,8 +3,10 @@ package dev.zonestream.pipeline;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -79,7 +81,11 @@ class KafkaLandingIT {
             for (int i = 0; i < messages.size(); i++) {
               acks.add(
                   producer.send(
-                      new ProducerRecord<>(topicOf.get(folder), i % 2, null, messages.get(i))));
+                      new ProducerRecord<>(
+                          topicOf.get(folder),
+                          i % 2,
+                          ("device-" + i).getBytes(StandardCharsets.UTF_8),
+                          messages.get(i))));
               sentPayloads.add(LakeFiles.canonical(messages.get(i)));
             }
             published.merge(
@@ -134,6 +140,7 @@ class KafkaLandingIT {
               + "@"
               + line.get("offset").asText();
       assertThat("landed twice: " + coordinate, coordinates.add(coordinate), equalTo(true));
+      assertThat(line.get("key").asText(), startsWith("device-"));
     }
     assertThat(
         lines.stream().map(LakeFiles::canonicalPayload).toList(),

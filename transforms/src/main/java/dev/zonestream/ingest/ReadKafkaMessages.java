@@ -243,7 +243,8 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
               Long.toString(record.getOffset()),
               record.getTimestamp(),
               Instant.now().getMillis(),
-              value == null ? NO_VALUE : value));
+              value == null ? NO_VALUE : value,
+              record.getKV().getKey()));
     }
   }
 }

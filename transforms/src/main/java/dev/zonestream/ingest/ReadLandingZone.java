@@ -106,6 +106,12 @@ public final class ReadLandingZone extends PTransform<PBegin, PCollection<Envelo
                 ? json.get(Fields.PAYLOAD).toString().getBytes(StandardCharsets.UTF_8)
                 : Base64.getDecoder().decode(json.get(Fields.PAYLOAD_BASE64).asText());
         JsonNode partition = json.get(Fields.PARTITION);
+        byte[] key =
+            json.has(Fields.KEY)
+                ? json.get(Fields.KEY).asText().getBytes(StandardCharsets.UTF_8)
+                : json.has(Fields.KEY_BASE64)
+                    ? Base64.getDecoder().decode(json.get(Fields.KEY_BASE64).asText())
+                    : null;
         return new Envelope(
             json.get(Fields.DATASET).asText(),
             SourceKind.valueOf(json.get(Fields.SOURCE_KIND).asText().toUpperCase(Locale.ROOT)),
@@ -114,7 +120,8 @@ public final class ReadLandingZone extends PTransform<PBegin, PCollection<Envelo
             json.get(Fields.OFFSET).asText(),
             json.get(Fields.BROKER_TIMESTAMP).asLong(),
             json.get(Fields.INGEST_TIME).asLong(),
-            payload);
+            payload,
+            key);
       } catch (IOException | RuntimeException e) {
         return new Envelope(
             dev.zonestream.model.Dataset.UNROUTED_FOLDER,

@@ -9,6 +9,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -28,7 +31,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>A payload that is one UTF-8 JSON value is embedded as that value, byte for byte (re-serialised
  * compactly only when it spans several lines, which JSON Lines cannot hold). Any other payload is
- * kept as {@code payloadBase64} with the reason in {@code payloadError}, so nothing is lost.
+ * kept as {@code payloadBase64} with the reason in {@code payloadError}, so nothing is lost. A
+ * message key is kept as {@code key} (UTF-8 text) or {@code keyBase64}.
  *
  * @param dataset the folder this line lands under
  * @param json the line, without its newline
@@ -49,6 +53,8 @@ public record LandingLine(String dataset, String json, @Nullable String payloadE
     public static final String PAYLOAD = "payload";
     public static final String PAYLOAD_BASE64 = "payloadBase64";
     public static final String PAYLOAD_ERROR = "payloadError";
+    public static final String KEY = "key";
+    public static final String KEY_BASE64 = "keyBase64";
 
     private Fields() {}
   }
@@ -68,6 +74,7 @@ public record LandingLine(String dataset, String json, @Nullable String payloadE
       json.writeStringField(Fields.OFFSET, envelope.offset());
       json.writeNumberField(Fields.BROKER_TIMESTAMP, envelope.brokerTimestamp());
       json.writeNumberField(Fields.INGEST_TIME, envelope.ingestTime());
+      writeKey(json, envelope.key());
       if (problem.isEmpty()) {
         json.writeFieldName(Fields.PAYLOAD);
         writePayload(json, envelope.payload());
@@ -81,6 +88,25 @@ public record LandingLine(String dataset, String json, @Nullable String payloadE
       throw new UncheckedIOException("cannot format landing line for " + envelope, e);
     }
     return new LandingLine(envelope.dataset(), out.toString(), problem.orElse(null));
+  }
+
+  /** A key that is UTF-8 text is written as a string, any other as base64. */
+  private static void writeKey(JsonGenerator json, byte @Nullable [] key) throws IOException {
+    if (key == null) {
+      return;
+    }
+    try {
+      String text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(key))
+              .toString();
+      json.writeStringField(Fields.KEY, text);
+    } catch (CharacterCodingException e) {
+      json.writeStringField(Fields.KEY_BASE64, Base64.getEncoder().encodeToString(key));
+    }
   }
 
   private static void writePayload(JsonGenerator json, byte[] payload) throws IOException {

@@ -19,6 +19,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *     source)
  * @param ingestTime when zonestream read the message, epoch ms
  * @param payload the message value, byte for byte as received
+ * @param key the message key as received (Kafka record key, Kinesis partition key), or {@code null}
+ *     where the message has none
  */
 @DefaultCoder(EnvelopeCoder.class)
 public record Envelope(
@@ -29,7 +31,22 @@ public record Envelope(
     String offset,
     long brokerTimestamp,
     long ingestTime,
-    byte[] payload) {
+    byte[] payload,
+    byte @Nullable [] key) {
+
+  /** A message without a key. */
+  public Envelope(
+      String dataset,
+      SourceKind sourceKind,
+      String source,
+      @Nullable String partition,
+      String offset,
+      long brokerTimestamp,
+      long ingestTime,
+      byte[] payload) {
+    this(
+        dataset, sourceKind, source, partition, offset, brokerTimestamp, ingestTime, payload, null);
+  }
 
   public Envelope {
     Objects.requireNonNull(dataset, "dataset");
@@ -60,14 +77,16 @@ public record Envelope(
         && source.equals(other.source)
         && Objects.equals(partition, other.partition)
         && offset.equals(other.offset)
-        && Arrays.equals(payload, other.payload);
+        && Arrays.equals(payload, other.payload)
+        && Arrays.equals(key, other.key);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(dataset, sourceKind, source, partition, offset, brokerTimestamp, ingestTime)
             * 31
-        + Arrays.hashCode(payload);
+        + Arrays.hashCode(payload) * 17
+        + Arrays.hashCode(key);
   }
 
   @Override
@@ -84,6 +103,7 @@ public record Envelope(
         + offset
         + " t="
         + brokerTimestamp
+        + (key == null ? "" : " key(base64)=" + Base64.getEncoder().encodeToString(key))
         + " payload(base64)="
         + Base64.getEncoder().encodeToString(payload)
         + "}";

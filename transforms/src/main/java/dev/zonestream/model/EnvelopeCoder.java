@@ -23,6 +23,7 @@ public final class EnvelopeCoder extends CustomCoder<Envelope> {
   private static final Coder<Long> LONG = VarLongCoder.of();
   private static final Coder<Integer> INT = VarIntCoder.of();
   private static final Coder<byte[]> BYTES = ByteArrayCoder.of();
+  private static final Coder<byte[]> NULLABLE_BYTES = NullableCoder.of(ByteArrayCoder.of());
   private static final SourceKind[] KINDS = SourceKind.values();
 
   private EnvelopeCoder() {}
@@ -46,6 +47,7 @@ public final class EnvelopeCoder extends CustomCoder<Envelope> {
     LONG.encode(value.brokerTimestamp(), out);
     LONG.encode(value.ingestTime(), out);
     BYTES.encode(value.payload(), out);
+    NULLABLE_BYTES.encode(value.key(), out);
   }
 
   @Override
@@ -58,7 +60,8 @@ public final class EnvelopeCoder extends CustomCoder<Envelope> {
         STRING.decode(in),
         LONG.decode(in),
         LONG.decode(in),
-        BYTES.decode(in));
+        BYTES.decode(in),
+        NULLABLE_BYTES.decode(in));
   }
 
   @Override

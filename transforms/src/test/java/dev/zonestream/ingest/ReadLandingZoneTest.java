@@ -35,7 +35,8 @@ class ReadLandingZoneTest {
             "41",
             1_691_348_231_425L,
             7L,
-            "{\"email\":\"a@test.com\"}".getBytes(StandardCharsets.UTF_8));
+            "{\"email\":\"a@test.com\"}".getBytes(StandardCharsets.UTF_8),
+            "device-1".getBytes(StandardCharsets.UTF_8));
     Envelope binary =
         new Envelope(
             "accelerometer",

@@ -100,4 +100,38 @@ class LandingLineTest {
     assertThat(json.get("sourceKind").asText(), equalTo("files"));
     assertThat(json.get("offset").asText(), equalTo("3"));
   }
+
+  @Test
+  void keyIsKeptAsTextOrBase64() throws Exception {
+    Envelope textKey =
+        new Envelope(
+            "accelerometer",
+            SourceKind.KAFKA,
+            "t",
+            "0",
+            "1",
+            5L,
+            6L,
+            utf8("{}"),
+            utf8("device-42"));
+    Envelope binaryKey =
+        new Envelope(
+            "accelerometer",
+            SourceKind.KAFKA,
+            "t",
+            "0",
+            "2",
+            5L,
+            6L,
+            utf8("{}"),
+            new byte[] {(byte) 0xfe});
+
+    JsonNode text = MAPPER.readTree(LandingLine.of(textKey).json());
+    JsonNode binary = MAPPER.readTree(LandingLine.of(binaryKey).json());
+
+    assertThat(text.get("key").asText(), equalTo("device-42"));
+    assertThat(binary.has("key"), is(false));
+    assertThat(binary.get("keyBase64").asText(), equalTo("/g=="));
+    assertThat(MAPPER.readTree(LandingLine.of(kafka(utf8("{}"))).json()).has("key"), is(false));
+  }
 }

@@ -20,7 +20,8 @@ class EnvelopeCoderTest {
           "41",
           1_691_280_000_000L,
           1_691_280_000_123L,
-          "{\"email\":\"a@test.com\"}".getBytes(StandardCharsets.UTF_8));
+          "{\"email\":\"a@test.com\"}".getBytes(StandardCharsets.UTF_8),
+          "device-7".getBytes(StandardCharsets.UTF_8));
   private static final Envelope FILE_WITHOUT_PARTITION =
       new Envelope(
           "_unrouted",
@@ -56,6 +57,7 @@ class EnvelopeCoderTest {
             KAFKA.ingestTime(),
             "{}".getBytes(StandardCharsets.UTF_8));
     assertThat(KAFKA, equalTo(copy(KAFKA)));
+    assertThat(KAFKA, not(equalTo(withoutKey(KAFKA))));
     assertThat(KAFKA, not(equalTo(other)));
   }
 
@@ -68,6 +70,18 @@ class EnvelopeCoderTest {
         equalTo(KAFKA));
   }
 
+  private static Envelope withoutKey(Envelope e) {
+    return new Envelope(
+        e.dataset(),
+        e.sourceKind(),
+        e.source(),
+        e.partition(),
+        e.offset(),
+        e.brokerTimestamp(),
+        e.ingestTime(),
+        e.payload());
+  }
+
   private static Envelope copy(Envelope e) {
     return new Envelope(
         e.dataset(),
@@ -77,6 +91,7 @@ class EnvelopeCoderTest {
         e.offset(),
         e.brokerTimestamp(),
         e.ingestTime(),
-        e.payload().clone());
+        e.payload().clone(),
+        e.key() == null ? null : e.key().clone());
   }
 }
