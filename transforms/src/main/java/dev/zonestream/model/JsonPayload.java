@@ -3,7 +3,6 @@ package dev.zonestream.model;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,6 +13,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /** What can be told about a raw message payload without interpreting its dataset's rules. */
 public final class JsonPayload {
@@ -29,11 +29,58 @@ public final class JsonPayload {
   private JsonPayload() {}
 
   /**
-   * Why these bytes are not one UTF-8 JSON value, or empty when they are.
+   * A payload read as JSON: its value, or why it is not one UTF-8 JSON value.
+   *
+   * @param value the JSON value, or {@code null} when there is a problem
+   * @param problem a short reason such as {@code "not UTF-8"}, or {@code null}
+   */
+  public record Parsed(@Nullable JsonNode value, @Nullable String problem) {}
+
+  /**
+   * Why these bytes are not one UTF-8 JSON value, or empty when they are. Reads without building a
+   * tree: for landing, which keeps the bytes as they are.
    *
    * @return a short reason such as {@code "not UTF-8"} or {@code "not JSON: Unexpected character"}
    */
   public static Optional<String> problem(byte[] payload) {
+    Optional<String> encoding = encodingProblem(payload);
+    if (encoding.isPresent()) {
+      return encoding;
+    }
+    try (JsonParser parser = FACTORY.createParser(payload)) {
+      if (parser.nextToken() == null) {
+        return Optional.of(NO_VALUE);
+      }
+      parser.skipChildren();
+      return parser.nextToken() == null ? Optional.empty() : Optional.of(MORE_THAN_ONE_VALUE);
+    } catch (IOException e) {
+      return Optional.of(notJson(e));
+    }
+  }
+
+  /** Reads the payload once into a tree, with the same reasons as {@link #problem}. */
+  public static Parsed parse(byte[] payload) {
+    Optional<String> encoding = encodingProblem(payload);
+    if (encoding.isPresent()) {
+      return new Parsed(null, encoding.get());
+    }
+    try (JsonParser parser = FACTORY.createParser(payload)) {
+      if (parser.nextToken() == null) {
+        return new Parsed(null, NO_VALUE);
+      }
+      JsonNode value = MAPPER.readTree(parser);
+      return parser.nextToken() == null
+          ? new Parsed(value, null)
+          : new Parsed(null, MORE_THAN_ONE_VALUE);
+    } catch (IOException e) {
+      return new Parsed(null, notJson(e));
+    }
+  }
+
+  private static final String NO_VALUE = "not JSON: no value";
+  private static final String MORE_THAN_ONE_VALUE = "not JSON: more than one value";
+
+  private static Optional<String> encodingProblem(byte[] payload) {
     if (payload.length == 0) {
       return Optional.of("empty payload");
     }
@@ -43,24 +90,15 @@ public final class JsonPayload {
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(payload));
+      return Optional.empty();
     } catch (CharacterCodingException e) {
       return Optional.of("not UTF-8");
     }
-    try (JsonParser parser = FACTORY.createParser(payload)) {
-      if (parser.nextToken() == null) {
-        return Optional.of("not JSON: no value");
-      }
-      parser.skipChildren();
-      JsonToken after = parser.nextToken();
-      if (after != null) {
-        return Optional.of("not JSON: more than one value");
-      }
-      return Optional.empty();
-    } catch (JsonProcessingException e) {
-      return Optional.of("not JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      return Optional.of("not JSON: " + e.getMessage());
-    }
+  }
+
+  private static String notJson(IOException e) {
+    return "not JSON: "
+        + (e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage());
   }
 
   /**

@@ -7,7 +7,6 @@ import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonPayload;
 import dev.zonestream.model.StepTrainerReading;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -51,16 +50,11 @@ final class RecordRules {
               + " bytes, more than the limit of "
               + maxPayloadBytes);
     }
-    Optional<String> problem = JsonPayload.problem(payload);
-    if (problem.isPresent()) {
-      return Outcome.rejected(problem.get());
+    JsonPayload.Parsed parsed = JsonPayload.parse(payload);
+    if (parsed.problem() != null) {
+      return Outcome.rejected(parsed.problem());
     }
-    JsonNode json;
-    try {
-      json = JsonPayload.MAPPER.readTree(payload);
-    } catch (IOException e) {
-      return Outcome.rejected("not JSON: " + e.getMessage());
-    }
+    JsonNode json = parsed.value();
     if (!json.isObject()) {
       return Outcome.rejected("not a JSON object");
     }
