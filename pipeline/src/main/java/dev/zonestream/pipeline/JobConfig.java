@@ -122,12 +122,8 @@ public record JobConfig(
     while (lake.length() > 1 && lake.endsWith("/")) {
       lake = lake.substring(0, lake.length() - 1);
     }
-    if (source == SourceType.LANDING
-        && !hasScheme(lake)
-        && !Files.isDirectory(Path.of(lake, "landing"))) {
-      throw new InvalidOptionException(
-          "lake", lake, "no landing zone to rebuild from at " + lake + "/landing");
-    }
+    LakeChecks.configure(options);
+    LakeChecks.verify(lake, source == SourceType.LANDING, options.getEndpoint());
 
     Map<String, Dataset> topics = parseTopics(options.getTopics());
     String pattern = blankToNull(options.getTopicPattern());

@@ -45,6 +45,14 @@ import org.joda.time.Duration;
 public final class Main {
   private static final int PARTITIONS_PER_TOPIC = 2;
 
+  /**
+   * Beam's S3 writer allocates its whole upload buffer per open file, 64 MiB by default on a heap
+   * of 512 MiB or more; a lake write keeps a file open per table partition (up to 20 per bundle),
+   * so the default is S3's smallest multipart part, 5 MiB, unless {@code --s3UploadBufferSizeBytes}
+   * is given.
+   */
+  private static final int S3_UPLOAD_BUFFER_BYTES = 5 * 1024 * 1024;
+
   private Main() {}
 
   public static void main(String[] args) {
@@ -73,6 +81,9 @@ public final class Main {
     try {
       PipelineOptionsFactory.register(ZonestreamOptions.class);
       options = PipelineOptionsFactory.fromArgs(args).withValidation().as(ZonestreamOptions.class);
+      if (Arrays.stream(args).noneMatch(a -> a.startsWith("--s3UploadBufferSizeBytes"))) {
+        options.setS3UploadBufferSizeBytes(S3_UPLOAD_BUFFER_BYTES);
+      }
       config = JobConfig.from(options);
     } catch (InvalidOptionException e) {
       err.println("zonestream: " + e.getMessage());

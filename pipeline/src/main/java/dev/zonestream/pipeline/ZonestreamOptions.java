@@ -1,15 +1,19 @@
 package dev.zonestream.pipeline;
 
+import org.apache.beam.sdk.io.aws2.options.S3Options;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.StreamingOptions;
 
 /**
  * The options of the zonestream job. Each is validated once, before the graph is built, by {@link
  * JobConfig#from}: a bad value ends the run with one line naming the option.
+ *
+ * <p>Beam's {@link S3Options} (and through it {@code AwsOptions}) are part of them, so a lake on S3
+ * takes Beam's own {@code --awsRegion}, {@code --endpoint}, {@code --awsCredentialsProvider},
+ * {@code --SSEAlgorithm}, {@code --SSEKMSKeyId}, {@code --s3ClientFactoryClass} and the rest.
  */
-public interface ZonestreamOptions extends PipelineOptions, StreamingOptions {
+public interface ZonestreamOptions extends S3Options, StreamingOptions {
 
   @Description(
       "Where messages come from: files (a folder of JSON Lines, bounded), kafka (a stream from"
@@ -28,11 +32,24 @@ public interface ZonestreamOptions extends PipelineOptions, StreamingOptions {
 
   void setInput(String value);
 
-  @Description("The data lake's root folder (or URI); zones are folders under it.")
+  @Description(
+      "The data lake's root: a folder, or s3://bucket/prefix (Beam's S3 file system, configured by"
+          + " --awsRegion, --endpoint, --awsCredentialsProvider, --SSEAlgorithm, ...); zones are"
+          + " folders (prefixes) under it.")
   @Default.String("lake")
   String getLake();
 
   void setLake(String value);
+
+  @Description(
+      "Address S3 buckets path-style (http://endpoint/bucket/key) instead of virtual-host style"
+          + " (http://bucket.endpoint/key). S3-compatible servers at an --endpoint such as"
+          + " http://localhost:9090 need it; AWS S3 does not. Sets --s3ClientFactoryClass to a"
+          + " factory that forces path-style access.")
+  @Default.Boolean(false)
+  Boolean getS3PathStyleAccess();
+
+  void setS3PathStyleAccess(Boolean value);
 
   @Description("Kafka bootstrap servers, host:port[,host:port].")
   String getBootstrapServers();

@@ -5,14 +5,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
 
 /** Reads a lake back as any JSON Lines reader would, for assertions. */
 final class LakeFiles {
@@ -42,6 +49,43 @@ final class LakeFiles {
       }
     }
     return lines;
+  }
+
+  /**
+   * Every line of every final file under {@code folder}, a path or URI ({@code s3://...}) read
+   * through Beam's {@link FileSystems}, as the job itself reads the lake; by file path relative to
+   * {@code folder}.
+   */
+  static Map<String, List<JsonNode>> readAllByFile(String folder) throws IOException {
+    Map<String, List<JsonNode>> byFile = new TreeMap<>();
+    MatchResult match = FileSystems.match(folder + "/**", EmptyMatchTreatment.ALLOW);
+    for (MatchResult.Metadata file : match.metadata()) {
+      String path = file.resourceId().toString();
+      String relative = path.substring(path.indexOf(folder) + folder.length() + 1);
+      if (!relative.contains(".jsonl") || relative.startsWith(".") || relative.contains("/.")) {
+        continue;
+      }
+      List<JsonNode> lines = new ArrayList<>();
+      try (InputStream in =
+          Channels.newInputStream(
+              Compression.detect(path).readDecompressed(FileSystems.open(file.resourceId())))) {
+        for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+          if (!line.isEmpty()) {
+            lines.add(MAPPER.readTree(line));
+          }
+        }
+      }
+      byFile.put(relative, lines);
+    }
+    return byFile;
+  }
+
+  /** Reads one JSON file through Beam's {@link FileSystems}. */
+  static JsonNode readJson(String path) throws IOException {
+    try (InputStream in =
+        Channels.newInputStream(FileSystems.open(FileSystems.matchNewResource(path, false)))) {
+      return MAPPER.readTree(in);
+    }
   }
 
   /**

@@ -176,6 +176,57 @@ class MainTest {
     assertThat(run.err(), containsString(expected));
   }
 
+  static Stream<Arguments> badLakes() throws IOException {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    String credentials =
+        "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\","
+            + "\"accessKeyId\":\"x\",\"secretAccessKey\":\"x\"}";
+    return Stream.of(
+        Arguments.of(
+            new String[] {"--lake=s4://bucket/lake"},
+            "--lake=s4://bucket/lake: no file system for scheme 's4'"),
+        Arguments.of(new String[] {"--lake=s3:///lake"}, "--lake=s3:///lake: "),
+        Arguments.of(
+            new String[] {"--lake=s3://bucket/lake", "--endpoint=localhost:9000"},
+            "--endpoint=localhost:9000: expected http://HOST[:PORT]"),
+        Arguments.of(
+            new String[] {
+              "--lake=s3://bucket/lake",
+              "--endpoint=http://127.0.0.1:" + closedPort,
+              "--awsRegion=us-east-1",
+              credentials
+            },
+            "--endpoint=http://127.0.0.1:" + closedPort + ": does not answer"),
+        Arguments.of(
+            new String[] {
+              "--lake=s3://bucket/lake",
+              "--s3PathStyleAccess=true",
+              "--s3ClientFactoryClass=" + NamedS3ClientBuilderFactory.class.getName()
+            },
+            "--s3PathStyleAccess=true: sets its own --s3ClientFactoryClass"));
+  }
+
+  /** A user's own S3 client factory, which --s3PathStyleAccess would silently replace. */
+  public static final class NamedS3ClientBuilderFactory
+      extends org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory {}
+
+  @ParameterizedTest
+  @MethodSource("badLakes")
+  void badLakeEndsWithOneLineNamingTheOption(String[] args, String expected) {
+    String[] withInput = Arrays.copyOf(args, args.length + 1);
+    withInput[args.length] = "--input=" + FIXTURE;
+
+    Run run = run(withInput);
+
+    assertThat(run.err(), run.code(), equalTo(2));
+    assertThat(run.err().lines().count(), equalTo(1L));
+    assertThat(run.err(), startsWith("zonestream: "));
+    assertThat(run.err(), containsString(expected));
+  }
+
   @Test
   void helpListsTheOptionsWithTheirDefaults() {
     Run run = run("--help");
@@ -184,5 +235,7 @@ class MainTest {
     assertThat(run.out(), containsString("--windowSeconds"));
     assertThat(run.out(), containsString("Default: 60"));
     assertThat(run.out(), containsString("--bootstrapServers"));
+    assertThat(run.out(), containsString("--s3PathStyleAccess"));
+    assertThat(run.out(), containsString("--SSEAlgorithm"));
   }
 }
