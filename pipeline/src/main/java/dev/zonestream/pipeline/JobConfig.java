@@ -123,7 +123,7 @@ public record JobConfig(
       lake = lake.substring(0, lake.length() - 1);
     }
     LakeChecks.configure(options);
-    LakeChecks.verify(lake, source == SourceType.LANDING, options.getEndpoint());
+    LakeChecks.verify(lake, source == SourceType.LANDING, options);
 
     Map<String, Dataset> topics = parseTopics(options.getTopics());
     String pattern = blankToNull(options.getTopicPattern());

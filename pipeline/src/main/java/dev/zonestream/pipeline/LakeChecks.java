@@ -60,7 +60,12 @@ final class LakeChecks {
    * @throws InvalidOptionException naming {@code --lake}, {@code --endpoint}, {@code --awsRegion}
    *     or {@code --awsCredentialsProvider}
    */
-  static void verify(String lake, boolean needsLanding, @Nullable URI endpoint) {
+  static void verify(String lake, boolean needsLanding, ZonestreamOptions options) {
+    Target target =
+        new Target(
+            lake,
+            options.getEndpoint(),
+            options.getS3ClientFactoryClass() == PathStyleS3ClientBuilderFactory.class);
     String scheme;
     try {
       scheme = FileSystems.matchNewResource(lake, true).getScheme();
@@ -81,16 +86,18 @@ final class LakeChecks {
     if (!scheme.equals("file")) {
       // A listing of a prefix that matches almost nothing: it fails on a missing bucket, bad
       // credentials or an endpoint that does not answer, where a HEAD of one object only says 404.
-      match(lake + "/_summary.jso?", lake, endpoint);
+      match(lake + "/_summary.jso?", target);
     }
-    if (needsLanding && match(lake + "/landing/**", lake, endpoint).isEmpty()) {
+    if (needsLanding && match(lake + "/landing/**", target).isEmpty()) {
       throw new InvalidOptionException(
           "lake", lake, "no landing zone to rebuild from at " + lake + "/landing");
     }
   }
 
-  private static List<MatchResult.Metadata> match(
-      String spec, String lake, @Nullable URI endpoint) {
+  /** The lake being checked, and what to name in an error. */
+  private record Target(String lake, @Nullable URI endpoint, boolean pathStyle) {}
+
+  private static List<MatchResult.Metadata> match(String spec, Target target) {
     try {
       MatchResult result = FileSystems.match(spec, EmptyMatchTreatment.ALLOW);
       if (result.status() == MatchResult.Status.ERROR) {
@@ -99,13 +106,14 @@ final class LakeChecks {
       }
       return result.status() == MatchResult.Status.OK ? result.metadata() : List.of();
     } catch (IOException | RuntimeException e) {
-      throw explain(e, lake, endpoint);
+      throw explain(e, target);
     }
   }
 
   /** The first cause that says why, as an option error. */
-  private static InvalidOptionException explain(
-      Throwable error, String lake, @Nullable URI endpoint) {
+  private static InvalidOptionException explain(Throwable error, Target target) {
+    String lake = target.lake();
+    URI endpoint = target.endpoint();
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
       String message = firstLine(cause.getMessage());
       String lower = message.toLowerCase(Locale.ROOT);
@@ -147,8 +155,12 @@ final class LakeChecks {
                   + ")");
         }
         if (endpoint != null) {
+          String hint =
+              lower.contains("unknownhost") && !target.pathStyle()
+                  ? " (without --s3PathStyleAccess=true the bucket is addressed as a host name)"
+                  : "";
           return new InvalidOptionException(
-              "endpoint", endpoint, "does not answer for --lake=" + lake + ": " + message);
+              "endpoint", endpoint, "does not answer for --lake=" + lake + hint + ": " + message);
         }
         return new InvalidOptionException("lake", lake, "S3 cannot be reached: " + message);
       }

@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A lake on S3 (a real S3-compatible server, Adobe S3Mock, started by the test): every zone written
- * to {@code s3://} by the files source equals a local-disk lake of the same input, and a backfill
- * from the S3 landing zone rebuilds the same tables there.
+ * to {@code s3://} by the files source equals a local-disk lake of the same input, a backfill from
+ * the S3 landing zone rebuilds the same tables there, and a stream through a real Kafka broker into
+ * S3 gives the same tables.
  */
 class S3LakeIT {
   private static final Path DATA = Path.of("..", "testdata", "generated", "seed-7-customers-20");
@@ -159,6 +160,48 @@ class S3LakeIT {
     assertThat(onS3.get("source").asText(), equalTo("landing"));
     assertThat(onS3.get("zones").get("trusted"), equalTo(local.get("zones").get("trusted")));
     assertThat(onS3.get("zones").get("curated"), equalTo(local.get("zones").get("curated")));
+  }
+
+  @Test
+  void aStreamThroughKafkaIntoS3GivesTheSameTablesAndLandsEveryMessage() throws IOException {
+    String streamed = "s3://" + BUCKET + "/runs/stream";
+    MainTest.Run stream =
+        run(
+            "--source=embedded-kafka",
+            "--input=" + DATA,
+            "--lake=" + streamed,
+            "--windowSeconds=2",
+            "--maxBrokerDelaySeconds=1",
+            "--consentWaitSeconds=10",
+            "--runTimeoutSeconds=240");
+    assertThat(stream.err(), stream.code(), equalTo(0));
+
+    Map<String, List<String>> tables = tables(streamed);
+    for (String table : TABLES.subList(0, TABLES.size() - 1)) {
+      assertThat(table, tables.get(table), equalTo(localTables.get(table)));
+    }
+    // Rejects and landing lines differ in their coordinates (topic and offset, not file and
+    // line): the same messages, by dataset and payload.
+    assertThat(
+        messages(streamed + "/trusted/_rejected"),
+        equalTo(messages(local.toAbsolutePath() + "/trusted/_rejected")));
+    assertThat(
+        messages(streamed + "/landing"), equalTo(messages(local.toAbsolutePath() + "/landing")));
+  }
+
+  /** Lines under {@code folder} as (dataset, reason if any, payload), sorted. */
+  private static List<String> messages(String folder) throws IOException {
+    return LakeFiles.readAllByFile(folder).values().stream()
+        .flatMap(List::stream)
+        .map(
+            line ->
+                line.get("dataset").asText()
+                    + " | "
+                    + (line.has("reason") ? line.get("reason").asText() : "")
+                    + " | "
+                    + LakeFiles.canonicalPayload(line))
+        .sorted()
+        .toList();
   }
 
   @Test

@@ -29,7 +29,7 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  */
 final class S3Mock implements AutoCloseable {
   private static final Path JAR = Path.of("target", "s3mock", "s3mock.jar");
-  private static final Duration START_DEADLINE = Duration.ofSeconds(90);
+  private static final Duration START_DEADLINE = Duration.ofSeconds(120);
 
   private final Process process;
   private final int port;
