@@ -42,8 +42,11 @@ public record AwsSourceConfig(
   /** Validates the Kinesis and SQS options; the source decides which are required. */
   static AwsSourceConfig from(ZonestreamOptions options, SourceType source) {
     Map<String, String> streams = parseMapping("streams", options.getStreams(), "stream");
+    if (source == SourceType.SQS && isBlank(options.getQueues())) {
+      throw new InvalidOptionException("--source=sqs needs --queues=dataset=QUEUE_URL[,...]");
+    }
     Map<String, String> queues =
-        source == SourceType.SQS || !isBlank(options.getQueues())
+        !isBlank(options.getQueues())
             ? parseMapping("queues", options.getQueues(), "QUEUE_URL")
             : Map.of();
     for (String queue : queues.keySet()) {
