@@ -44,7 +44,8 @@ public record JobConfig(
     int maxPayloadBytes,
     int customers,
     long seed,
-    Duration runTimeout) {
+    Duration runTimeout,
+    AwsSourceConfig aws) {
 
   /** The landing zone's root under the lake. */
   public String landingRoot() {
@@ -74,7 +75,8 @@ public record JobConfig(
         maxPayloadBytes,
         customers,
         seed,
-        runTimeout);
+        runTimeout,
+        aws);
   }
 
   /**
@@ -107,6 +109,22 @@ public record JobConfig(
               + input
               + ": not used with --source=kafka (use --source=embedded-kafka to"
               + " publish files to a broker)");
+    }
+    boolean awsSource = source == SourceType.KINESIS || source == SourceType.SQS;
+    if (awsSource && (input != null || bootstrap != null)) {
+      throw new InvalidOptionException(
+          "--source="
+              + source.label()
+              + " reads "
+              + (source == SourceType.SQS ? "--queues" : "--streams")
+              + "; drop --input and --bootstrapServers");
+    }
+    AwsSourceConfig aws = AwsSourceConfig.from(options, source);
+    if (awsSource && options.getAwsRegion() == null) {
+      throw new InvalidOptionException(
+          "--source="
+              + source.label()
+              + " needs --awsRegion=REGION (or AWS_REGION, or a region in ~/.aws/config)");
     }
     if (input != null) {
       checkFolder("input", input);
@@ -173,7 +191,8 @@ public record JobConfig(
         (int) atLeast("maxPayloadBytes", options.getMaxPayloadBytes(), 1),
         (int) atLeast("customers", options.getCustomers(), 1),
         options.getSeed(),
-        Duration.standardSeconds(atLeast("runTimeoutSeconds", options.getRunTimeoutSeconds(), 1)));
+        Duration.standardSeconds(atLeast("runTimeoutSeconds", options.getRunTimeoutSeconds(), 1)),
+        aws);
   }
 
   private static ConsentScope parseScope(@Nullable String value) {

@@ -97,6 +97,12 @@ public final class Main {
         case FILES, LANDING -> runBounded(options, config, out, err);
         case KAFKA -> runKafka(options, config, out, err);
         case EMBEDDED_KAFKA -> runEmbedded(options, config, out, err);
+        case KINESIS, SQS -> {
+          EndpointChecks.verify(config);
+          yield config.aws().bounded()
+              ? runBounded(options, config, out, err)
+              : runAwsStream(options, config, err);
+        }
       };
     } catch (InvalidOptionException e) {
       err.println("zonestream: " + e.getMessage());
@@ -147,6 +153,68 @@ public final class Main {
     PipelineResult.State state = result.waitUntilFinish();
     err.println("zonestream: the pipeline ended " + state);
     return state == PipelineResult.State.DONE || state == PipelineResult.State.CANCELLED ? 0 : 1;
+  }
+
+  private static int runAwsStream(ZonestreamOptions options, JobConfig config, PrintStream err) {
+    options.setStreaming(true);
+    useReaderCachingOnDirectRunner(options);
+    Pipeline pipeline = Pipeline.create(options);
+    ZonestreamPipeline.build(pipeline, config);
+    err.println(
+        "zonestream: streaming "
+            + (config.source() == SourceType.SQS
+                ? "SQS queues " + config.aws().queues().keySet()
+                : "Kinesis streams " + config.aws().streams().keySet())
+            + " into "
+            + config.landingRoot()
+            + " (Ctrl-C stops)");
+    PipelineResult result = pipeline.run();
+    PipelineResult.State state = result.waitUntilFinish();
+    err.println("zonestream: the pipeline ended " + state);
+    return state == PipelineResult.State.DONE || state == PipelineResult.State.CANCELLED ? 0 : 1;
+  }
+
+  /**
+   * Streams {@code args}' source until everything in {@code published} (messages per dataset
+   * folder) has landed and the stream has settled, then cancels it and prints the summary: how the
+   * tests and the manual checks end a stream from a broker they fed themselves.
+   */
+  static int runUntilSettled(
+      String[] args, Map<String, Long> published, PrintStream out, PrintStream err) {
+    ZonestreamOptions options;
+    JobConfig config;
+    try {
+      PipelineOptionsFactory.register(ZonestreamOptions.class);
+      options = PipelineOptionsFactory.fromArgs(args).withValidation().as(ZonestreamOptions.class);
+      config = JobConfig.from(options);
+      if (config.source() == SourceType.KINESIS || config.source() == SourceType.SQS) {
+        EndpointChecks.verify(config);
+      }
+    } catch (InvalidOptionException e) {
+      err.println("zonestream: " + e.getMessage());
+      return 2;
+    }
+    long start = System.nanoTime();
+    options.setStreaming(true);
+    if (options.getRunner() == DirectRunner.class) {
+      options.as(DirectOptions.class).setBlockOnRun(false);
+    }
+    useReaderCachingOnDirectRunner(options);
+    Pipeline pipeline = Pipeline.create(options);
+    ZonestreamPipeline.build(pipeline, config);
+    PipelineResult result = pipeline.run();
+    Progress progress = awaitSettled(result, published, config.runTimeout(), err);
+    cancelQuietly(result);
+    int code =
+        summarize(result, options, config, published, progress.readSeconds(), start, out, err);
+    if (!progress.complete()) {
+      err.println(
+          "zonestream: not every published message landed within "
+              + config.runTimeout().getStandardSeconds()
+              + " s (--runTimeoutSeconds)");
+      return 1;
+    }
+    return code;
   }
 
   /**

@@ -9,7 +9,9 @@ public enum SourceType {
   FILES("files"),
   KAFKA("kafka"),
   EMBEDDED_KAFKA("embedded-kafka"),
-  LANDING("landing");
+  LANDING("landing"),
+  KINESIS("kinesis"),
+  SQS("sqs");
 
   private final String label;
 

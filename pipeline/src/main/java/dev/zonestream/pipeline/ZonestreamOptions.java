@@ -9,17 +9,18 @@ import org.apache.beam.sdk.options.StreamingOptions;
  * The options of the zonestream job. Each is validated once, before the graph is built, by {@link
  * JobConfig#from}: a bad value ends the run with one line naming the option.
  *
- * <p>Beam's {@link S3Options} (and through it {@code AwsOptions}) are part of them, so a lake on S3
- * takes Beam's own {@code --awsRegion}, {@code --endpoint}, {@code --awsCredentialsProvider},
- * {@code --SSEAlgorithm}, {@code --SSEKMSKeyId}, {@code --s3ClientFactoryClass} and the rest.
+ * <p>Beam's {@link S3Options} (and through it {@code AwsOptions}) are part of them: Kinesis and SQS
+ * take {@code --awsRegion} and {@code --awsCredentialsProvider} from them, and a lake on S3 takes
+ * Beam's own {@code --awsRegion}, {@code --endpoint}, {@code --awsCredentialsProvider}, {@code
+ * --SSEAlgorithm}, {@code --SSEKMSKeyId}, {@code --s3ClientFactoryClass} and the rest.
  */
 public interface ZonestreamOptions extends S3Options, StreamingOptions {
 
   @Description(
       "Where messages come from: files (a folder of JSON Lines, bounded), kafka (a stream from"
           + " --bootstrapServers), embedded-kafka (an in-process broker fed with --input or with"
-          + " generated data) or landing (backfill: rebuild trusted and curated from the lake's"
-          + " landing zone alone, bounded). When not given: --input implies files,"
+          + " generated data), landing (backfill: rebuild trusted and curated from the lake's"
+          + " landing zone alone, bounded), kinesis (--streams) or sqs (--queues). When not given: --input implies files,"
           + " --bootstrapServers implies kafka, neither implies embedded-kafka.")
   String getSource();
 
@@ -178,4 +179,59 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   Long getRunTimeoutSeconds();
 
   void setRunTimeoutSeconds(Long value);
+
+  @Description(
+      "Kinesis: dataset to stream name, comma separated dataset=stream pairs. Datasets: customer,"
+          + " accelerometer, step_trainer, or _unrouted (read, landed and rejected as unknown).")
+  @Default.String(
+      "customer=stedi.customer,accelerometer=stedi.accelerometer,step_trainer=stedi.step_trainer")
+  String getStreams();
+
+  void setStreams(String value);
+
+  @Description(
+      "Kinesis: where a read starts: trim-horizon (the oldest record kept), latest (records"
+          + " arriving from now on) or an ISO-8601 instant such as 2024-05-01T00:00:00Z (the first"
+          + " record that arrived at or after it).")
+  @Default.String("trim-horizon")
+  String getKinesisStartFrom();
+
+  void setKinesisStartFrom(String value);
+
+  @Description(
+      "Kinesis: an endpoint other than AWS's for --awsRegion, http(s)://host:port (a local"
+          + " kinesis-mock, a VPC endpoint).")
+  String getKinesisEndpoint();
+
+  void setKinesisEndpoint(String value);
+
+  @Description(
+      "SQS: dataset to queue URL, comma separated dataset=URL pairs, for example"
+          + " customer=https://sqs.eu-west-1.amazonaws.com/123456789012/stedi-customer. Datasets:"
+          + " customer, accelerometer, step_trainer, or _unrouted.")
+  String getQueues();
+
+  void setQueues(String value);
+
+  @Description(
+      "SQS: an endpoint other than AWS's for --awsRegion, http(s)://host:port (a local ElasticMQ,"
+          + " a VPC endpoint).")
+  String getSqsEndpoint();
+
+  void setSqsEndpoint(String value);
+
+  @Description(
+      "Kinesis and SQS: make the read bounded, ending after this many messages per stream or"
+          + " queue (with --maxReadSeconds, whichever comes first). A bounded run replaces the"
+          + " lake's trusted and curated zones, like a files run.")
+  Long getMaxMessages();
+
+  void setMaxMessages(Long value);
+
+  @Description(
+      "Kinesis and SQS: make the read bounded, ending after this many seconds of reading (with"
+          + " --maxMessages, whichever comes first).")
+  Long getMaxReadSeconds();
+
+  void setMaxReadSeconds(Long value);
 }

@@ -4,7 +4,9 @@ import dev.zonestream.curated.AdmitStepTrainerReadings;
 import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
 import dev.zonestream.ingest.ReadJsonLinesFiles;
 import dev.zonestream.ingest.ReadKafkaMessages;
+import dev.zonestream.ingest.ReadKinesisRecords;
 import dev.zonestream.ingest.ReadLandingZone;
+import dev.zonestream.ingest.ReadSqsMessages;
 import dev.zonestream.lake.TableRow;
 import dev.zonestream.lake.Tables;
 import dev.zonestream.lake.ToTableRows;
@@ -49,6 +51,8 @@ public final class ZonestreamPipeline {
           case LANDING ->
               pipeline.apply(
                   "ReadLandingZone", ReadLandingZone.create().from(config.landingRoot()));
+          case KINESIS -> pipeline.apply("ReadKinesis", readKinesis(config));
+          case SQS -> pipeline.apply("ReadSqs", readSqs(config));
         };
     PCollection<LandedFile> landed =
         config.source() == SourceType.LANDING
@@ -153,6 +157,44 @@ public final class ZonestreamPipeline {
     }
     if (config.consumerGroup() != null) {
       read = read.withConsumerGroup(config.consumerGroup());
+    }
+    return read;
+  }
+
+  private static ReadKinesisRecords readKinesis(JobConfig config) {
+    AwsSourceConfig aws = config.aws();
+    ReadKinesisRecords read =
+        ReadKinesisRecords.create()
+            .withStreams(aws.streams())
+            .withMaxDelay(config.maxBrokerDelay());
+    read =
+        aws.kinesisStartTimestamp() != null
+            ? read.withStartTimestamp(aws.kinesisStartTimestamp())
+            : read.withStartPosition(aws.kinesisStart());
+    if (aws.kinesisEndpoint() != null) {
+      read = read.withEndpoint(aws.kinesisEndpoint());
+    }
+    if (aws.maxMessages() != null) {
+      read = read.withMaxNumRecords(aws.maxMessages());
+    }
+    if (aws.maxReadTime() != null) {
+      read = read.withMaxReadTime(aws.maxReadTime());
+    }
+    return read;
+  }
+
+  private static ReadSqsMessages readSqs(JobConfig config) {
+    AwsSourceConfig aws = config.aws();
+    ReadSqsMessages read =
+        ReadSqsMessages.create().withQueues(aws.queues()).withMaxDelay(config.maxBrokerDelay());
+    if (aws.sqsEndpoint() != null) {
+      read = read.withEndpoint(aws.sqsEndpoint());
+    }
+    if (aws.maxMessages() != null) {
+      read = read.withMaxNumRecords(aws.maxMessages());
+    }
+    if (aws.maxReadTime() != null) {
+      read = read.withMaxReadTime(aws.maxReadTime());
     }
     return read;
   }

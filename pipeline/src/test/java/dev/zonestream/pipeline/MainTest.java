@@ -159,7 +159,46 @@ class MainTest {
         Arguments.of(
             new String[] {"--input=" + FIXTURE, "--consentWaitSeconds=0"},
             "--consentWaitSeconds=0: must be at least 1"),
-        Arguments.of(new String[] {"--noSuchOption=1"}, "noSuchOption"));
+        Arguments.of(new String[] {"--noSuchOption=1"}, "noSuchOption"),
+        Arguments.of(
+            new String[] {"--source=kinesis", "--awsRegion=us-east-1", "--streams=weather=s1"},
+            "--streams=weather=s1: unknown dataset 'weather'"),
+        Arguments.of(
+            new String[] {
+              "--source=sqs", "--awsRegion=us-east-1", "--queues=customer=http://127.0.0.1/q,bogus"
+            },
+            "--queues=customer=http://127.0.0.1/q,bogus: expected dataset=QUEUE_URL pairs"),
+        Arguments.of(
+            new String[] {"--source=sqs", "--awsRegion=us-east-1"},
+            "--source=sqs needs --queues=dataset=QUEUE_URL"),
+        Arguments.of(
+            new String[] {"--source=kinesis", "--awsRegion=us-east-1", "--kinesisStartFrom=oldest"},
+            "--kinesisStartFrom=oldest: must be latest, trim-horizon or an ISO-8601 instant"),
+        Arguments.of(
+            new String[] {
+              "--source=kinesis", "--awsRegion=us-east-1", "--kinesisStartFrom=2999-01-01T00:00:00Z"
+            },
+            "--kinesisStartFrom=2999-01-01T00:00:00Z: must not be in the future"),
+        Arguments.of(
+            new String[] {"--source=kinesis", "--awsRegion=us-east-1", "--maxReadSeconds=0"},
+            "--maxReadSeconds=0: must be at least 1"),
+        Arguments.of(
+            new String[] {"--input=" + FIXTURE, "--maxMessages=10"},
+            "--maxMessages: bounds a --source=kinesis or --source=sqs read only"),
+        Arguments.of(
+            new String[] {
+              "--source=kinesis", "--awsRegion=us-east-1", "--kinesisEndpoint=ftp://127.0.0.1:1"
+            },
+            "--kinesisEndpoint=ftp://127.0.0.1:1: expected http(s)://host[:port]"),
+        Arguments.of(
+            new String[] {
+              "--source=sqs",
+              "--awsRegion=us-east-1",
+              "--queues=customer=http://127.0.0.1:" + closedPort + "/q",
+              "--sqsEndpoint=http://127.0.0.1:" + closedPort,
+              "--brokerCheckTimeoutSeconds=2"
+            },
+            "--sqsEndpoint=http://127.0.0.1:" + closedPort + ": nothing answers at 127.0.0.1:"));
   }
 
   @ParameterizedTest

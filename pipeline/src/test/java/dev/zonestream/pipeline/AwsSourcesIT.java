@@ -1,0 +1,359 @@
+package dev.zonestream.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.model.Dataset;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The generator's data (shuffled, duplicated, late and broken messages) sent through a real SQS
+ * server (ElasticMQ) and a real Kinesis server (kinesis-mock), read as a stream and as a bounded
+ * read, gives the same trusted and curated tables and rejects as the bounded files run that {@link
+ * ZonesIT} shows equal to the stream through Kafka.
+ */
+class AwsSourcesIT {
+  private static final Path DATA = Path.of("..", "testdata", "generated", "seed-7-customers-20");
+  private static final List<String> TABLES =
+      List.of(
+          "trusted/customer",
+          "trusted/accelerometer",
+          "trusted/step_trainer",
+          "curated/customer",
+          "curated/machine_learning");
+  private static final String CREDENTIALS =
+      "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\","
+          + "\"accessKeyId\":\"x\",\"secretAccessKey\":\"x\"}";
+  private static final List<String> STREAM_ARGS =
+      List.of(
+          "--windowSeconds=2",
+          "--maxBrokerDelaySeconds=1",
+          "--consentWaitSeconds=10",
+          "--runTimeoutSeconds=240");
+
+  @TempDir static Path work;
+
+  private static Map<String, List<byte[]>> byFolder;
+  private static Map<String, List<String>> referenceTables;
+  private static List<String> referenceRejects;
+  private static Map<String, List<String>> sqsReferenceTables;
+  private static List<String> sqsReferenceRejects;
+  private static ElasticMq sqs;
+  private static KinesisMock kinesis;
+
+  @BeforeAll
+  static void startServersAndRunTheReference() throws Exception {
+    byFolder = Main.readFolders(DATA);
+    MainTest.Run files = MainTest.run("--input=" + DATA, "--lake=" + work.resolve("reference"));
+    assertThat(files.err(), files.code(), equalTo(0));
+    referenceTables = tables(work.resolve("reference"));
+    referenceRejects = rejects(work.resolve("reference"));
+
+    // An SQS body is text of the characters XML allows: a binary payload cannot be sent as is (a
+    // producer would encode it), so the SQS reference is the files run over the rest.
+    Path sqsInput = work.resolve("sqs-input");
+    for (Map.Entry<String, List<byte[]>> folder : byFolder.entrySet()) {
+      Files.createDirectories(sqsInput.resolve(folder.getKey()));
+      StringBuilder lines = new StringBuilder();
+      for (byte[] message : folder.getValue()) {
+        String body = sqsBody(message);
+        if (body != null && !body.contains("\n")) {
+          lines.append(body).append('\n');
+        }
+      }
+      Files.writeString(sqsInput.resolve(folder.getKey()).resolve("messages.jsonl"), lines);
+    }
+    MainTest.Run sqsFiles =
+        MainTest.run("--input=" + sqsInput, "--lake=" + work.resolve("sqs-reference"));
+    assertThat(sqsFiles.err(), sqsFiles.code(), equalTo(0));
+    sqsReferenceTables = tables(work.resolve("sqs-reference"));
+    sqsReferenceRejects = rejects(work.resolve("sqs-reference"));
+
+    sqs = ElasticMq.start();
+    kinesis = KinesisMock.start();
+  }
+
+  @AfterAll
+  static void stopServers() throws Exception {
+    if (sqs != null) {
+      sqs.close();
+    }
+    if (kinesis != null) {
+      kinesis.close();
+    }
+  }
+
+  @Test
+  void sqsStreamGivesTheSameZonesAndKeepsARedeliveredMessageOnce() throws Exception {
+    Map<String, List<String>> bodies = sqsBodies();
+    // A redelivery as the pipeline sees it: the same body again under a new message id (a
+    // producer's retry, a message that came back after its visibility timeout and was re-sent).
+    List<String> customers = bodies.get("customer");
+    List<String> again = new ArrayList<>(customers.subList(0, 5));
+    bodies.get("accelerometer").subList(0, 5).forEach(again::add);
+    String queues = sendToQueues("stream", bodies);
+    Map<String, Long> published = counts(bodies);
+    sqs.send(queueUrl("stream", "customer"), again.subList(0, 5));
+    sqs.send(queueUrl("stream", "accelerometer"), again.subList(5, 10));
+    published.merge("customer", 5L, Long::sum);
+    published.merge("accelerometer", 5L, Long::sum);
+
+    Path lake = work.resolve("sqs-stream");
+    MainTest.Run run = runUntilSettled(published, sqsArgs(queues, lake, STREAM_ARGS));
+    assertThat(run.err(), run.code(), equalTo(0));
+    assertSameZones(lake, sqsReferenceTables, sqsReferenceRejects);
+    // Landing holds every delivery, the repeats included; trusted holds each record once.
+    assertThat(
+        LakeFiles.readAll(lake.resolve("landing/customer")).size(),
+        equalTo(published.get("customer").intValue()));
+    for (String queue : queuesOf("stream")) {
+      assertThat(queue, sqs.depth(queue), equalTo(0L));
+    }
+  }
+
+  @Test
+  void sqsBoundedReadGivesTheSameZones() throws Exception {
+    String queues = sendToQueues("bounded", sqsBodies());
+    Path lake = work.resolve("sqs-bounded");
+    MainTest.Run run = MainTest.run(sqsArgs(queues, lake, List.of("--maxReadSeconds=20")));
+    assertThat(run.err(), run.code(), equalTo(0));
+    assertSameZones(lake, sqsReferenceTables, sqsReferenceRejects);
+  }
+
+  @Test
+  void kinesisStreamGivesTheSameZones() throws Exception {
+    String streams = putToStreams("stream");
+    Path lake = work.resolve("kinesis-stream");
+    MainTest.Run run = runUntilSettled(publishedAll(), kinesisArgs(streams, lake, STREAM_ARGS));
+    assertThat(run.err(), run.code(), equalTo(0));
+    assertSameZones(lake, referenceTables, referenceRejects);
+  }
+
+  @Test
+  void kinesisBoundedReadGivesTheSameZones() throws Exception {
+    String streams = putToStreams("bounded");
+    Path lake = work.resolve("kinesis-bounded");
+    MainTest.Run run = MainTest.run(kinesisArgs(streams, lake, List.of("--maxReadSeconds=20")));
+    assertThat(run.err(), run.code(), equalTo(0));
+    assertSameZones(lake, referenceTables, referenceRejects);
+  }
+
+  private static void assertSameZones(
+      Path lake, Map<String, List<String>> expected, List<String> expectedRejects)
+      throws IOException {
+    Map<String, List<String>> actual = tables(lake);
+    for (String table : TABLES) {
+      assertThat(table, expected.get(table), not(empty()));
+      assertThat(table, actual.get(table), equalTo(expected.get(table)));
+    }
+    assertThat(rejects(lake), equalTo(expectedRejects));
+  }
+
+  private static String[] sqsArgs(String queues, Path lake, List<String> extra) {
+    List<String> args = new ArrayList<>();
+    args.add("--source=sqs");
+    args.add("--queues=" + queues);
+    args.add("--sqsEndpoint=" + sqs.endpoint());
+    args.add("--awsRegion=" + ElasticMq.REGION);
+    args.add(CREDENTIALS);
+    args.add("--lake=" + lake);
+    args.addAll(extra);
+    return args.toArray(String[]::new);
+  }
+
+  private static String[] kinesisArgs(String streams, Path lake, List<String> extra) {
+    List<String> args = new ArrayList<>();
+    args.add("--source=kinesis");
+    args.add("--streams=" + streams);
+    args.add("--kinesisEndpoint=" + kinesis.endpoint());
+    args.add("--kinesisStartFrom=trim-horizon");
+    args.add("--awsRegion=" + KinesisMock.REGION);
+    args.add(CREDENTIALS);
+    args.add("--lake=" + lake);
+    args.addAll(extra);
+    return args.toArray(String[]::new);
+  }
+
+  private static MainTest.Run runUntilSettled(Map<String, Long> published, String[] args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        Main.runUntilSettled(
+            args,
+            published,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(new TeeStream(err, System.err), true, StandardCharsets.UTF_8));
+    return new MainTest.Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Progress lines go to the test's log as well, for a run that does not settle. */
+  private static final class TeeStream extends java.io.OutputStream {
+    private final java.io.OutputStream first;
+    private final java.io.OutputStream second;
+
+    TeeStream(java.io.OutputStream first, java.io.OutputStream second) {
+      this.first = first;
+      this.second = second;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      first.write(b);
+      second.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      first.write(b, off, len);
+      second.write(b, off, len);
+    }
+  }
+
+  /** The dataset a folder's messages are mapped to: its own, or _unrouted (thermostat). */
+  private static String datasetOf(String folder) {
+    return Dataset.fromFolder(folder).map(Dataset::folder).orElse(Dataset.UNROUTED_FOLDER);
+  }
+
+  private static Map<String, Long> publishedAll() {
+    Map<String, Long> published = new TreeMap<>();
+    byFolder.forEach(
+        (folder, messages) ->
+            published.merge(datasetOf(folder), (long) messages.size(), Long::sum));
+    return published;
+  }
+
+  private static Map<String, Long> counts(Map<String, List<String>> bodies) {
+    Map<String, Long> published = new TreeMap<>();
+    bodies.forEach(
+        (folder, list) -> published.merge(datasetOf(folder), (long) list.size(), Long::sum));
+    return published;
+  }
+
+  private static Map<String, List<String>> sqsBodies() {
+    Map<String, List<String>> bodies = new LinkedHashMap<>();
+    byFolder.forEach(
+        (folder, messages) ->
+            bodies.put(
+                folder,
+                messages.stream()
+                    .map(AwsSourcesIT::sqsBody)
+                    .filter(b -> b != null && !b.contains("\n"))
+                    .collect(Collectors.toCollection(ArrayList::new))));
+    return bodies;
+  }
+
+  private static final Map<String, String> QUEUES = new HashMap<>();
+
+  private static String queueUrl(String run, String folder) {
+    return QUEUES.get(run + "-" + folder);
+  }
+
+  private static List<String> queuesOf(String run) {
+    return QUEUES.entrySet().stream()
+        .filter(e -> e.getKey().startsWith(run + "-"))
+        .map(Map.Entry::getValue)
+        .toList();
+  }
+
+  /** One queue per folder, the messages sent in the generator's (shuffled) order. */
+  private static String sendToQueues(String run, Map<String, List<String>> bodies) {
+    List<String> mapping = new ArrayList<>();
+    bodies.forEach(
+        (folder, list) -> {
+          String url = sqs.createQueue(run + "-" + folder, 30);
+          QUEUES.put(run + "-" + folder, url);
+          sqs.send(url, list);
+          mapping.add(datasetOf(folder) + "=" + url);
+        });
+    return String.join(",", mapping);
+  }
+
+  /** One two-shard stream per folder. */
+  private static String putToStreams(String run) throws InterruptedException {
+    List<String> mapping = new ArrayList<>();
+    for (Map.Entry<String, List<byte[]>> folder : byFolder.entrySet()) {
+      String stream = run + "." + folder.getKey();
+      kinesis.createStream(stream, 2);
+      kinesis.put(stream, folder.getValue());
+      mapping.add(datasetOf(folder.getKey()) + "=" + stream);
+    }
+    return String.join(",", mapping);
+  }
+
+  /** The message as an SQS body, or null when SQS cannot carry it (not UTF-8, bad characters). */
+  private static String sqsBody(byte[] message) {
+    String text;
+    try {
+      text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(message))
+              .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+    boolean allowed =
+        !text.isEmpty()
+            && text.codePoints()
+                .allMatch(
+                    c ->
+                        c == 0x9
+                            || c == 0xA
+                            || c == 0xD
+                            || (c >= 0x20 && c <= 0xD7FF)
+                            || (c >= 0xE000 && c <= 0xFFFD)
+                            || c >= 0x10000);
+    return allowed ? text : null;
+  }
+
+  private static Map<String, List<String>> tables(Path lake) throws IOException {
+    Map<String, List<String>> tables = new HashMap<>();
+    for (String table : TABLES) {
+      tables.put(
+          table,
+          LakeFiles.readAll(lake.resolve(table)).stream()
+              .map(JsonNode::toString)
+              .sorted()
+              .toList());
+    }
+    return tables;
+  }
+
+  private static List<String> rejects(Path lake) throws IOException {
+    return LakeFiles.readAll(lake.resolve("trusted/_rejected")).stream()
+        .map(
+            r ->
+                r.get("dataset").asText()
+                    + " | "
+                    + r.get("reason").asText()
+                    + " | "
+                    + LakeFiles.canonicalPayload(r))
+        .sorted()
+        .toList();
+  }
+}

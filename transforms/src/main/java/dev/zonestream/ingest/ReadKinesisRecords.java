@@ -1,0 +1,231 @@
+package dev.zonestream.ingest;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import dev.zonestream.model.Dataset;
+import dev.zonestream.model.Envelope;
+import dev.zonestream.model.MetricNames;
+import dev.zonestream.model.SourceKind;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.beam.sdk.io.aws2.common.ClientConfiguration;
+import org.apache.beam.sdk.io.aws2.kinesis.KinesisIO;
+import org.apache.beam.sdk.io.aws2.kinesis.KinesisRecord;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import software.amazon.kinesis.common.InitialPositionInStream;
+
+/**
+ * Reads records from Kinesis data streams as {@link Envelope}s, each routed to its dataset by
+ * stream name, through Beam's {@link KinesisIO}.
+ *
+ * <p><b>Boundedness.</b> Unbounded, unless {@link #withMaxNumRecords} or {@link #withMaxReadTime}
+ * is set: then bounded, ending after that many records of a stream or that long.
+ *
+ * <p><b>Timestamps and watermark.</b> Each record carries its approximate arrival time. The
+ * watermark is KinesisIO's arrival-time policy with an idle threshold of the max delay: a shard's
+ * watermark is its newest arrival time and, once the shard has had nothing for that long, the clock
+ * minus that delay, so a shard that never receives a record does not hold windows open.
+ *
+ * <p><b>Delivery.</b> KinesisIO keeps shard positions in the runner's checkpoints (no DynamoDB
+ * lease table): a runner restored from a checkpoint resumes there and may deliver a record again; a
+ * new job starts at the configured start position. The trusted zone removes duplicates.
+ *
+ * <p><b>Envelope.</b> source = stream name, partition = shard id, offset = sequence number (with
+ * {@code /sub-sequence} for a KPL-aggregated record), key = partition key.
+ */
+public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Envelope>> {
+  private final Map<String, String> streams;
+  private final InitialPositionInStream startPosition;
+  private final @Nullable Instant startTimestamp;
+  private final @Nullable URI endpoint;
+  private final Duration maxDelay;
+  private final long maxNumRecords;
+  private final @Nullable Duration maxReadTime;
+
+  private ReadKinesisRecords(
+      Map<String, String> streams,
+      InitialPositionInStream startPosition,
+      @Nullable Instant startTimestamp,
+      @Nullable URI endpoint,
+      Duration maxDelay,
+      long maxNumRecords,
+      @Nullable Duration maxReadTime) {
+    this.streams = streams;
+    this.startPosition = startPosition;
+    this.startTimestamp = startTimestamp;
+    this.endpoint = endpoint;
+    this.maxDelay = maxDelay;
+    this.maxNumRecords = maxNumRecords;
+    this.maxReadTime = maxReadTime;
+  }
+
+  /**
+   * Defaults: the STEDI streams ({@code stedi.customer}, {@code stedi.accelerometer}, {@code
+   * stedi.step_trainer}), trim horizon, the region's AWS endpoint, 5 s max delay, unbounded.
+   */
+  public static ReadKinesisRecords create() {
+    Map<String, String> stedi = new LinkedHashMap<>();
+    for (Dataset dataset : Dataset.values()) {
+      stedi.put("stedi." + dataset.folder(), dataset.folder());
+    }
+    return new ReadKinesisRecords(
+        stedi,
+        InitialPositionInStream.TRIM_HORIZON,
+        null,
+        null,
+        Duration.standardSeconds(5),
+        Long.MAX_VALUE,
+        null);
+  }
+
+  /**
+   * Stream name to dataset folder ({@link Dataset#folder()} or {@link Dataset#UNROUTED_FOLDER});
+   * replaces the defaults.
+   */
+  public ReadKinesisRecords withStreams(Map<String, String> streamToDataset) {
+    if (streamToDataset == null || streamToDataset.isEmpty()) {
+      throw new IllegalArgumentException("at least one stream is needed");
+    }
+    return new ReadKinesisRecords(
+        new LinkedHashMap<>(streamToDataset),
+        startPosition,
+        startTimestamp,
+        endpoint,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime);
+  }
+
+  /** Start at the oldest record kept ({@code TRIM_HORIZON}) or at the newest ({@code LATEST}). */
+  public ReadKinesisRecords withStartPosition(InitialPositionInStream position) {
+    checkArgumentNotNull(position, "start position");
+    if (position == InitialPositionInStream.AT_TIMESTAMP) {
+      throw new IllegalArgumentException("use withStartTimestamp for AT_TIMESTAMP");
+    }
+    return new ReadKinesisRecords(
+        streams, position, null, endpoint, maxDelay, maxNumRecords, maxReadTime);
+  }
+
+  /** Start at the first record that arrived at or after {@code timestamp} (in the past). */
+  public ReadKinesisRecords withStartTimestamp(Instant timestamp) {
+    checkArgumentNotNull(timestamp, "start timestamp");
+    return new ReadKinesisRecords(
+        streams,
+        InitialPositionInStream.AT_TIMESTAMP,
+        timestamp,
+        endpoint,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime);
+  }
+
+  /** A Kinesis endpoint other than AWS's for the region (kinesis-mock, a VPC endpoint). */
+  public ReadKinesisRecords withEndpoint(URI uri) {
+    checkArgumentNotNull(uri, "endpoint");
+    return new ReadKinesisRecords(
+        streams, startPosition, startTimestamp, uri, maxDelay, maxNumRecords, maxReadTime);
+  }
+
+  /** How long a shard may be idle before its watermark follows the clock, minus that delay. */
+  public ReadKinesisRecords withMaxDelay(Duration delay) {
+    if (delay == null || delay.getMillis() < 0) {
+      throw new IllegalArgumentException("max delay must not be negative, got " + delay);
+    }
+    return new ReadKinesisRecords(
+        streams, startPosition, startTimestamp, endpoint, delay, maxNumRecords, maxReadTime);
+  }
+
+  /** Bounded: stop after this many records per stream. */
+  public ReadKinesisRecords withMaxNumRecords(long max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("max records must be at least 1, got " + max);
+    }
+    return new ReadKinesisRecords(
+        streams, startPosition, startTimestamp, endpoint, maxDelay, max, maxReadTime);
+  }
+
+  /** Bounded: stop reading after this long. */
+  public ReadKinesisRecords withMaxReadTime(Duration time) {
+    if (time == null || time.getMillis() < 1) {
+      throw new IllegalArgumentException("max read time must be positive, got " + time);
+    }
+    return new ReadKinesisRecords(
+        streams, startPosition, startTimestamp, endpoint, maxDelay, maxNumRecords, time);
+  }
+
+  @Override
+  public PCollection<Envelope> expand(PBegin input) {
+    ClientConfiguration.Builder client = ClientConfiguration.builder();
+    if (endpoint != null) {
+      client.endpoint(endpoint);
+    }
+    PCollectionList<Envelope> all = PCollectionList.empty(input.getPipeline());
+    int index = 0;
+    for (Map.Entry<String, String> stream : streams.entrySet()) {
+      KinesisIO.Read read =
+          KinesisIO.read()
+              .withStreamName(stream.getKey())
+              .withClientConfiguration(client.build())
+              .withArrivalTimeWatermarkPolicy(maxDelay);
+      read =
+          startTimestamp != null
+              ? read.withInitialTimestampInStream(startTimestamp)
+              : read.withInitialPositionInStream(startPosition);
+      if (maxNumRecords < Long.MAX_VALUE) {
+        read = read.withMaxNumRecords(maxNumRecords);
+      }
+      if (maxReadTime != null) {
+        read = read.withMaxReadTime(maxReadTime);
+      }
+      // Step names by position, never by stream name: they identify state across savepoints.
+      all =
+          all.and(
+              input
+                  .apply("ReadStream" + index, read)
+                  .apply("ToEnvelopes" + index, ParDo.of(new ToEnvelopeFn(stream.getValue()))));
+      index++;
+    }
+    return all.apply("FlattenStreams", Flatten.pCollections());
+  }
+
+  /** Wraps a Kinesis record into an envelope of its stream's dataset. */
+  static final class ToEnvelopeFn extends DoFn<KinesisRecord, Envelope> {
+    private final String dataset;
+
+    ToEnvelopeFn(String dataset) {
+      this.dataset = dataset;
+    }
+
+    @ProcessElement
+    public void processElement(@Element KinesisRecord record, OutputReceiver<Envelope> out) {
+      Metrics.counter(MetricNames.READ, dataset).inc();
+      String offset =
+          record.getSubSequenceNumber() == 0
+              ? record.getSequenceNumber()
+              : record.getSequenceNumber() + "/" + record.getSubSequenceNumber();
+      out.output(
+          new Envelope(
+              dataset,
+              SourceKind.KINESIS,
+              record.getStreamName(),
+              record.getShardId(),
+              offset,
+              record.getApproximateArrivalTimestamp().getMillis(),
+              Instant.now().getMillis(),
+              record.getDataAsBytes(),
+              record.getPartitionKey().getBytes(StandardCharsets.UTF_8)));
+    }
+  }
+}
