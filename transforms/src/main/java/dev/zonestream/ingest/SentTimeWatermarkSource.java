@@ -36,10 +36,18 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
     extends UnboundedSource<SqsMessage, CheckpointT> {
   private final UnboundedSource<SqsMessage, CheckpointT> delegate;
   private final Duration maxDelay;
+  private final int maxSplits;
 
-  SentTimeWatermarkSource(UnboundedSource<SqsMessage, CheckpointT> delegate, Duration maxDelay) {
+  /**
+   * @param maxSplits at most this many readers of the queue. Beam's SQS source splits into as many
+   *     readers as asked, and Beam's bounded read of an unbounded source asks for 100, each reading
+   *     until the read time ends: a bounded read keeps one reader per queue.
+   */
+  SentTimeWatermarkSource(
+      UnboundedSource<SqsMessage, CheckpointT> delegate, Duration maxDelay, int maxSplits) {
     this.delegate = delegate;
     this.maxDelay = maxDelay;
+    this.maxSplits = maxSplits;
   }
 
   @Override
@@ -47,8 +55,8 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
       int desiredNumSplits, PipelineOptions options) throws Exception {
     List<SentTimeWatermarkSource<CheckpointT>> splits = new ArrayList<>();
     for (UnboundedSource<SqsMessage, CheckpointT> split :
-        delegate.split(desiredNumSplits, options)) {
-      splits.add(new SentTimeWatermarkSource<>(split, maxDelay));
+        delegate.split(Math.min(desiredNumSplits, maxSplits), options)) {
+      splits.add(new SentTimeWatermarkSource<>(split, maxDelay, 1));
     }
     return splits;
   }
