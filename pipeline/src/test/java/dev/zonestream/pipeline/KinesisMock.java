@@ -65,6 +65,8 @@ final class KinesisMock implements AutoCloseable {
     builder.environment().put("CREATE_STREAM_DURATION", "0ms");
     builder.environment().put("DELETE_STREAM_DURATION", "0ms");
     Process process = builder.start();
+    // A test JVM that is stopped (Ctrl-C, a killed fork) must not leave Node running.
+    Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!answers(plainPort)) {
       if (!process.isAlive()) {

@@ -35,7 +35,8 @@ import org.joda.time.Instant;
  * Reads messages from SQS queues as {@link Envelope}s, each routed to its dataset by queue URL.
  *
  * <p><b>Boundedness.</b> Unbounded, unless {@link #withMaxNumRecords} or {@link #withMaxReadTime}
- * is set: then bounded, ending after that many messages (over all splits of a queue) or that long.
+ * is set: then bounded, ending after that many messages of a queue or that long, with one reader
+ * per queue.
  *
  * <p><b>Timestamps and watermark.</b> Each message carries its SQS {@code SentTimestamp}. The
  * watermark comes from {@link SentTimeWatermarkSource}, which wraps Beam's own SQS source: it
@@ -132,12 +133,15 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
     for (Map.Entry<String, String> queue : queues.entrySet()) {
       SqsIO.Read read =
           SqsIO.read().withQueueUrl(queue.getKey()).withClientConfiguration(client.build());
+      boolean bounded = maxNumRecords < Long.MAX_VALUE || maxReadTime != null;
       Read.Unbounded<SqsMessage> unbounded =
           Read.from(
               new SentTimeWatermarkSource<>(
-                  beamSource(read, input.getPipeline().getOptions()), maxDelay));
+                  beamSource(read, input.getPipeline().getOptions()),
+                  maxDelay,
+                  bounded ? 1 : Integer.MAX_VALUE));
       PTransform<PBegin, PCollection<SqsMessage>> transform =
-          maxNumRecords < Long.MAX_VALUE || maxReadTime != null
+          bounded
               ? unbounded.withMaxNumRecords(maxNumRecords).withMaxReadTime(maxReadTime)
               : unbounded;
       // Step names by position, never by queue URL: they identify state across savepoints.

@@ -18,13 +18,12 @@ import org.joda.time.Instant;
  * receives, extends visibility and deletes on checkpoint finalisation) and only replaces its
  * timestamps and watermark.
  *
- * <p>Why: Beam 2.70's {@code SqsUnboundedReader} estimates its watermark from the minimum sent
- * timestamp of messages over a one-minute moving sample, and trusts the sample only once at least
- * 10 messages spread over two 5-second buckets were seen. A small burst never becomes significant,
- * so the watermark stays at the beginning of time; and once the queue is empty the read minimum is
- * {@code Long.MAX_VALUE}, which, while the sample is still significant, is reported as a watermark
- * at the end of time (everything after it is late). Either way event-time windows downstream do not
- * close as they should.
+ * <p>Why: Beam 2.70's {@code SqsUnboundedReader} stamps each message with its sent timestamp but
+ * estimates its watermark from a one-minute moving sample of those timestamps, which it trusts only
+ * once at least 10 messages spread over two 5-second buckets were seen; until then the watermark
+ * stays where it was (at first the beginning of time). It moves to the wall clock only after a full
+ * minute without any message received. A small burst, or a trickle of a message every few seconds,
+ * thus holds windows downstream open (on Flink no window closed at all).
  *
  * <p>Here each message keeps its SQS sent timestamp; the watermark trails the newest sent timestamp
  * by {@code maxDelay} and, whenever the queue has nothing to receive, trails the wall clock by the
@@ -36,10 +35,18 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
     extends UnboundedSource<SqsMessage, CheckpointT> {
   private final UnboundedSource<SqsMessage, CheckpointT> delegate;
   private final Duration maxDelay;
+  private final int maxSplits;
 
-  SentTimeWatermarkSource(UnboundedSource<SqsMessage, CheckpointT> delegate, Duration maxDelay) {
+  /**
+   * @param maxSplits at most this many readers of the queue. Beam's SQS source splits into as many
+   *     readers as asked, and Beam's bounded read of an unbounded source asks for 100, each reading
+   *     until the read time ends: a bounded read keeps one reader per queue.
+   */
+  SentTimeWatermarkSource(
+      UnboundedSource<SqsMessage, CheckpointT> delegate, Duration maxDelay, int maxSplits) {
     this.delegate = delegate;
     this.maxDelay = maxDelay;
+    this.maxSplits = maxSplits;
   }
 
   @Override
@@ -47,8 +54,8 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
       int desiredNumSplits, PipelineOptions options) throws Exception {
     List<SentTimeWatermarkSource<CheckpointT>> splits = new ArrayList<>();
     for (UnboundedSource<SqsMessage, CheckpointT> split :
-        delegate.split(desiredNumSplits, options)) {
-      splits.add(new SentTimeWatermarkSource<>(split, maxDelay));
+        delegate.split(Math.min(desiredNumSplits, maxSplits), options)) {
+      splits.add(new SentTimeWatermarkSource<>(split, maxDelay, 1));
     }
     return splits;
   }

@@ -31,7 +31,8 @@ class SentTimeWatermarkSourceTest {
     queue.messages.add(message("a", 10_000));
     queue.messages.add(message("b", 30_000));
     UnboundedSource.UnboundedReader<SqsMessage> reader =
-        new SentTimeWatermarkSource<>(queue, DELAY).createReader(options(), null);
+        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE)
+            .createReader(options(), null);
 
     assertThat(reader.getWatermark(), equalTo(BoundedWindow.TIMESTAMP_MIN_VALUE));
     assertThat(reader.start(), equalTo(true));
@@ -63,9 +64,22 @@ class SentTimeWatermarkSourceTest {
   @Test
   void keepsTheDelegatesDedupingAndCoders() {
     QueueSource queue = new QueueSource();
-    SentTimeWatermarkSource<NoMark> source = new SentTimeWatermarkSource<>(queue, DELAY);
+    SentTimeWatermarkSource<NoMark> source =
+        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE);
     assertThat(source.requiresDeduping(), equalTo(true));
     assertThat(source.getOutputCoder(), equalTo(queue.getOutputCoder()));
+  }
+
+  @Test
+  void aBoundedReadKeepsOneReaderPerQueue() throws Exception {
+    // Beam's bounded read of an unbounded source asks for 100 splits, each reading until the
+    // read time ends; Beam's SQS source would make 100 readers of one queue.
+    QueueSource queue = new QueueSource();
+    assertThat(
+        new SentTimeWatermarkSource<>(queue, DELAY, 1).split(100, options()).size(), equalTo(1));
+    assertThat(
+        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE).split(4, options()).size(),
+        equalTo(4));
   }
 
   private static SqsMessage message(String id, long sent) {
@@ -89,7 +103,7 @@ class SentTimeWatermarkSourceTest {
 
     @Override
     public List<QueueSource> split(int desiredNumSplits, PipelineOptions options) {
-      return List.of(this);
+      return java.util.Collections.nCopies(desiredNumSplits, this);
     }
 
     @Override
