@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,16 +71,40 @@ public final class Main {
     }
     ZonestreamOptions options;
     JobConfig config;
+    Path sparkCheckpoint = null;
     try {
       PipelineOptionsFactory.register(ZonestreamOptions.class);
-      options = PipelineOptionsFactory.fromArgs(args).withValidation().as(ZonestreamOptions.class);
+      String[] expanded = RunnerArgs.withRunnerConfig(args);
+      options = parse(expanded);
       config = JobConfig.from(options);
+      if (config.source() == SourceType.KAFKA || config.source() == SourceType.EMBEDDED_KAFKA) {
+        String runner = options.getRunner().getSimpleName();
+        // A stream from a real broker resumes from its Spark checkpoint; the embedded broker is
+        // new on every run, so its stream must not restore an old one (Spark restores the whole
+        // graph from the checkpoint, the old broker's address included).
+        String checkpointDir = config.lake() + "/_checkpoints/spark";
+        if (config.source() == SourceType.EMBEDDED_KAFKA && runner.equals("SparkRunner")) {
+          sparkCheckpoint = Files.createTempDirectory("zonestream-spark-checkpoint");
+          checkpointDir = sparkCheckpoint.toString();
+        }
+        List<String> defaults =
+            RunnerArgs.streamingDefaults(runner, expanded, checkpointDir, config.source().label());
+        if (!defaults.isEmpty()) {
+          List<String> all = new ArrayList<>(Arrays.asList(expanded));
+          all.addAll(defaults);
+          err.println("zonestream: " + runner + " streaming with " + String.join(" ", defaults));
+          options = parse(all.toArray(String[]::new));
+        }
+      }
     } catch (InvalidOptionException e) {
       err.println("zonestream: " + e.getMessage());
       return 2;
     } catch (IllegalArgumentException e) {
-      err.println("zonestream: " + firstLine(e.getMessage()));
+      err.println("zonestream: " + firstLine(e.getMessage()) + runnerHint(e.getMessage()));
       return 2;
+    } catch (IOException e) {
+      err.println("zonestream: cannot create a Spark checkpoint folder: " + e);
+      return 1;
     }
     try {
       return switch (config.source()) {
@@ -90,6 +115,32 @@ public final class Main {
     } catch (InvalidOptionException e) {
       err.println("zonestream: " + e.getMessage());
       return 2;
+    } finally {
+      if (sparkCheckpoint != null) {
+        deleteQuietly(sparkCheckpoint);
+      }
+    }
+  }
+
+  private static ZonestreamOptions parse(String[] args) {
+    return PipelineOptionsFactory.fromArgs(args).withValidation().as(ZonestreamOptions.class);
+  }
+
+  /** Beam names the runners it found; say where the others come from. */
+  private static String runnerHint(@Nullable String message) {
+    return message != null && message.startsWith("Unknown 'runner' specified")
+        ? " (bin/zonestream puts FlinkRunner's and SparkRunner's jars on the classpath: see"
+            + " runners-config/README.md)"
+        : "";
+  }
+
+  private static void deleteQuietly(Path folder) {
+    try (Stream<Path> paths = Files.walk(folder)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException e) {
+      // A temporary folder; the system's cleaner gets it otherwise.
     }
   }
 

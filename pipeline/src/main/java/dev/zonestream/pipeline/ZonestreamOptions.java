@@ -12,6 +12,13 @@ import org.apache.beam.sdk.options.StreamingOptions;
 public interface ZonestreamOptions extends PipelineOptions, StreamingOptions {
 
   @Description(
+      "An argument file of runner settings (runners-config/*.args): one --option=value per line,"
+          + " # comments. Options on the command line replace the file's.")
+  String getRunnerConfig();
+
+  void setRunnerConfig(String value);
+
+  @Description(
       "Where messages come from: files (a folder of JSON Lines, bounded), kafka (a stream from"
           + " --bootstrapServers), embedded-kafka (an in-process broker fed with --input or with"
           + " generated data) or landing (backfill: rebuild trusted and curated from the lake's"
