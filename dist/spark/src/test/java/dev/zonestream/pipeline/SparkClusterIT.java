@@ -1,0 +1,89 @@
+package dev.zonestream.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The job on a Spark standalone master and worker that {@code bin/spark-cluster} starts: submitted
+ * with {@code --sparkMaster=spark://127.0.0.1:PORT}, batch and streaming (DStreams micro-batches,
+ * stopped by ending the driver).
+ */
+class SparkClusterIT extends ClusterRunChecks {
+  private static final File TARGET = new File("target");
+
+  @Override
+  String script() {
+    return "spark-cluster";
+  }
+
+  @Override
+  List<String> driver(LocalCluster cluster, boolean streaming) throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java(),
+                "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+                "-cp",
+                classpath(TARGET, "classpath-runtime.txt", "classpath-compile.txt"),
+                "dev.zonestream.pipeline.Main",
+                "--runner=SparkRunner",
+                "--sparkMaster=" + cluster.master(),
+                "--filesToStage=" + clusterJar(TARGET, "zonestream-spark-cluster.jar")));
+    if (streaming) {
+      command.addAll(
+          List.of(
+              "--streaming=true",
+              "--batchIntervalMillis=2000",
+              "--checkpointDir=" + scratch.resolve("checkpoint")));
+    }
+    return command;
+  }
+
+  @Override
+  void assertRanOnTheCluster(int finished) throws Exception {
+    JsonNode master = masterJson();
+    assertThat(master.get("completedapps").size(), equalTo(finished));
+    // The executors ran on the worker: each application has its folder in the worker's work/.
+    try (Stream<Path> apps = Files.list(cluster.dir().resolve("work"))) {
+      assertThat(apps.count(), greaterThanOrEqualTo((long) finished));
+    }
+  }
+
+  @Override
+  void stopStream(Process driver, Path driverErr) throws Exception {
+    assertThat(masterJson().get("activeapps").size(), equalTo(1));
+    // A streaming driver runs until stopped; SIGTERM runs Spark's shutdown hooks, which stop the
+    // streaming context and release the executors.
+    driver.destroy();
+    assertThat(driver.waitFor(2, TimeUnit.MINUTES), equalTo(true));
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    List<JsonNode> active = activeApps();
+    while (!active.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(500);
+      active = activeApps();
+    }
+    assertThat(active, empty());
+  }
+
+  private List<JsonNode> activeApps() throws Exception {
+    List<JsonNode> apps = new ArrayList<>();
+    masterJson().get("activeapps").forEach(apps::add);
+    return apps;
+  }
+
+  private JsonNode masterJson() throws Exception {
+    return LocalCluster.getJson(cluster.state("UI_PORT"), "/json/");
+  }
+}
