@@ -55,8 +55,8 @@ abstract class ClusterRunChecks {
   /** The driver's command up to the job's own options: {@code bin/zonestream} with its runner. */
   abstract List<String> driver(LocalCluster cluster, boolean streaming) throws IOException;
 
-  /** Checks, through the cluster's own API, that {@code finished} applications ran on it. */
-  abstract void assertRanOnTheCluster(int finished) throws Exception;
+  /** How many jobs (Flink) or applications (Spark) finished on the cluster, by its own API. */
+  abstract int finishedOnTheCluster() throws Exception;
 
   /** Ends the streaming job and its driver; checks that both ended as a user would expect. */
   abstract void stopStream(Process driver, Path driverErr) throws Exception;
@@ -90,6 +90,7 @@ abstract class ClusterRunChecks {
   @Test
   void batchOnTheClusterGivesTheDirectRunnersTables() throws Exception {
     Path lake = scratch.resolve("batch");
+    int finishedBefore = finishedOnTheCluster();
     long begin = System.nanoTime();
     List<String> command = new ArrayList<>(driver(cluster, false));
     command.addAll(List.of("--input=" + DATA, "--lake=" + lake));
@@ -104,7 +105,8 @@ abstract class ClusterRunChecks {
     // verdict.
     assertThat(tail(err), driver.exitValue(), equalTo(0));
     assertThat(tables(lake), equalTo(direct));
-    assertRanOnTheCluster(1);
+    // It ran on the cluster, not in the driver's JVM.
+    assertThat(finishedOnTheCluster(), equalTo(finishedBefore + 1));
   }
 
   @Test
@@ -135,9 +137,15 @@ abstract class ClusterRunChecks {
         // Streaming never ends by itself: wait, bounded, until every table holds what it should.
         long deadline = System.nanoTime() + STREAM_DEADLINE.toNanos();
         Map<String, List<String>> streamed = tables(lake);
+        String sizes = "";
         while (!streamed.equals(direct) && driver.isAlive() && System.nanoTime() < deadline) {
           driver.waitFor(2, TimeUnit.SECONDS);
           streamed = tables(lake);
+          String now = sizes(streamed);
+          if (!now.equals(sizes)) {
+            sizes = now;
+            timing("stream rows " + sizes + " after", begin);
+          }
         }
         timing("stream run until the tables were complete", begin);
         assertThat(tail(err), driver.isAlive(), equalTo(true));
@@ -151,6 +159,12 @@ abstract class ClusterRunChecks {
         }
       }
     }
+  }
+
+  private static String sizes(Map<String, List<String>> tables) {
+    Map<String, Integer> sizes = new TreeMap<>();
+    tables.forEach((table, rows) -> sizes.put(table, rows.size()));
+    return sizes.toString();
   }
 
   /** Each table's rows, canonical JSON, sorted; a table not written yet is empty. */
