@@ -35,19 +35,13 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class ClusterRunChecks {
   static final Path DATA =
       LocalCluster.ROOT.resolve("testdata").resolve("generated").resolve("seed-7-customers-20");
-  static final List<String> TABLES =
-      List.of(
-          "trusted/customer",
-          "trusted/accelerometer",
-          "trusted/step_trainer",
-          "curated/customer",
-          "curated/machine_learning");
   private static final Duration STREAM_DEADLINE = Duration.ofMinutes(5);
 
   @TempDir static Path scratch;
 
   LocalCluster cluster;
   private Map<String, List<String>> direct;
+  private List<String> directRejects;
 
   /** {@code flink-cluster} or {@code spark-cluster}. */
   abstract String script();
@@ -67,7 +61,8 @@ abstract class ClusterRunChecks {
     MainTest.Run run = MainTest.run("--input=" + DATA, "--lake=" + scratch.resolve("direct"));
     assertThat(run.err(), run.code(), equalTo(0));
     direct = tables(scratch.resolve("direct"));
-    for (String table : TABLES) {
+    directRejects = ZonesIT.rejects(scratch.resolve("direct"));
+    for (String table : ZonesIT.TABLES) {
       assertThat(table, direct.get(table), not(empty()));
     }
     timing("direct batch", begin);
@@ -105,6 +100,7 @@ abstract class ClusterRunChecks {
     // verdict.
     assertThat(tail(err), driver.exitValue(), equalTo(0));
     assertThat(tables(lake), equalTo(direct));
+    assertThat(ZonesIT.rejects(lake), equalTo(directRejects));
     // It ran on the cluster, not in the driver's JVM.
     assertThat(finishedOnTheCluster(), equalTo(finishedBefore + 1));
   }
@@ -167,10 +163,13 @@ abstract class ClusterRunChecks {
     return sizes.toString();
   }
 
-  /** Each table's rows, canonical JSON, sorted; a table not written yet is empty. */
+  /**
+   * Each table's rows as {@link ZonesIT#tables} gives them; a table a stream has not written yet is
+   * empty.
+   */
   static Map<String, List<String>> tables(Path lake) throws IOException {
     Map<String, List<String>> tables = new TreeMap<>();
-    for (String table : TABLES) {
+    for (String table : ZonesIT.TABLES) {
       Path folder = lake.resolve(table);
       tables.put(
           table,

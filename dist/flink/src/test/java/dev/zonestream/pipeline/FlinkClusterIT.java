@@ -26,22 +26,16 @@ class FlinkClusterIT extends ClusterRunChecks {
 
   @Override
   List<String> driver(LocalCluster cluster, boolean streaming) throws IOException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                java(),
-                "-cp",
-                classpath(TARGET, "classpath-runtime.txt", "classpath-compile.txt"),
-                "dev.zonestream.pipeline.Main",
-                "--runner=FlinkRunner",
-                "--flinkMaster=" + cluster.master(),
-                "--filesToStage=" + clusterJar(TARGET, "zonestream-flink-cluster.jar")));
-    if (streaming) {
-      // Attached, run() would block until the job ends; detached, the driver waits on the job's
-      // state.
-      command.add("--attachedMode=false");
-    }
-    return command;
+    clusterJar(TARGET, "zonestream-flink-cluster.jar");
+    // The argument file stages only that jar and, for a stream, submits detached (attached, run()
+    // would block until the job ends): the driver then waits on the job's state.
+    return List.of(
+        java(),
+        "-cp",
+        classpath(TARGET, "classpath-compile.txt", "classpath-runtime.txt"),
+        "dev.zonestream.pipeline.Main",
+        "--runnerConfig=runners-config/flink-cluster.args",
+        "--flinkMaster=" + cluster.master());
   }
 
   @Override

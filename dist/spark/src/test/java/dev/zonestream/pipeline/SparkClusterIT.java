@@ -30,23 +30,21 @@ class SparkClusterIT extends ClusterRunChecks {
 
   @Override
   List<String> driver(LocalCluster cluster, boolean streaming) throws IOException {
+    clusterJar(TARGET, "zonestream-spark-cluster.jar");
     List<String> command =
         new ArrayList<>(
             List.of(
                 java(),
                 "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
                 "-cp",
-                classpath(TARGET, "classpath-runtime.txt", "classpath-compile.txt"),
+                classpath(TARGET, "classpath-compile.txt", "classpath-runtime.txt"),
                 "dev.zonestream.pipeline.Main",
-                "--runner=SparkRunner",
-                "--sparkMaster=" + cluster.master(),
-                "--filesToStage=" + clusterJar(TARGET, "zonestream-spark-cluster.jar")));
+                "--runnerConfig=runners-config/spark-cluster.args",
+                "--sparkMaster=" + cluster.master()));
     if (streaming) {
-      command.addAll(
-          List.of(
-              "--streaming=true",
-              "--batchIntervalMillis=2000",
-              "--checkpointDir=" + scratch.resolve("checkpoint")));
+      // A fresh checkpoint: Spark Streaming restores a whole graph from an old one, broker
+      // included.
+      command.add("--checkpointDir=" + scratch.resolve("checkpoint"));
     }
     return command;
   }
