@@ -22,6 +22,8 @@ classpath() {
       die "resolving the $1 jars failed (log above)"
     fi
     rm -f "$log"
+    # Maven leaves an unchanged classpath file as it was: mark it as checked now.
+    touch "$file"
   fi
   cat "$file"
 }
