@@ -241,7 +241,7 @@ public final class Main {
       ZonestreamPipeline.build(pipeline, embedded);
       PipelineResult result = pipeline.run();
       Progress progress = awaitSettled(result, published, config, err);
-      cancelQuietly(result);
+      cancelQuietly(result, err);
       int code =
           summarize(result, options, config, published, progress.readSeconds(), start, out, err);
       if (!progress.complete()) {
@@ -513,11 +513,15 @@ public final class Main {
     return folder.replaceAll("[^a-zA-Z0-9._-]", "_");
   }
 
-  private static void cancelQuietly(PipelineResult result) {
+  private static void cancelQuietly(PipelineResult result, PrintStream err) {
     try {
       result.cancel();
     } catch (IOException | UnsupportedOperationException e) {
       // The run is over either way; the summary reports what landed.
+    } catch (RuntimeException e) {
+      // Spark Streaming interrupts the micro-batch being planned when stopped and rethrows that
+      // from its context; what the run wrote is final and the summary reports it.
+      err.println("zonestream: while stopping the runner: " + firstLine(String.valueOf(e)));
     }
   }
 
