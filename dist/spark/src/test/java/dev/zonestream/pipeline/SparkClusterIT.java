@@ -52,11 +52,12 @@ class SparkClusterIT extends ClusterRunChecks {
   }
 
   /**
-   * Opt-in ({@code -Dzonestream.sparkClusterStream=true}): on this 2-core machine, shared and under
-   * a load of 15 to 26, the stream on the standalone cluster did not reach the Direct runner's
-   * tables in time: once 4 of 7 accelerometer rows after 5 minutes, once none after 10 (the
-   * customers were complete after about 2 minutes). Spark Streaming's semantics are covered in the
-   * build by {@link SparkRunnerIT} ({@code local[2]}); this check stays for a machine with room.
+   * Opt-in ({@code -Dzonestream.sparkClusterStream=true}). It passed with the machine's load at 4
+   * to 20 (every table equal after 113 s), but twice failed under a load of 15 to 26 on this shared
+   * 2-core machine: the customers were complete after about 2 minutes, the readings never (4 of 7
+   * accelerometer rows after 5 minutes, none after 10), so a loaded build would fail for reasons
+   * not yet understood. Spark Streaming's results stay covered in every build by {@link
+   * SparkRunnerIT} ({@code local[2]}).
    */
   @Override
   @Test
