@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,19 +79,59 @@ public final class Main {
     }
     ZonestreamOptions options;
     JobConfig config;
+    Path sparkCheckpoint = null;
     try {
       PipelineOptionsFactory.register(ZonestreamOptions.class);
-      options = PipelineOptionsFactory.fromArgs(args).withValidation().as(ZonestreamOptions.class);
-      if (Arrays.stream(args).noneMatch(a -> a.startsWith("--s3UploadBufferSizeBytes"))) {
+      String[] expanded = RunnerArgs.withRunnerConfig(args);
+      options = parse(expanded);
+      if (Arrays.stream(expanded).noneMatch(a -> a.startsWith("--s3UploadBufferSizeBytes"))) {
         options.setS3UploadBufferSizeBytes(S3_UPLOAD_BUFFER_BYTES);
       }
       config = JobConfig.from(options);
+      boolean stream =
+          config.source() == SourceType.KAFKA
+              || config.source() == SourceType.EMBEDDED_KAFKA
+              || ((config.source() == SourceType.KINESIS || config.source() == SourceType.SQS)
+                  && !config.aws().bounded());
+      // Flink's checkpoints are what commits Kafka offsets and deletes SQS messages: a stream of
+      // any broker gets them.
+      if (stream) {
+        String runner = options.getRunner().getSimpleName();
+        // A stream from a real broker resumes from its Spark checkpoint; the embedded broker is
+        // new on every run, so its stream must not restore an old one (Spark restores the whole
+        // graph from the checkpoint, the old broker's address included).
+        String checkpointDir = config.lake() + "/_checkpoints/spark";
+        if (config.source() == SourceType.EMBEDDED_KAFKA && runner.equals("SparkRunner")) {
+          sparkCheckpoint = Files.createTempDirectory("zonestream-spark-checkpoint");
+          checkpointDir = sparkCheckpoint.toString();
+        } else if (runner.equals("SparkRunner")
+            && config.lake().matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")
+            && Arrays.stream(expanded).noneMatch(a -> a.startsWith("--checkpointDir="))) {
+          // Spark keeps its checkpoints through Hadoop's file systems, which know no s3:// here.
+          throw new InvalidOptionException(
+              "--checkpointDir: a Spark stream into --lake="
+                  + config.lake()
+                  + " needs a checkpoint folder that Spark's Hadoop file systems reach (a shared"
+                  + " path or hdfs://); the default, under the lake, is not one");
+        }
+        List<String> defaults =
+            RunnerArgs.streamingDefaults(runner, expanded, checkpointDir, config.source().label());
+        if (!defaults.isEmpty()) {
+          List<String> all = new ArrayList<>(Arrays.asList(expanded));
+          all.addAll(defaults);
+          err.println("zonestream: " + runner + " streaming with " + String.join(" ", defaults));
+          options = parse(all.toArray(String[]::new));
+        }
+      }
     } catch (InvalidOptionException e) {
       err.println("zonestream: " + e.getMessage());
       return 2;
     } catch (IllegalArgumentException e) {
-      err.println("zonestream: " + firstLine(e.getMessage()));
+      err.println("zonestream: " + firstLine(e.getMessage()) + runnerHint(e.getMessage()));
       return 2;
+    } catch (IOException e) {
+      err.println("zonestream: cannot create a Spark checkpoint folder: " + e);
+      return 1;
     }
     try {
       return switch (config.source()) {
@@ -107,6 +148,32 @@ public final class Main {
     } catch (InvalidOptionException e) {
       err.println("zonestream: " + e.getMessage());
       return 2;
+    } finally {
+      if (sparkCheckpoint != null) {
+        deleteQuietly(sparkCheckpoint);
+      }
+    }
+  }
+
+  private static ZonestreamOptions parse(String[] args) {
+    return PipelineOptionsFactory.fromArgs(args).withValidation().as(ZonestreamOptions.class);
+  }
+
+  /** Beam names the runners it found; say where the others come from. */
+  private static String runnerHint(@Nullable String message) {
+    return message != null && message.startsWith("Unknown 'runner' specified")
+        ? " (bin/zonestream puts FlinkRunner's and SparkRunner's jars on the classpath: see"
+            + " runners-config/README.md)"
+        : "";
+  }
+
+  private static void deleteQuietly(Path folder) {
+    try (Stream<Path> paths = Files.walk(folder)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException e) {
+      // A temporary folder; the system's cleaner gets it otherwise.
     }
   }
 
@@ -203,8 +270,8 @@ public final class Main {
     Pipeline pipeline = Pipeline.create(options);
     ZonestreamPipeline.build(pipeline, config);
     PipelineResult result = pipeline.run();
-    Progress progress = awaitSettled(result, published, config.runTimeout(), err);
-    cancelQuietly(result);
+    Progress progress = awaitSettled(result, published, config, err);
+    cancelQuietly(result, err);
     int code =
         summarize(result, options, config, published, progress.readSeconds(), start, out, err);
     if (!progress.complete()) {
@@ -268,8 +335,8 @@ public final class Main {
       Pipeline pipeline = Pipeline.create(options);
       ZonestreamPipeline.build(pipeline, embedded);
       PipelineResult result = pipeline.run();
-      Progress progress = awaitSettled(result, published, config.runTimeout(), err);
-      cancelQuietly(result);
+      Progress progress = awaitSettled(result, published, config, err);
+      cancelQuietly(result, err);
       int code =
           summarize(result, options, config, published, progress.readSeconds(), start, out, err);
       if (!progress.complete()) {
@@ -310,7 +377,23 @@ public final class Main {
    * show a row as written before it exists.
    */
   static Progress awaitSettled(
+      PipelineResult result, Map<String, Long> published, JobConfig config, PrintStream err) {
+    return awaitSettled(
+        result, published, config.runTimeout(), new FromFiles(published, config), err);
+  }
+
+  /** As above, from the counters alone. */
+  static Progress awaitSettled(
       PipelineResult result, Map<String, Long> published, Duration timeout, PrintStream err) {
+    return awaitSettled(result, published, timeout, null, err);
+  }
+
+  private static Progress awaitSettled(
+      PipelineResult result,
+      Map<String, Long> published,
+      Duration timeout,
+      @Nullable FromFiles fromFiles,
+      PrintStream err) {
     long start = System.nanoTime();
     long deadline = start + timeout.getMillis() * 1_000_000L;
     long total = published.values().stream().mapToLong(Long::longValue).sum();
@@ -319,6 +402,9 @@ public final class Main {
     long lastReportNanos = 0;
     while (System.nanoTime() < deadline) {
       RunSummary.Counts counts = RunSummary.counts(result);
+      if (fromFiles != null && counts.total(MetricNames.READ) == 0 && fromFiles.settled(err)) {
+        return new Progress(true, fromFiles.landedSeconds(start));
+      }
       if (readSeconds == null && counts.total(MetricNames.READ) >= total) {
         readSeconds = (System.nanoTime() - start) / 1e9;
       }
@@ -352,6 +438,67 @@ public final class Main {
       }
     }
     return new Progress(false, readSeconds);
+  }
+
+  /**
+   * Progress from the lake's files, for a runner that reports no counters while a stream runs.
+   * Every published message must be in a final landing file; then the joins need, in event time,
+   * one wait per join stage (three) after the last message, the table window and the broker delay,
+   * which the embedded broker's watermark covers in as much wall time (its partitions go idle and
+   * their watermark follows the clock). Settled once that much has passed since everything landed
+   * and the tables' files did not change between two looks a table window apart.
+   */
+  static final class FromFiles {
+    private final Map<String, Long> published;
+    private final JobConfig config;
+    private long landedAt = -1;
+    private long lastLook = -1;
+    private Map<String, Long> lastRows = Map.of();
+
+    FromFiles(Map<String, Long> published, JobConfig config) {
+      this.published = published;
+      this.config = config;
+    }
+
+    @Nullable Double landedSeconds(long startNanos) {
+      return landedAt < 0 ? null : (landedAt - startNanos) / 1e9;
+    }
+
+    boolean settled(PrintStream err) {
+      long now = System.nanoTime();
+      if (landedAt < 0) {
+        Map<String, Long> landed = LakeProgress.linesPerFolder(config.landingRoot());
+        if (published.entrySet().stream()
+            .anyMatch(e -> landed.getOrDefault(e.getKey(), 0L) < e.getValue())) {
+          return false;
+        }
+        landedAt = now;
+        err.println(
+            "zonestream: every published message is in a final landing file "
+                + landed
+                + "; the runner reports no counters, so the joins are given their event-time wait");
+      }
+      long joinsMillis =
+          3 * config.consentWait().getMillis()
+              + config.window().getMillis()
+              + config.maxBrokerDelay().getMillis();
+      if (now - landedAt < joinsMillis * 1_000_000L
+          || (lastLook >= 0 && now - lastLook < config.window().getMillis() * 1_000_000L)) {
+        return false;
+      }
+      Map<String, Long> rows = new TreeMap<>();
+      for (String zone : List.of("trusted", "curated")) {
+        LakeProgress.linesPerFolder(config.lake() + "/" + zone)
+            .forEach((table, n) -> rows.put(zone + "/" + table, n));
+      }
+      boolean unchanged = lastLook >= 0 && rows.equals(lastRows);
+      lastLook = now;
+      lastRows = rows;
+      if (unchanged) {
+        err.println("zonestream: table rows in final files " + rows);
+      }
+      return unchanged;
+    }
   }
 
   /** Every message read is decided or rejected, every hand-over consumed, every row written. */
@@ -461,11 +608,15 @@ public final class Main {
     return folder.replaceAll("[^a-zA-Z0-9._-]", "_");
   }
 
-  private static void cancelQuietly(PipelineResult result) {
+  private static void cancelQuietly(PipelineResult result, PrintStream err) {
     try {
       result.cancel();
     } catch (IOException | UnsupportedOperationException e) {
       // The run is over either way; the summary reports what landed.
+    } catch (RuntimeException e) {
+      // Spark Streaming interrupts the micro-batch being planned when stopped and rethrows that
+      // from its context; what the run wrote is final and the summary reports it.
+      err.println("zonestream: while stopping the runner: " + firstLine(String.valueOf(e)));
     }
   }
 

@@ -17,6 +17,13 @@ import org.apache.beam.sdk.options.StreamingOptions;
 public interface ZonestreamOptions extends S3Options, StreamingOptions {
 
   @Description(
+      "An argument file of runner settings (runners-config/*.args): one --option=value per line,"
+          + " # comments. Options on the command line replace the file's.")
+  String getRunnerConfig();
+
+  void setRunnerConfig(String value);
+
+  @Description(
       "Where messages come from: files (a folder of JSON Lines, bounded), kafka (a stream from"
           + " --bootstrapServers), embedded-kafka (an in-process broker fed with --input or with"
           + " generated data), landing (backfill: rebuild trusted and curated from the lake's"

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ZonesIT {
   private static final Path DATA = Path.of("..", "testdata", "generated", "seed-7-customers-20");
-  private static final List<String> TABLES =
+  static final List<String> TABLES =
       List.of(
           "trusted/customer",
           "trusted/accelerometer",
@@ -69,7 +69,7 @@ class ZonesIT {
   }
 
   /** Each table's rows, canonical JSON, sorted. */
-  private static Map<String, List<String>> tables(Path lake) throws IOException {
+  static Map<String, List<String>> tables(Path lake) throws IOException {
     Map<String, List<String>> tables = new HashMap<>();
     for (String table : TABLES) {
       tables.put(
@@ -83,7 +83,7 @@ class ZonesIT {
   }
 
   /** Rejects as (dataset, reason, payload): the parts that do not depend on how they arrived. */
-  private static List<String> rejects(Path lake) throws IOException {
+  static List<String> rejects(Path lake) throws IOException {
     return LakeFiles.readAll(lake.resolve("trusted/_rejected")).stream()
         .map(
             r ->

@@ -1,0 +1,67 @@
+package dev.zonestream.pipeline;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.io.Compression;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.io.fs.MatchResult;
+
+/**
+ * A stream's progress read from the lake's final files, for runners whose {@link
+ * org.apache.beam.sdk.PipelineResult} reports no counters while the job runs (the FlinkRunner's
+ * local mini cluster in detached mode answers an empty accumulator map until the job ends).
+ */
+final class LakeProgress {
+  private LakeProgress() {}
+
+  /**
+   * Lines of the final files under {@code root}, per first-level folder (a landing dataset, or a
+   * zone's table); temporary folders are not counted.
+   */
+  static Map<String, Long> linesPerFolder(String root) {
+    Map<String, Long> lines = new TreeMap<>();
+    MatchResult match;
+    try {
+      match = FileSystems.match(root + "/**", EmptyMatchTreatment.ALLOW);
+    } catch (IOException e) {
+      return lines;
+    }
+    try {
+      for (MatchResult.Metadata file : match.metadata()) {
+        String path = file.resourceId().toString();
+        String relative = path.substring(path.indexOf(root) + root.length() + 1);
+        if (!path.contains(".jsonl") || relative.contains("/.") || relative.startsWith(".")) {
+          continue;
+        }
+        String folder = relative.substring(0, Math.max(0, relative.indexOf('/')));
+        lines.merge(folder, countLines(file), Long::sum);
+      }
+    } catch (IOException e) {
+      // A file moved or was replaced between the match and the read: the next poll counts it.
+    }
+    return lines;
+  }
+
+  private static long countLines(MatchResult.Metadata file) throws IOException {
+    long count = 0;
+    try (InputStream in =
+        Channels.newInputStream(
+            Compression.detect(file.resourceId().toString())
+                .readDecompressed(FileSystems.open(file.resourceId())))) {
+      byte[] buffer = new byte[65536];
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        for (int i = 0; i < n; i++) {
+          if (buffer[i] == '\n') {
+            count++;
+          }
+        }
+      }
+    }
+    return count;
+  }
+}

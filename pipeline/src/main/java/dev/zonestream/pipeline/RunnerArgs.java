@@ -1,0 +1,126 @@
+package dev.zonestream.pipeline;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The runner is chosen by options, never in code: this class only merges a {@code --runnerConfig}
+ * argument file into the command line and adds the few options where Beam's default for a runner
+ * does not suit a zonestream stream. Each added option is one a user may set themselves; what they
+ * give wins.
+ */
+final class RunnerArgs {
+  static final String RUNNER_CONFIG = "runnerConfig";
+
+  /**
+   * Flink checkpoints a stream every this many milliseconds unless {@code --checkpointingInterval}
+   * says otherwise (Beam's default, -1, never checkpoints, so Kafka offsets are never committed).
+   */
+  static final long FLINK_CHECKPOINT_MILLIS = 10_000;
+
+  private RunnerArgs() {}
+
+  /**
+   * The command line with the options of its {@code --runnerConfig=FILE} in front: one option per
+   * line, {@code #} comments and blank lines ignored; an option given on the command line replaces
+   * the file's.
+   */
+  static String[] withRunnerConfig(String[] args) {
+    String file = null;
+    for (String arg : args) {
+      if (arg.startsWith("--" + RUNNER_CONFIG + "=")) {
+        file = arg.substring(RUNNER_CONFIG.length() + 3);
+      }
+    }
+    if (file == null) {
+      return args;
+    }
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(Path.of(file), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new InvalidOptionException(RUNNER_CONFIG, file, "cannot read: " + e);
+    }
+    Set<String> given = names(List.of(args));
+    List<String> merged = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      if (!line.startsWith("--") || line.contains(" --") || line.length() < 3) {
+        throw new InvalidOptionException(
+            RUNNER_CONFIG, file, "line " + (i + 1) + ": expected one --option=value, got " + line);
+      }
+      if (name(line).equals(RUNNER_CONFIG)) {
+        throw new InvalidOptionException(
+            RUNNER_CONFIG, file, "line " + (i + 1) + ": a runner config cannot load another");
+      }
+      if (!given.contains(name(line))) {
+        merged.add(line);
+      }
+    }
+    merged.addAll(List.of(args));
+    return merged.toArray(String[]::new);
+  }
+
+  /**
+   * Options a streaming run on {@code runner} needs that Beam does not default: Flink checkpoints
+   * (so Kafka offsets get committed) and runs detached (so {@code run()} returns a result to watch
+   * instead of blocking in local mode); Spark Streaming keeps its checkpoint in {@code
+   * sparkCheckpointDir}. Nothing for a bounded run.
+   *
+   * @throws InvalidOptionException when the runner cannot run a stream at all
+   */
+  static List<String> streamingDefaults(
+      String runner, String[] args, String sparkCheckpointDir, String rejectedSource) {
+    Set<String> given = names(List.of(args));
+    List<String> defaults = new ArrayList<>();
+    switch (runner) {
+      case "FlinkRunner" -> {
+        if (!given.contains("checkpointingInterval")) {
+          defaults.add("--checkpointingInterval=" + FLINK_CHECKPOINT_MILLIS);
+        }
+        if (!given.contains("attachedMode")) {
+          defaults.add("--attachedMode=false");
+        }
+      }
+      case "SparkRunner" -> {
+        if (!given.contains("checkpointDir")) {
+          defaults.add("--checkpointDir=" + sparkCheckpointDir);
+        }
+      }
+      case "SparkStructuredStreamingRunner" ->
+          throw new InvalidOptionException(
+              "runner",
+              runner,
+              "Beam's structured-streaming Spark runner runs bounded pipelines only (\"Streaming"
+                  + " is not supported\"); use --runner=SparkRunner (Spark Streaming) for --source="
+                  + rejectedSource
+                  + ", or a bounded --source (files, landing)");
+      default -> {}
+    }
+    return defaults;
+  }
+
+  private static Set<String> names(List<String> args) {
+    Set<String> names = new LinkedHashSet<>();
+    for (String arg : args) {
+      if (arg.startsWith("--")) {
+        names.add(name(arg));
+      }
+    }
+    return names;
+  }
+
+  private static String name(String option) {
+    int eq = option.indexOf('=');
+    return option.substring(2, eq < 0 ? option.length() : eq).strip();
+  }
+}

@@ -1,0 +1,232 @@
+package dev.zonestream.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.model.Dataset;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job submitted to a real local cluster, started by the project's own script, gives the same
+ * trusted and curated tables as the DirectRunner over the same generated data: in batch from files,
+ * and streaming from a real Kafka broker. An engine's IT says how to launch the driver, which
+ * arguments submit to its cluster, and how a stream is stopped.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ClusterRunChecks {
+  static final Path DATA =
+      LocalCluster.ROOT.resolve("testdata").resolve("generated").resolve("seed-7-customers-20");
+  private static final Duration STREAM_DEADLINE = Duration.ofMinutes(5);
+
+  @TempDir static Path scratch;
+
+  LocalCluster cluster;
+  private Map<String, List<String>> direct;
+  private List<String> directRejects;
+
+  /** {@code flink-cluster} or {@code spark-cluster}. */
+  abstract String script();
+
+  /** The driver's command up to the job's own options: {@code bin/zonestream} with its runner. */
+  abstract List<String> driver(LocalCluster cluster, boolean streaming) throws IOException;
+
+  /** How many jobs (Flink) or applications (Spark) finished on the cluster, by its own API. */
+  abstract int finishedOnTheCluster() throws Exception;
+
+  /** Ends the streaming job and its driver; checks that both ended as a user would expect. */
+  abstract void stopStream(Process driver, Path driverErr) throws Exception;
+
+  @BeforeAll
+  void startTheClusterAndRunTheDirectRunner() throws Exception {
+    long begin = System.nanoTime();
+    MainTest.Run run = MainTest.run("--input=" + DATA, "--lake=" + scratch.resolve("direct"));
+    assertThat(run.err(), run.code(), equalTo(0));
+    direct = tables(scratch.resolve("direct"));
+    directRejects = ZonesIT.rejects(scratch.resolve("direct"));
+    for (String table : ZonesIT.TABLES) {
+      assertThat(table, direct.get(table), not(empty()));
+    }
+    timing("direct batch", begin);
+    cluster = LocalCluster.start(script(), scratch.resolve("cluster"));
+    System.out.println("timing: cluster start " + cluster.startTime().toMillis() / 1000.0 + " s");
+  }
+
+  @AfterAll
+  void stopTheCluster() throws Exception {
+    if (cluster == null) {
+      return;
+    }
+    long begin = System.nanoTime();
+    cluster.close();
+    timing("cluster stop", begin);
+    assertThat(cluster.processesLeft(), empty());
+    assertThat(cluster.status(), equalTo(3));
+  }
+
+  @Test
+  void batchOnTheClusterGivesTheDirectRunnersTables() throws Exception {
+    Path lake = scratch.resolve("batch");
+    int finishedBefore = finishedOnTheCluster();
+    long begin = System.nanoTime();
+    List<String> command = new ArrayList<>(driver(cluster, false));
+    command.addAll(List.of("--input=" + DATA, "--lake=" + lake));
+    Path err = scratch.resolve("batch-err.txt");
+    Process driver = launch(command, scratch.resolve("batch-out.txt"), err);
+    if (!driver.waitFor(8, TimeUnit.MINUTES)) {
+      driver.destroyForcibly().waitFor();
+      throw new AssertionError("the batch run took over 8 minutes:\n" + tail(err));
+    }
+    timing("batch run", begin);
+    // A Spark master reports a failed application as FINISHED: the driver's exit code is the
+    // verdict.
+    assertThat(tail(err), driver.exitValue(), equalTo(0));
+    assertThat(tables(lake), equalTo(direct));
+    assertThat(ZonesIT.rejects(lake), equalTo(directRejects));
+    // It ran on the cluster, not in the driver's JVM.
+    assertThat(finishedOnTheCluster(), equalTo(finishedBefore + 1));
+  }
+
+  @Test
+  void streamOnTheClusterGivesTheDirectRunnersTables() throws Exception {
+    Path lake = scratch.resolve("stream");
+    Path err = scratch.resolve("stream-err.txt");
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      Map<String, List<byte[]>> byTopic = new LinkedHashMap<>();
+      Main.readFolders(DATA)
+          .forEach(
+              (folder, messages) ->
+                  Dataset.fromFolder(folder)
+                      .ifPresent(d -> byTopic.put("stedi." + d.folder(), messages)));
+      kafka.createTopics(byTopic.keySet(), 2);
+      KafkaPublisher.publish(kafka.bootstrapServers(), byTopic);
+
+      long begin = System.nanoTime();
+      List<String> command = new ArrayList<>(driver(cluster, true));
+      command.addAll(
+          List.of(
+              "--bootstrapServers=" + kafka.bootstrapServers(),
+              "--lake=" + lake,
+              "--windowSeconds=2",
+              "--maxBrokerDelaySeconds=1",
+              "--consentWaitSeconds=10"));
+      Process driver = launch(command, scratch.resolve("stream-out.txt"), err);
+      try {
+        // Streaming never ends by itself: wait, bounded, until every table holds what it should.
+        long deadline = System.nanoTime() + STREAM_DEADLINE.toNanos();
+        Map<String, List<String>> streamed = tables(lake);
+        String sizes = "";
+        while (!streamed.equals(direct) && driver.isAlive() && System.nanoTime() < deadline) {
+          driver.waitFor(2, TimeUnit.SECONDS);
+          streamed = tables(lake);
+          String now = sizes(streamed);
+          if (!now.equals(sizes)) {
+            sizes = now;
+            timing("stream rows " + sizes + " after", begin);
+          }
+        }
+        timing("stream run until the tables were complete", begin);
+        assertThat(tail(err), driver.isAlive(), equalTo(true));
+        assertThat(streamed, equalTo(direct));
+        long stopping = System.nanoTime();
+        stopStream(driver, err);
+        timing("stream stop", stopping);
+      } finally {
+        if (driver.isAlive()) {
+          driver.destroyForcibly().waitFor();
+        }
+      }
+    }
+  }
+
+  private static String sizes(Map<String, List<String>> tables) {
+    Map<String, Integer> sizes = new TreeMap<>();
+    tables.forEach((table, rows) -> sizes.put(table, rows.size()));
+    return sizes.toString();
+  }
+
+  /**
+   * Each table's rows as {@link ZonesIT#tables} gives them; a table a stream has not written yet is
+   * empty.
+   */
+  static Map<String, List<String>> tables(Path lake) throws IOException {
+    Map<String, List<String>> tables = new TreeMap<>();
+    for (String table : ZonesIT.TABLES) {
+      Path folder = lake.resolve(table);
+      tables.put(
+          table,
+          Files.isDirectory(folder)
+              ? LakeFiles.readAll(folder).stream().map(JsonNode::toString).sorted().toList()
+              : List.of());
+    }
+    return tables;
+  }
+
+  /**
+   * Starts a driver from the repository root, as {@code bin/zonestream} would run it (the ITs start
+   * the JVM themselves: the launcher would first rebuild inside the running Maven build).
+   */
+  static Process launch(List<String> command, Path out, Path err) throws IOException {
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(LocalCluster.ROOT.toFile())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
+    // What bin/zonestream sets for Spark: the driver listens on loopback, where the cluster is.
+    builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    return builder.start();
+  }
+
+  /** The last lines a driver wrote, for a failure's message. */
+  static String tail(Path file) throws IOException {
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  }
+
+  static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** A module's classpath file (target/NAME), for a driver started as a plain JVM. */
+  static String classpath(File target, String... files) throws IOException {
+    List<String> parts = new ArrayList<>();
+    for (String file : files) {
+      parts.add(Files.readString(target.toPath().resolve(file), StandardCharsets.UTF_8).strip());
+    }
+    return String.join(File.pathSeparator, parts);
+  }
+
+  /**
+   * The jar the driver ships to the cluster, built by {@code mvn package} (not with
+   * -DskipClusterJars).
+   */
+  static String clusterJar(File target, String name) {
+    File jar = new File(target, name);
+    if (!jar.isFile()) {
+      throw new IllegalStateException(jar + " is missing: build it with mvn package");
+    }
+    return jar.getAbsolutePath();
+  }
+
+  private static void timing(String what, long beginNanos) {
+    System.out.printf("timing: %s %.1f s%n", what, (System.nanoTime() - beginNanos) / 1e9);
+  }
+}
