@@ -67,7 +67,7 @@ class RunnerArgsTest {
         empty());
     assertThat(
         RunnerArgs.streamingDefaults("SparkRunner", new String[0], "/c", "kafka"),
-        contains("--checkpointDir=/c"));
+        contains("--checkpointDir=/c", "--landingShards=32"));
     assertThat(RunnerArgs.streamingDefaults("DirectRunner", new String[0], "/c", "kafka"), empty());
   }
 
