@@ -261,19 +261,33 @@ public final class Main {
       err.println("zonestream: " + e.getMessage());
       return 2;
     }
-    long start = System.nanoTime();
+    return streamUntilSettled(options, config, config, published, System.nanoTime(), out, err);
+  }
+
+  /**
+   * Runs {@code graph} as a stream until everything in {@code published} has landed and settled (or
+   * {@code --runTimeoutSeconds} passed), then stops it and prints the summary.
+   */
+  private static int streamUntilSettled(
+      ZonestreamOptions options,
+      JobConfig config,
+      JobConfig graph,
+      Map<String, Long> published,
+      long startNanos,
+      PrintStream out,
+      PrintStream err) {
     options.setStreaming(true);
     if (options.getRunner() == DirectRunner.class) {
       options.as(DirectOptions.class).setBlockOnRun(false);
     }
     useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
-    ZonestreamPipeline.build(pipeline, config);
+    ZonestreamPipeline.build(pipeline, graph);
     PipelineResult result = pipeline.run();
     Progress progress = awaitSettled(result, published, config, err);
     cancelQuietly(result, err);
     int code =
-        summarize(result, options, config, published, progress.readSeconds(), start, out, err);
+        summarize(result, options, config, published, progress.readSeconds(), startNanos, out, err);
     if (!progress.complete()) {
       err.println(
           "zonestream: not every published message landed within "
@@ -327,26 +341,7 @@ public final class Main {
       // Subscribe to exactly the topics published, mapped or not (unmapped ones land in _unrouted).
       String pattern = topics.stream().map(Pattern::quote).collect(Collectors.joining("|"));
       JobConfig embedded = config.withBootstrapServers(kafka.bootstrapServers(), pattern);
-      options.setStreaming(true);
-      if (options.getRunner() == DirectRunner.class) {
-        options.as(DirectOptions.class).setBlockOnRun(false);
-      }
-      useReaderCachingOnDirectRunner(options);
-      Pipeline pipeline = Pipeline.create(options);
-      ZonestreamPipeline.build(pipeline, embedded);
-      PipelineResult result = pipeline.run();
-      Progress progress = awaitSettled(result, published, config, err);
-      cancelQuietly(result, err);
-      int code =
-          summarize(result, options, config, published, progress.readSeconds(), start, out, err);
-      if (!progress.complete()) {
-        err.println(
-            "zonestream: not every published message landed within "
-                + config.runTimeout().getStandardSeconds()
-                + " s (--runTimeoutSeconds)");
-        return 1;
-      }
-      return code;
+      return streamUntilSettled(options, config, embedded, published, start, out, err);
     } catch (IOException e) {
       err.println("zonestream: embedded Kafka broker failed: " + e.getMessage());
       return 1;
