@@ -204,37 +204,29 @@ public final class Main {
         config.kafkaProperties(),
         config.topics().keySet(),
         config.brokerCheckTimeout().getStandardSeconds());
-    options.setStreaming(true);
-    useReaderCachingOnDirectRunner(options);
-    Pipeline pipeline = Pipeline.create(options);
-    ZonestreamPipeline.build(pipeline, config);
-    err.println(
-        "zonestream: streaming "
-            + config.topics().keySet()
-            + " from "
-            + config.bootstrapServers()
-            + " into "
-            + config.landingRoot()
-            + " (Ctrl-C stops)");
-    PipelineResult result = pipeline.run();
-    PipelineResult.State state = result.waitUntilFinish();
-    err.println("zonestream: the pipeline ended " + state);
-    return state == PipelineResult.State.DONE || state == PipelineResult.State.CANCELLED ? 0 : 1;
+    return streamUntilStopped(
+        options, config, config.topics().keySet() + " from " + config.bootstrapServers(), err);
   }
 
   private static int runAwsStream(ZonestreamOptions options, JobConfig config, PrintStream err) {
+    return streamUntilStopped(
+        options,
+        config,
+        config.source() == SourceType.SQS
+            ? "SQS queues " + config.aws().queues().keySet()
+            : "Kinesis streams " + config.aws().streams().keySet(),
+        err);
+  }
+
+  /** Runs the graph as a stream of {@code what} until it is stopped (Ctrl-C, a cancel). */
+  private static int streamUntilStopped(
+      ZonestreamOptions options, JobConfig config, String what, PrintStream err) {
     options.setStreaming(true);
     useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
     ZonestreamPipeline.build(pipeline, config);
     err.println(
-        "zonestream: streaming "
-            + (config.source() == SourceType.SQS
-                ? "SQS queues " + config.aws().queues().keySet()
-                : "Kinesis streams " + config.aws().streams().keySet())
-            + " into "
-            + config.landingRoot()
-            + " (Ctrl-C stops)");
+        "zonestream: streaming " + what + " into " + config.landingRoot() + " (Ctrl-C stops)");
     PipelineResult result = pipeline.run();
     PipelineResult.State state = result.waitUntilFinish();
     err.println("zonestream: the pipeline ended " + state);

@@ -36,13 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AwsSourcesIT {
   private static final Path DATA = Path.of("..", "testdata", "generated", "seed-7-customers-20");
-  private static final List<String> TABLES =
-      List.of(
-          "trusted/customer",
-          "trusted/accelerometer",
-          "trusted/step_trainer",
-          "curated/customer",
-          "curated/machine_learning");
   private static final String CREDENTIALS =
       "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\","
           + "\"accessKeyId\":\"x\",\"secretAccessKey\":\"x\"}";
@@ -69,8 +62,8 @@ class AwsSourcesIT {
     byFolder = Main.readFolders(DATA);
     MainTest.Run files = MainTest.run("--input=" + DATA, "--lake=" + work.resolve("reference"));
     assertThat(files.err(), files.code(), equalTo(0));
-    referenceTables = tables(work.resolve("reference"));
-    referenceRejects = rejects(work.resolve("reference"));
+    referenceTables = ZonesIT.tables(work.resolve("reference"));
+    referenceRejects = ZonesIT.rejects(work.resolve("reference"));
 
     // An SQS body is text of the characters XML allows: a binary payload cannot be sent as is (a
     // producer would encode it), so the SQS reference is the files run over the rest.
@@ -89,8 +82,8 @@ class AwsSourcesIT {
     MainTest.Run sqsFiles =
         MainTest.run("--input=" + sqsInput, "--lake=" + work.resolve("sqs-reference"));
     assertThat(sqsFiles.err(), sqsFiles.code(), equalTo(0));
-    sqsReferenceTables = tables(work.resolve("sqs-reference"));
-    sqsReferenceRejects = rejects(work.resolve("sqs-reference"));
+    sqsReferenceTables = ZonesIT.tables(work.resolve("sqs-reference"));
+    sqsReferenceRejects = ZonesIT.rejects(work.resolve("sqs-reference"));
 
     sqs = ElasticMq.start();
     kinesis = KinesisMock.start();
@@ -155,7 +148,7 @@ class AwsSourcesIT {
     assertThat(run.err(), run.code(), equalTo(0));
     s3.registerFileSystems();
     Map<String, List<String>> actual = new HashMap<>();
-    for (String table : TABLES) {
+    for (String table : ZonesIT.TABLES) {
       actual.put(
           table,
           LakeFiles.readAllByFile(lake + "/" + table).values().stream()
@@ -169,7 +162,7 @@ class AwsSourcesIT {
     List<String> rejects =
         LakeFiles.readAllByFile(lake + "/trusted/_rejected").values().stream()
             .flatMap(List::stream)
-            .map(AwsSourcesIT::reject)
+            .map(ZonesIT::reject)
             .sorted()
             .toList();
     assertThat(rejects, equalTo(sqsReferenceRejects));
@@ -196,12 +189,12 @@ class AwsSourcesIT {
   private static void assertSameZones(
       Path lake, Map<String, List<String>> expected, List<String> expectedRejects)
       throws IOException {
-    Map<String, List<String>> actual = tables(lake);
-    for (String table : TABLES) {
+    Map<String, List<String>> actual = ZonesIT.tables(lake);
+    for (String table : ZonesIT.TABLES) {
       assertThat(table, expected.get(table), not(empty()));
       assertThat(table, actual.get(table), equalTo(expected.get(table)));
     }
-    assertThat(rejects(lake), equalTo(expectedRejects));
+    assertThat(ZonesIT.rejects(lake), equalTo(expectedRejects));
   }
 
   private static String[] sqsArgs(String queues, Object lake, List<String> extra) {
@@ -362,33 +355,5 @@ class AwsSourcesIT {
                             || (c >= 0xE000 && c <= 0xFFFD)
                             || c >= 0x10000);
     return allowed ? text : null;
-  }
-
-  private static Map<String, List<String>> tables(Path lake) throws IOException {
-    Map<String, List<String>> tables = new HashMap<>();
-    for (String table : TABLES) {
-      tables.put(
-          table,
-          LakeFiles.readAll(lake.resolve(table)).stream()
-              .map(JsonNode::toString)
-              .sorted()
-              .toList());
-    }
-    return tables;
-  }
-
-  private static List<String> rejects(Path lake) throws IOException {
-    return LakeFiles.readAll(lake.resolve("trusted/_rejected")).stream()
-        .map(AwsSourcesIT::reject)
-        .sorted()
-        .toList();
-  }
-
-  private static String reject(JsonNode r) {
-    return r.get("dataset").asText()
-        + " | "
-        + r.get("reason").asText()
-        + " | "
-        + LakeFiles.canonicalPayload(r);
   }
 }

@@ -85,15 +85,18 @@ class ZonesIT {
   /** Rejects as (dataset, reason, payload): the parts that do not depend on how they arrived. */
   static List<String> rejects(Path lake) throws IOException {
     return LakeFiles.readAll(lake.resolve("trusted/_rejected")).stream()
-        .map(
-            r ->
-                r.get("dataset").asText()
-                    + " | "
-                    + r.get("reason").asText()
-                    + " | "
-                    + LakeFiles.canonicalPayload(r))
+        .map(ZonesIT::reject)
         .sorted()
         .toList();
+  }
+
+  /** One reject line as (dataset, reason, payload). */
+  static String reject(JsonNode r) {
+    return r.get("dataset").asText()
+        + " | "
+        + r.get("reason").asText()
+        + " | "
+        + LakeFiles.canonicalPayload(r);
   }
 
   @Test
