@@ -41,6 +41,7 @@ public record JobConfig(
     Compression landingCompression,
     ConsentScope consentScope,
     Duration consentWait,
+    Duration dedupHorizon,
     int maxPayloadBytes,
     int customers,
     long seed,
@@ -72,6 +73,7 @@ public record JobConfig(
         landingCompression,
         consentScope,
         consentWait,
+        dedupHorizon,
         maxPayloadBytes,
         customers,
         seed,
@@ -188,6 +190,7 @@ public record JobConfig(
             options.getConsentWaitSeconds() == null
                 ? (source == SourceType.EMBEDDED_KAFKA ? 20 : 600)
                 : atLeast("consentWaitSeconds", options.getConsentWaitSeconds(), 1)),
+        Duration.standardHours(atLeast("dedupHorizonHours", options.getDedupHorizonHours(), 1)),
         (int) atLeast("maxPayloadBytes", options.getMaxPayloadBytes(), 1),
         (int) atLeast("customers", options.getCustomers(), 1),
         options.getSeed(),

@@ -1,6 +1,5 @@
 package dev.zonestream.pipeline;
 
-import dev.zonestream.curated.AdmitStepTrainerReadings;
 import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
 import dev.zonestream.ingest.JsonLines;
 import dev.zonestream.lake.Tables;
@@ -488,26 +487,23 @@ public final class Main {
     }
   }
 
-  /** Every message read is decided or rejected, every hand-over consumed, every row written. */
+  /**
+   * Every message read is accounted for (rejected, duplicate, superseded, excluded or trusted) and
+   * none still waits, every hand-over between stateful steps taken over, every row written.
+   */
   static boolean isSettled(RunSummary.Counts counts) {
-    Map<String, Long> decided = counts.get(MetricNames.DECIDED);
-    long decidedMessages =
-        decided.getOrDefault("customer", 0L)
-            + decided.getOrDefault("accelerometer", 0L)
-            + decided.getOrDefault("step_trainer", 0L);
     Map<String, Long> rows = counts.get(MetricNames.TABLE_ROWS);
     Map<String, Long> written = counts.get(MetricNames.TABLE_ROWS_WRITTEN);
+    Map<String, Long> takenOver = counts.get(MetricNames.TAKEN_OVER);
     long rejectsWritten =
         written.entrySet().stream()
             .filter(e -> e.getKey().startsWith(Tables.REJECTED + "/"))
             .mapToLong(Map.Entry::getValue)
             .sum();
-    return decidedMessages + counts.total(MetricNames.REJECTED) >= counts.total(MetricNames.READ)
-        && decided.getOrDefault(AdmitStepTrainerReadings.OWNED_READINGS_COUNTER, 0L)
-            >= counts
-                .get(MetricNames.HANDED_ON)
-                .getOrDefault(AdmitStepTrainerReadings.OWNED_READINGS_COUNTER, 0L)
-        && decided.getOrDefault(JoinStepTrainerWithAccelerometer.ACCELEROMETER_TRUSTED_COUNTER, 0L)
+    return RunSummary.allAccounted(RunSummary.accounting(counts))
+        && counts.get(MetricNames.HANDED_ON).entrySet().stream()
+            .allMatch(e -> takenOver.getOrDefault(e.getKey(), 0L) >= e.getValue())
+        && takenOver.getOrDefault(JoinStepTrainerWithAccelerometer.PHONES_JOINED, 0L)
             >= rows.getOrDefault(Tables.ACCELEROMETER_TRUSTED, 0L)
         && rows.entrySet().stream()
             .allMatch(e -> written.getOrDefault(e.getKey(), 0L) >= e.getValue())

@@ -74,6 +74,59 @@ public record RunSummary(
     }
   }
 
+  /**
+   * Where each message read went, per dataset: {@code read = rejected + duplicate + superseded +
+   * excluded + trusted + waiting} once a run has settled (a stream's customer table gets a row per
+   * change, so {@code trusted} counts those; {@code superseded} is customer records older than one
+   * already seen; {@code waiting} is readings of a stream still waiting for their customer).
+   */
+  public Map<String, Map<String, Long>> accounting() {
+    return accounting(counts);
+  }
+
+  /** As {@link #accounting()}, from counters alone. */
+  public static Map<String, Map<String, Long>> accounting(Counts counts) {
+    Map<String, Map<String, Long>> byDataset = new TreeMap<>();
+    counts
+        .get(MetricNames.READ)
+        .forEach(
+            (dataset, read) -> {
+              Map<String, Long> outcomes = new LinkedHashMap<>();
+              outcomes.put("read", read);
+              outcomes.put("rejected", of(counts, MetricNames.REJECTED, dataset));
+              outcomes.put(
+                  "duplicate",
+                  of(counts, MetricNames.VALID, dataset) - of(counts, MetricNames.UNIQUE, dataset));
+              outcomes.put("superseded", of(counts, MetricNames.SUPERSEDED, dataset));
+              outcomes.put("excluded", of(counts, MetricNames.EXCLUDED, dataset));
+              outcomes.put("trusted", of(counts, MetricNames.TABLE_ROWS, "trusted/" + dataset));
+              outcomes.put(
+                  "waiting",
+                  of(counts, MetricNames.WAITED, dataset)
+                      - of(counts, MetricNames.RELEASED, dataset));
+              byDataset.put(dataset, outcomes);
+            });
+    return byDataset;
+  }
+
+  /** Whether every message read is accounted for and none waits. */
+  public static boolean allAccounted(Map<String, Map<String, Long>> accounting) {
+    return accounting.values().stream()
+        .allMatch(
+            o ->
+                o.get("waiting") == 0
+                    && o.get("rejected")
+                            + o.get("duplicate")
+                            + o.get("superseded")
+                            + o.get("excluded")
+                            + o.get("trusted")
+                        >= o.get("read"));
+  }
+
+  private static long of(Counts counts, String namespace, String name) {
+    return counts.get(namespace).getOrDefault(name, 0L);
+  }
+
   /** Messages landed per second over the whole run. */
   public double messagesPerSecond() {
     return rate(counts.total(MetricNames.LANDED), elapsedSeconds);
@@ -131,6 +184,31 @@ public record RunSummary(
                 out.append(
                     String.format(
                         "  %-8s %-14s %12d  (payload kept as base64)%n", "invalid", dataset, n)));
+    out.append(
+        String.format(
+            "  %-14s %9s %9s %9s %10s %9s %9s %9s%n",
+            "accounting",
+            "read",
+            "rejected",
+            "duplicate",
+            "superseded",
+            "excluded",
+            "trusted",
+            "waiting"));
+    accounting()
+        .forEach(
+            (dataset, o) ->
+                out.append(
+                    String.format(
+                        "  %-14s %9d %9d %9d %10d %9d %9d %9d%n",
+                        dataset,
+                        o.get("read"),
+                        o.get("rejected"),
+                        o.get("duplicate"),
+                        o.get("superseded"),
+                        o.get("excluded"),
+                        o.get("trusted"),
+                        o.get("waiting"))));
     long landed = counts.total(MetricNames.LANDED);
     if (readSeconds != null) {
       out.append(
@@ -175,6 +253,7 @@ public record RunSummary(
     }
     ObjectNode zones = root.putObject("zones");
     zones().forEach((zone, perDataset) -> zones.set(zone, mapper.valueToTree(perDataset)));
+    root.set("accounting", mapper.valueToTree(accounting()));
     root.set("invalidPayloads", mapper.valueToTree(counts.get(MetricNames.INVALID)));
     root.set("skippedInputFiles", mapper.valueToTree(counts.get(MetricNames.SKIPPED)));
     try (OutputStream out =

@@ -152,13 +152,24 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setConsentScope(String value);
 
   @Description(
-      "Streams only: how long, in broker time, a reading waits for its customer (and each join"
-          + " for its other side), in seconds. Messages of one customer that arrive further apart"
-          + " are decided separately; a backfill (--source=landing) decides them together."
-          + " Default: 600, or 20 with embedded-kafka, which publishes its whole data set at once.")
+      "Streams only: how long, in seconds of processing time, a reading that finds no customer"
+          + " (a step-trainer reading: no owner with trusted phone readings) waits for one before"
+          + " it is rejected (trusted/_rejected) or excluded; also how far apart the two readings"
+          + " of the machine-learning join may be decided. Customers seen at any earlier time are"
+          + " always found. Default: 600, or 20 with embedded-kafka.")
   Long getConsentWaitSeconds();
 
   void setConsentWaitSeconds(Long value);
+
+  @Description(
+      "Streams only: how long, in hours of processing time, a reading is remembered so that a"
+          + " repeat of it (a redelivery, the same payload sent again) is dropped from trusted."
+          + " Memory: one entry per distinct reading within the horizon (about 150 bytes each in"
+          + " the runner's state).")
+  @Default.Long(24)
+  Long getDedupHorizonHours();
+
+  void setDedupHorizonHours(Long value);
 
   @Description("Payloads larger than this many bytes are rejected from trusted (they still land).")
   @Default.Integer(65536)

@@ -21,6 +21,7 @@ import dev.zonestream.model.StepTrainerReading;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.ParseRecords;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -80,7 +81,8 @@ public final class ZonestreamPipeline {
                 "ApplyConsent",
                 ApplyConsent.create()
                     .withScope(config.consentScope())
-                    .withWait(config.consentWait()));
+                    .withWait(config.consentWait())
+                    .withDedupHorizon(config.dedupHorizon()));
     PCollectionTuple stepTrainer =
         PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
             .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER))
@@ -89,7 +91,7 @@ public final class ZonestreamPipeline {
                 AdmitStepTrainerReadings.create()
                     .withScope(config.consentScope())
                     .withWait(config.consentWait())
-                    .withAllowedLateness(config.allowedLateness()));
+                    .withDedupHorizon(config.dedupHorizon()));
     PCollection<MachineLearningRow> machineLearning =
         PCollectionTuple.of(
                 AdmitStepTrainerReadings.OWNED_READINGS,
@@ -99,9 +101,7 @@ public final class ZonestreamPipeline {
                 consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
             .apply(
                 "JoinStepTrainerWithAccelerometer",
-                JoinStepTrainerWithAccelerometer.create()
-                    .withWait(config.consentWait())
-                    .withAllowedLateness(config.allowedLateness()));
+                JoinStepTrainerWithAccelerometer.create().withWait(config.consentWait()));
 
     PCollectionList<TableRow> rows =
         PCollectionList.of(
@@ -135,7 +135,12 @@ public final class ZonestreamPipeline {
                     "MachineLearningRows",
                     ToTableRows.of(
                         Tables.MACHINE_LEARNING_CURATED, MachineLearningRow::sensorReadingTime)))
-            .and(parsed.get(ParseRecords.REJECTED).apply("RejectedRows", ToTableRows.rejected()));
+            .and(
+                PCollectionList.of(parsed.get(ParseRecords.REJECTED))
+                    .and(consented.get(ApplyConsent.REJECTED))
+                    .and(stepTrainer.get(AdmitStepTrainerReadings.REJECTED))
+                    .apply("AllRejected", Flatten.pCollections())
+                    .apply("RejectedRows", ToTableRows.rejected()));
     return rows.apply(
         "WriteZoneTables",
         WriteZoneTables.create()

@@ -2,147 +2,389 @@ package dev.zonestream.curated;
 
 import dev.zonestream.lake.Tables;
 import dev.zonestream.model.ConsentScope;
-import dev.zonestream.model.ConsentedOwner;
-import dev.zonestream.model.JoinWindowing;
+import dev.zonestream.model.DeviceOwner;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.OwnedStepReading;
+import dev.zonestream.model.Parsed;
+import dev.zonestream.model.Parsed.ParsedCoder;
+import dev.zonestream.model.Rejected;
 import dev.zonestream.model.StepTrainerReading;
 import dev.zonestream.trusted.ApplyConsent;
+import dev.zonestream.trusted.DeduplicateRecords;
 import dev.zonestream.trusted.ParseRecords;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import dev.zonestream.trusted.TagUnionFn;
+import dev.zonestream.trusted.ViewReferenceData;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.DoFn.MultiOutputReceiver;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.join.CoGbkResult;
-import org.apache.beam.sdk.transforms.join.CoGroupByKey;
-import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.join.RawUnionValue;
+import org.apache.beam.sdk.transforms.join.UnionCoder;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
  * {@code step_trainer_trusted}: step-trainer readings whose device belongs to a curated customer
- * ({@link ApplyConsent#OWNERS}), under the same consent scope, each reading once.
+ * (consenting, with at least one trusted phone reading), under the same consent scope, each reading
+ * once.
  *
- * <p>Input: a tuple of {@link ApplyConsent#OWNERS} and {@link ParseRecords#STEP_TRAINER}, grouped
- * by serial number (see {@link JoinWindowing}). Outputs: {@link #STEP_TRAINER_TRUSTED} and {@link
- * #OWNED_READINGS} (each admitted reading with the customer it belongs to; a device shared by
- * several curated customers yields one per customer who admits it).
+ * <p>Input: a tuple of {@link ApplyConsent#OWNERS} and {@link ParseRecords#STEP_TRAINER}. Readings
+ * are de-duplicated ({@link DeduplicateRecords}), then look their device's owners up in a side
+ * input of owners by serial number ({@link ViewReferenceData}); each owner's status in force is the
+ * newest ({@link DeviceOwner#NEWEST}).
+ *
+ * <ul>
+ *   <li>Bounded input: the view is complete. A reading whose serial number belongs to no customer
+ *       goes to {@link #REJECTED} ({@value #NO_OWNER}); one whose owners do not admit it (no
+ *       consent, before consent, or no trusted phone reading) is excluded.
+ *   <li>Unbounded input: a reading whose device has no known owner yet, or whose consenting owner
+ *       has no trusted phone reading yet, waits in a stateful step keyed by serial number that also
+ *       receives every owner status: it is decided when the status that admits or excludes it
+ *       arrives, or, {@code wait} of processing time after the first reading of that device began
+ *       to wait, rejected ({@value #NO_OWNER}) when no owner is known, else excluded.
+ * </ul>
+ *
+ * <p>Outputs: {@link #STEP_TRAINER_TRUSTED}, {@link #OWNED_READINGS} (each admitted reading with
+ * the customer it belongs to; a device shared by several curated customers yields one per customer
+ * who admits it) and {@link #REJECTED}.
  */
 public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple, PCollectionTuple> {
   public static final TupleTag<StepTrainerReading> STEP_TRAINER_TRUSTED = new TupleTag<>() {};
   public static final TupleTag<OwnedStepReading> OWNED_READINGS = new TupleTag<>() {};
+  public static final TupleTag<Rejected> REJECTED = new TupleTag<>() {};
 
-  /**
-   * Counter name, in {@link MetricNames#HANDED_ON} and {@link MetricNames#DECIDED}, of owned
-   * readings.
-   */
+  /** Hand-over name, in {@link MetricNames#HANDED_ON}, of owned readings. */
   public static final String OWNED_READINGS_COUNTER = "owned_step_readings";
+
+  /** Why a reading of a device nobody owns is rejected. */
+  public static final String NO_OWNER =
+      "serialNumber: no customer record with this serial number (a stream waits for one for the"
+          + " consent wait)";
+
+  private static final String DATASET = "step_trainer";
+  private static final DeviceOwner PLACEHOLDER =
+      new DeviceOwner("", ViewReferenceData.PLACEHOLDER_KEY, null, 0, false);
+  private static final TupleTag<KV<String, Parsed<StepTrainerReading>>> WAITING =
+      new TupleTag<>() {};
 
   private final ConsentScope scope;
   private final Duration wait;
-  private final Duration allowedLateness;
+  private final Duration dedupHorizon;
 
-  private AdmitStepTrainerReadings(ConsentScope scope, Duration wait, Duration allowedLateness) {
+  private AdmitStepTrainerReadings(ConsentScope scope, Duration wait, Duration dedupHorizon) {
     this.scope = scope;
     this.wait = wait;
-    this.allowedLateness = allowedLateness;
+    this.dedupHorizon = dedupHorizon;
   }
 
+  /** Defaults as {@link ApplyConsent#create()}. */
   public static AdmitStepTrainerReadings create() {
     return new AdmitStepTrainerReadings(
-        ConsentScope.AFTER_CONSENT, Duration.standardMinutes(10), Duration.standardHours(1));
+        ConsentScope.AFTER_CONSENT, Duration.standardMinutes(10), Duration.standardHours(24));
   }
 
   public AdmitStepTrainerReadings withScope(ConsentScope value) {
     if (value == null) {
       throw new IllegalArgumentException("consent scope must be given");
     }
-    return new AdmitStepTrainerReadings(value, wait, allowedLateness);
+    return new AdmitStepTrainerReadings(value, wait, dedupHorizon);
   }
 
+  /** How long (processing time) a streamed reading waits for an owner that admits it. */
   public AdmitStepTrainerReadings withWait(Duration value) {
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("wait must be positive, got " + value);
     }
-    return new AdmitStepTrainerReadings(scope, value, allowedLateness);
+    return new AdmitStepTrainerReadings(scope, value, dedupHorizon);
   }
 
-  /** How late a streamed message may still be decided; see {@link JoinWindowing}. */
-  public AdmitStepTrainerReadings withAllowedLateness(Duration value) {
-    if (value == null || value.getMillis() < 0) {
-      throw new IllegalArgumentException("allowed lateness must not be negative, got " + value);
+  /** How long (processing time) a stream remembers a reading to drop its repeats. */
+  public AdmitStepTrainerReadings withDedupHorizon(Duration value) {
+    if (value == null || value.getMillis() <= 0) {
+      throw new IllegalArgumentException("de-duplication horizon must be positive, got " + value);
     }
     return new AdmitStepTrainerReadings(scope, wait, value);
   }
 
   @Override
   public PCollectionTuple expand(PCollectionTuple input) {
-    PCollection<ConsentedOwner> owners = input.get(ApplyConsent.OWNERS);
-    PCollection<StepTrainerReading> readings = input.get(ParseRecords.STEP_TRAINER);
-    TupleTag<ConsentedOwner> ownerTag = new TupleTag<>();
-    TupleTag<StepTrainerReading> readingTag = new TupleTag<>();
-    return KeyedPCollectionTuple.of(
-            ownerTag,
-            owners.apply(
-                "KeyOwnersBySerial",
-                JoinWindowing.keyedBy(ConsentedOwner::serialNumber, wait, allowedLateness)))
+    PCollection<DeviceOwner> owners = input.get(ApplyConsent.OWNERS);
+    PCollection<Parsed<StepTrainerReading>> readings = input.get(ParseRecords.STEP_TRAINER);
+    boolean stream =
+        owners.isBounded() == PCollection.IsBounded.UNBOUNDED
+            || readings.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    PCollection<KV<String, DeviceOwner>> bySerial =
+        owners.apply(
+            "KeyOwnersBySerial",
+            WithKeys.of(DeviceOwner::serialNumber).withKeyType(TypeDescriptors.strings()));
+    PCollectionView<Map<String, Iterable<DeviceOwner>>> view =
+        bySerial.apply("OwnersBySerial", ViewReferenceData.withPlaceholder(PLACEHOLDER));
+    PCollectionTuple decided =
+        readings
+            .apply(
+                "DeduplicateReadings",
+                DeduplicateRecords.of(StepTrainerReading.RecordCoder.of())
+                    .withHorizon(dedupHorizon))
+            .apply(
+                "LookUpOwners",
+                ParDo.of(new LookUpOwnersFn(view, scope, stream))
+                    .withSideInputs(view)
+                    .withOutputTags(
+                        STEP_TRAINER_TRUSTED,
+                        TupleTagList.of(OWNED_READINGS).and(WAITING).and(REJECTED)));
+    decided.get(WAITING).setCoder(KvCoder.of(StringUtf8Coder.of(), readings.getCoder()));
+    if (!stream) {
+      return PCollectionTuple.of(STEP_TRAINER_TRUSTED, decided.get(STEP_TRAINER_TRUSTED))
+          .and(OWNED_READINGS, decided.get(OWNED_READINGS))
+          .and(REJECTED, decided.get(REJECTED));
+    }
+    KvCoder<String, RawUnionValue> coder =
+        KvCoder.of(
+            StringUtf8Coder.of(),
+            UnionCoder.of(List.of(DeviceOwner.RecordCoder.of(), readings.getCoder())));
+    PCollectionTuple tracked =
+        PCollectionList.of(
+                bySerial
+                    .apply("TagOwners", ParDo.of(new TagUnionFn<DeviceOwner>(0)))
+                    .setCoder(coder))
+            .and(
+                decided
+                    .get(WAITING)
+                    .apply("TagWaiting", ParDo.of(new TagUnionFn<Parsed<StepTrainerReading>>(1)))
+                    .setCoder(coder))
+            .apply("BySerial", Flatten.pCollections())
+            .apply(
+                "TrackDevices",
+                ParDo.of(new TrackDevicesFn(scope, wait))
+                    .withOutputTags(
+                        STEP_TRAINER_TRUSTED, TupleTagList.of(OWNED_READINGS).and(REJECTED)));
+    return PCollectionTuple.of(
+            STEP_TRAINER_TRUSTED,
+            PCollectionList.of(decided.get(STEP_TRAINER_TRUSTED))
+                .and(tracked.get(STEP_TRAINER_TRUSTED))
+                .apply("AllTrustedReadings", Flatten.pCollections()))
         .and(
-            readingTag,
-            readings.apply(
-                "KeyReadingsBySerial",
-                JoinWindowing.keyedBy(StepTrainerReading::serialNumber, wait, allowedLateness)))
-        .apply("GroupBySerial", CoGroupByKey.create())
-        .apply(
-            "DecideOwnership",
-            ParDo.of(new DecideOwnershipFn(scope, ownerTag, readingTag))
-                .withOutputTags(STEP_TRAINER_TRUSTED, TupleTagList.of(OWNED_READINGS)));
+            OWNED_READINGS,
+            PCollectionList.of(decided.get(OWNED_READINGS))
+                .and(tracked.get(OWNED_READINGS))
+                .apply("AllOwnedReadings", Flatten.pCollections()))
+        .and(
+            REJECTED,
+            PCollectionList.of(decided.get(REJECTED))
+                .and(tracked.get(REJECTED))
+                .apply("AllRejected", Flatten.pCollections()));
   }
 
-  static final class DecideOwnershipFn extends DoFn<KV<String, CoGbkResult>, StepTrainerReading> {
-    private final ConsentScope scope;
-    private final TupleTag<ConsentedOwner> ownerTag;
-    private final TupleTag<StepTrainerReading> readingTag;
+  /** What the owners known so far say of a reading. */
+  enum Verdict {
+    ADMIT,
+    EXCLUDE,
+    /** No owner known, or a consenting owner without a trusted phone reading yet. */
+    UNDECIDED
+  }
 
-    DecideOwnershipFn(
+  /** Each email's status in force among {@code statuses}. */
+  static Collection<DeviceOwner> newestPerEmail(@Nullable Iterable<DeviceOwner> statuses) {
+    Map<String, DeviceOwner> newest = new HashMap<>();
+    if (statuses != null) {
+      for (DeviceOwner status : statuses) {
+        newest.merge(
+            status.email(), status, (a, b) -> DeviceOwner.NEWEST.compare(a, b) >= 0 ? a : b);
+      }
+    }
+    return newest.values();
+  }
+
+  static Verdict verdict(
+      Collection<DeviceOwner> owners, StepTrainerReading reading, ConsentScope scope) {
+    boolean couldStillAdmit = owners.isEmpty();
+    for (DeviceOwner owner : owners) {
+      if (owner.admits(scope, reading.sensorReadingTime())) {
+        return Verdict.ADMIT;
+      }
+      if (owner.consentTime() != null
+          && scope.admits(reading.sensorReadingTime(), owner.consentTime())) {
+        couldStillAdmit = true; // consents, but no trusted phone reading yet
+      }
+    }
+    return couldStillAdmit ? Verdict.UNDECIDED : Verdict.EXCLUDE;
+  }
+
+  /** Outputs an admitted reading: once as trusted, once per owner who admits it. */
+  static void admit(
+      Collection<DeviceOwner> owners,
+      StepTrainerReading reading,
+      ConsentScope scope,
+      MultiOutputReceiver out) {
+    Metrics.counter(MetricNames.TABLE_ROWS, Tables.STEP_TRAINER_TRUSTED).inc();
+    out.get(STEP_TRAINER_TRUSTED).output(reading);
+    for (DeviceOwner owner : owners) {
+      if (owner.admits(scope, reading.sensorReadingTime())) {
+        Metrics.counter(MetricNames.HANDED_ON, OWNED_READINGS_COUNTER).inc();
+        out.get(OWNED_READINGS).output(new OwnedStepReading(owner.email(), reading));
+      }
+    }
+  }
+
+  /** The hot path: each unique reading looks its device's owners up in the view. */
+  static final class LookUpOwnersFn extends DoFn<Parsed<StepTrainerReading>, StepTrainerReading> {
+    private final PCollectionView<Map<String, Iterable<DeviceOwner>>> view;
+    private final ConsentScope scope;
+    private final boolean stream;
+
+    LookUpOwnersFn(
+        PCollectionView<Map<String, Iterable<DeviceOwner>>> view,
         ConsentScope scope,
-        TupleTag<ConsentedOwner> ownerTag,
-        TupleTag<StepTrainerReading> readingTag) {
+        boolean stream) {
+      this.view = view;
       this.scope = scope;
-      this.ownerTag = ownerTag;
-      this.readingTag = readingTag;
+      this.stream = stream;
     }
 
     @ProcessElement
-    public void processElement(@Element KV<String, CoGbkResult> group, MultiOutputReceiver out) {
-      Set<ConsentedOwner> owners = new LinkedHashSet<>();
-      group.getValue().getAll(ownerTag).forEach(owners::add);
-      Set<StepTrainerReading> readings = new LinkedHashSet<>();
-      long readingCount = 0;
-      for (StepTrainerReading reading : group.getValue().getAll(readingTag)) {
-        readings.add(reading);
-        readingCount++;
-      }
-      Metrics.counter(MetricNames.DECIDED, "step_trainer").inc(readingCount);
-      for (StepTrainerReading reading : readings) {
-        boolean admitted = false;
-        for (ConsentedOwner owner : owners) {
-          if (scope.admits(reading.sensorReadingTime(), owner.consentTime())) {
-            out.get(OWNED_READINGS).output(new OwnedStepReading(owner.email(), reading));
-            Metrics.counter(MetricNames.HANDED_ON, OWNED_READINGS_COUNTER).inc();
-            admitted = true;
+    public void processElement(
+        @Element Parsed<StepTrainerReading> parsed,
+        MultiOutputReceiver out,
+        ProcessContext context) {
+      StepTrainerReading reading = parsed.record();
+      Metrics.counter(MetricNames.UNIQUE, DATASET).inc();
+      Collection<DeviceOwner> owners =
+          newestPerEmail(context.sideInput(view).get(reading.serialNumber()));
+      switch (verdict(owners, reading, scope)) {
+        case ADMIT -> admit(owners, reading, scope, out);
+        case EXCLUDE -> Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
+        case UNDECIDED -> {
+          if (stream) {
+            Metrics.counter(MetricNames.WAITED, DATASET).inc();
+            out.get(WAITING).output(KV.of(reading.serialNumber(), parsed));
+          } else if (owners.isEmpty()) {
+            Metrics.counter(MetricNames.REJECTED, DATASET).inc();
+            out.get(REJECTED).output(new Rejected(NO_OWNER, parsed.message()));
+          } else {
+            Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
           }
         }
-        if (admitted) {
-          Metrics.counter(MetricNames.TABLE_ROWS, Tables.STEP_TRAINER_TRUSTED).inc();
-          out.get(STEP_TRAINER_TRUSTED).output(reading);
+      }
+    }
+  }
+
+  /**
+   * A stream's devices, one key per serial number: the owners' newest statuses (kept for the life
+   * of the job) and the readings waiting for one that decides them.
+   */
+  static final class TrackDevicesFn extends DoFn<KV<String, RawUnionValue>, StepTrainerReading> {
+    private final ConsentScope scope;
+    private final Duration wait;
+
+    @StateId("owners")
+    private final StateSpec<BagState<DeviceOwner>> ownersSpec =
+        StateSpecs.bag(DeviceOwner.RecordCoder.of());
+
+    @StateId("waiting")
+    private final StateSpec<BagState<Parsed<StepTrainerReading>>> waitingSpec =
+        StateSpecs.bag(ParsedCoder.of(StepTrainerReading.RecordCoder.of()));
+
+    @TimerId("waitEnds")
+    private final TimerSpec waitEndsSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+    TrackDevicesFn(ConsentScope scope, Duration wait) {
+      this.scope = scope;
+      this.wait = wait;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, RawUnionValue> element,
+        @StateId("owners") BagState<DeviceOwner> ownerState,
+        @StateId("waiting") BagState<Parsed<StepTrainerReading>> waiting,
+        @TimerId("waitEnds") Timer waitEnds,
+        MultiOutputReceiver out) {
+      RawUnionValue value = element.getValue();
+      if (value.getUnionTag() == 0) {
+        Metrics.counter(MetricNames.TAKEN_OVER, ApplyConsent.OWNER_STATUSES).inc();
+        List<DeviceOwner> all = new ArrayList<>();
+        ownerState.read().forEach(all::add);
+        all.add((DeviceOwner) value.getValue());
+        Collection<DeviceOwner> owners = newestPerEmail(all);
+        ownerState.clear();
+        owners.forEach(ownerState::add);
+        List<Parsed<StepTrainerReading>> stillWaiting = new ArrayList<>();
+        for (Parsed<StepTrainerReading> reading : waiting.read()) {
+          if (!decide(owners, reading.record(), out)) {
+            stillWaiting.add(reading);
+          }
+        }
+        waiting.clear();
+        stillWaiting.forEach(waiting::add);
+        return;
+      }
+      @SuppressWarnings("unchecked")
+      Parsed<StepTrainerReading> reading = (Parsed<StepTrainerReading>) value.getValue();
+      if (!decide(newestPerEmail(ownerState.read()), reading.record(), out)) {
+        if (waiting.isEmpty().read()) {
+          waitEnds.offset(wait).setRelative();
+        }
+        waiting.add(reading);
+      }
+    }
+
+    /** Decides a waiting reading if the owners can; returns whether it did. */
+    private boolean decide(
+        Collection<DeviceOwner> owners, StepTrainerReading reading, MultiOutputReceiver out) {
+      Verdict verdict = verdict(owners, reading, scope);
+      if (verdict == Verdict.UNDECIDED) {
+        return false;
+      }
+      Metrics.counter(MetricNames.RELEASED, DATASET).inc();
+      if (verdict == Verdict.ADMIT) {
+        admit(owners, reading, scope, out);
+      } else {
+        Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
+      }
+      return true;
+    }
+
+    @OnTimer("waitEnds")
+    public void onWaitEnds(
+        @StateId("owners") BagState<DeviceOwner> ownerState,
+        @StateId("waiting") BagState<Parsed<StepTrainerReading>> waiting,
+        MultiOutputReceiver out) {
+      boolean ownerKnown = !ownerState.isEmpty().read();
+      for (Parsed<StepTrainerReading> reading : waiting.read()) {
+        Metrics.counter(MetricNames.RELEASED, DATASET).inc();
+        if (ownerKnown) {
+          Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
+        } else {
+          Metrics.counter(MetricNames.REJECTED, DATASET).inc();
+          out.get(REJECTED).output(new Rejected(NO_OWNER, reading.message()));
         }
       }
+      waiting.clear();
     }
   }
 }

@@ -2,26 +2,41 @@ package dev.zonestream.curated;
 
 import dev.zonestream.lake.Tables;
 import dev.zonestream.model.AccelerometerReading;
-import dev.zonestream.model.JoinWindowing;
 import dev.zonestream.model.MachineLearningRow;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.OwnedStepReading;
 import dev.zonestream.trusted.ApplyConsent;
+import dev.zonestream.trusted.TagUnionFn;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.transforms.join.RawUnionValue;
+import org.apache.beam.sdk.transforms.join.UnionCoder;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 
 /**
@@ -31,62 +46,174 @@ import org.joda.time.Duration;
  * strangers' phones.
  *
  * <p>Input: a tuple of {@link AdmitStepTrainerReadings#OWNED_READINGS} and {@link
- * ApplyConsent#ACCELEROMETER_TRUSTED}, grouped by customer (see {@link JoinWindowing}) and paired
- * by millisecond inside the group. Grouping by customer rather than by (customer, millisecond)
- * keeps the number of groups at the number of customers: the Direct runner pays a fixed cost per
- * group. Output: one {@link MachineLearningRow} per pair, without personal data.
+ * ApplyConsent#ACCELEROMETER_TRUSTED} (each reading once).
+ *
+ * <p>Bounded input: grouped by customer in one global window and paired by millisecond inside the
+ * group: exact. (By customer rather than by customer and millisecond: the Direct runner pays a
+ * fixed cost per group.)
+ *
+ * <p>Unbounded input: a stateful step keyed by customer and millisecond holds each side only as
+ * long as its partner can still arrive: both readings of one moment are decided within {@code wait}
+ * of each other (a reading waits at most that long for its customer), so a key's readings are kept
+ * for twice the wait of processing time after its first one arrived, paired with every partner that
+ * arrives meanwhile, then dropped. A partner decided later than that (one device's data delayed by
+ * more than the wait, for example a phone that uploads a day's readings at once) finds nothing and
+ * yields no row; the trusted tables still hold both readings, and a backfill pairs them.
+ *
+ * <p>Output: one {@link MachineLearningRow} per pair, without personal data.
  */
 public final class JoinStepTrainerWithAccelerometer
     extends PTransform<PCollectionTuple, PCollection<MachineLearningRow>> {
-  /** Counter name, in {@link MetricNames#DECIDED}, of trusted phone readings joined. */
-  public static final String ACCELEROMETER_TRUSTED_COUNTER = "accelerometer_trusted";
+  /** Hand-over name, in {@link MetricNames#TAKEN_OVER}, of trusted phone readings joined. */
+  public static final String PHONES_JOINED = "accelerometer_trusted";
 
   private final Duration wait;
-  private final Duration allowedLateness;
 
-  private JoinStepTrainerWithAccelerometer(Duration wait, Duration allowedLateness) {
+  private JoinStepTrainerWithAccelerometer(Duration wait) {
     this.wait = wait;
-    this.allowedLateness = allowedLateness;
   }
 
+  /** Default: the readings of one moment are decided within 10 minutes of each other. */
   public static JoinStepTrainerWithAccelerometer create() {
-    return new JoinStepTrainerWithAccelerometer(
-        Duration.standardMinutes(10), Duration.standardHours(1));
+    return new JoinStepTrainerWithAccelerometer(Duration.standardMinutes(10));
   }
 
+  /** The consent wait: how far apart (processing time) the two sides of a pair may be decided. */
   public JoinStepTrainerWithAccelerometer withWait(Duration value) {
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("wait must be positive, got " + value);
     }
-    return new JoinStepTrainerWithAccelerometer(value, allowedLateness);
-  }
-
-  /** How late a streamed reading may still be joined; see {@link JoinWindowing}. */
-  public JoinStepTrainerWithAccelerometer withAllowedLateness(Duration value) {
-    if (value == null || value.getMillis() < 0) {
-      throw new IllegalArgumentException("allowed lateness must not be negative, got " + value);
-    }
-    return new JoinStepTrainerWithAccelerometer(wait, value);
+    return new JoinStepTrainerWithAccelerometer(value);
   }
 
   @Override
   public PCollection<MachineLearningRow> expand(PCollectionTuple input) {
     PCollection<OwnedStepReading> steps = input.get(AdmitStepTrainerReadings.OWNED_READINGS);
     PCollection<AccelerometerReading> phones = input.get(ApplyConsent.ACCELEROMETER_TRUSTED);
+    if (steps.isBounded() == PCollection.IsBounded.UNBOUNDED
+        || phones.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+      return joinStream(steps, phones);
+    }
     TupleTag<OwnedStepReading> stepTag = new TupleTag<>();
     TupleTag<AccelerometerReading> phoneTag = new TupleTag<>();
     return KeyedPCollectionTuple.of(
             stepTag,
             steps.apply(
                 "KeyStepsByCustomer",
-                JoinWindowing.keyedBy(OwnedStepReading::email, wait, allowedLateness)))
+                WithKeys.of(OwnedStepReading::email).withKeyType(TypeDescriptors.strings())))
         .and(
             phoneTag,
             phones.apply(
                 "KeyPhonesByCustomer",
-                JoinWindowing.keyedBy(AccelerometerReading::user, wait, allowedLateness)))
+                WithKeys.of(AccelerometerReading::user).withKeyType(TypeDescriptors.strings())))
         .apply("GroupByCustomer", CoGroupByKey.create())
         .apply("PairReadings", ParDo.of(new PairReadingsFn(stepTag, phoneTag)));
+  }
+
+  private PCollection<MachineLearningRow> joinStream(
+      PCollection<OwnedStepReading> steps, PCollection<AccelerometerReading> phones) {
+    KvCoder<String, RawUnionValue> coder =
+        KvCoder.of(
+            StringUtf8Coder.of(),
+            UnionCoder.of(
+                List.of(OwnedStepReading.RecordCoder.of(), AccelerometerReading.RecordCoder.of())));
+    return PCollectionList.of(
+            steps
+                .apply(
+                    "KeyStepsByMoment",
+                    WithKeys.of(
+                            (OwnedStepReading s) ->
+                                s.email() + "|" + s.reading().sensorReadingTime())
+                        .withKeyType(TypeDescriptors.strings()))
+                .apply("TagSteps", ParDo.of(new TagUnionFn<OwnedStepReading>(0)))
+                .setCoder(coder))
+        .and(
+            phones
+                .apply(
+                    "KeyPhonesByMoment",
+                    WithKeys.of((AccelerometerReading p) -> p.user() + "|" + p.timestamp())
+                        .withKeyType(TypeDescriptors.strings()))
+                .apply("TagPhones", ParDo.of(new TagUnionFn<AccelerometerReading>(1)))
+                .setCoder(coder))
+        .apply("ByMoment", Flatten.pCollections())
+        .apply(
+            "PairWhileBothCanArrive", ParDo.of(new PairWhileBothCanArriveFn(wait.multipliedBy(2))))
+        .setCoder(MachineLearningRow.RecordCoder.of());
+  }
+
+  static MachineLearningRow row(OwnedStepReading step, AccelerometerReading phone) {
+    return new MachineLearningRow(
+        step.reading().sensorReadingTime(),
+        step.reading().serialNumber(),
+        step.reading().distanceFromObject(),
+        phone.timestamp(),
+        phone.x(),
+        phone.y(),
+        phone.z());
+  }
+
+  /**
+   * A stream's readings of one customer at one millisecond: each arrival is paired with the other
+   * side's readings held so far; everything is dropped {@code hold} after the first arrival.
+   */
+  static final class PairWhileBothCanArriveFn
+      extends DoFn<KV<String, RawUnionValue>, MachineLearningRow> {
+    private final Duration hold;
+
+    @StateId("steps")
+    private final StateSpec<BagState<OwnedStepReading>> stepsSpec =
+        StateSpecs.bag(OwnedStepReading.RecordCoder.of());
+
+    @StateId("phones")
+    private final StateSpec<BagState<AccelerometerReading>> phonesSpec =
+        StateSpecs.bag(AccelerometerReading.RecordCoder.of());
+
+    @TimerId("partnersGone")
+    private final TimerSpec partnersGoneSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+    PairWhileBothCanArriveFn(Duration hold) {
+      this.hold = hold;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, RawUnionValue> element,
+        @StateId("steps") BagState<OwnedStepReading> steps,
+        @StateId("phones") BagState<AccelerometerReading> phones,
+        @TimerId("partnersGone") Timer partnersGone,
+        OutputReceiver<MachineLearningRow> out) {
+      if (steps.isEmpty().read() && phones.isEmpty().read()) {
+        partnersGone.offset(hold).setRelative();
+      }
+      long pairs = 0;
+      if (element.getValue().getUnionTag() == 0) {
+        OwnedStepReading step = (OwnedStepReading) element.getValue().getValue();
+        Metrics.counter(MetricNames.TAKEN_OVER, AdmitStepTrainerReadings.OWNED_READINGS_COUNTER)
+            .inc();
+        for (AccelerometerReading phone : phones.read()) {
+          out.output(row(step, phone));
+          pairs++;
+        }
+        steps.add(step);
+      } else {
+        AccelerometerReading phone = (AccelerometerReading) element.getValue().getValue();
+        Metrics.counter(MetricNames.TAKEN_OVER, PHONES_JOINED).inc();
+        for (OwnedStepReading step : steps.read()) {
+          out.output(row(step, phone));
+          pairs++;
+        }
+        phones.add(phone);
+      }
+      Metrics.counter(MetricNames.TABLE_ROWS, Tables.MACHINE_LEARNING_CURATED).inc(pairs);
+    }
+
+    @OnTimer("partnersGone")
+    public void onPartnersGone(
+        @StateId("steps") BagState<OwnedStepReading> steps,
+        @StateId("phones") BagState<AccelerometerReading> phones) {
+      steps.clear();
+      phones.clear();
+    }
   }
 
   static final class PairReadingsFn extends DoFn<KV<String, CoGbkResult>, MachineLearningRow> {
@@ -114,20 +241,12 @@ public final class JoinStepTrainerWithAccelerometer
         for (AccelerometerReading phone :
             phonesByTime.getOrDefault(step.reading().sensorReadingTime(), List.of())) {
           pairs++;
-          out.output(
-              new MachineLearningRow(
-                  step.reading().sensorReadingTime(),
-                  step.reading().serialNumber(),
-                  step.reading().distanceFromObject(),
-                  phone.timestamp(),
-                  phone.x(),
-                  phone.y(),
-                  phone.z()));
+          out.output(row(step, phone));
         }
       }
-      Metrics.counter(MetricNames.DECIDED, AdmitStepTrainerReadings.OWNED_READINGS_COUNTER)
+      Metrics.counter(MetricNames.TAKEN_OVER, AdmitStepTrainerReadings.OWNED_READINGS_COUNTER)
           .inc(stepCount);
-      Metrics.counter(MetricNames.DECIDED, ACCELEROMETER_TRUSTED_COUNTER).inc(phoneCount);
+      Metrics.counter(MetricNames.TAKEN_OVER, PHONES_JOINED).inc(phoneCount);
       Metrics.counter(MetricNames.TABLE_ROWS, Tables.MACHINE_LEARNING_CURATED).inc(pairs);
     }
   }

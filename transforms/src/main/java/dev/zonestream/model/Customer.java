@@ -1,5 +1,8 @@
 package dev.zonestream.model;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Comparator;
 import org.apache.beam.sdk.coders.CoderProvider;
 import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.coders.DefaultCoder;
@@ -24,6 +27,34 @@ public record Customer(
     @Nullable Long shareWithResearchAsOfDate,
     @Nullable Long shareWithPublicAsOfDate,
     @Nullable Long shareWithFriendsAsOfDate) {
+
+  /**
+   * Which of two records of one email is newer: the greater {@code lastUpdateDate}, then the
+   * greater JSON form, so that every runner picks the same record.
+   */
+  public static final Comparator<Customer> NEWEST =
+      Comparator.comparingLong(Customer::lastUpdateDate).thenComparing(Customer::json);
+
+  /** The newest of {@code records}, or null when there is none. */
+  public static @Nullable Customer newest(@Nullable Iterable<Customer> records) {
+    Customer newest = null;
+    if (records != null) {
+      for (Customer record : records) {
+        if (newest == null || NEWEST.compare(record, newest) > 0) {
+          newest = record;
+        }
+      }
+    }
+    return newest;
+  }
+
+  private static String json(Customer customer) {
+    try {
+      return JsonRecordCoder.MAPPER.writeValueAsString(customer);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   /** Whether this record gives consent to research use. */
   public boolean consentsToResearch() {

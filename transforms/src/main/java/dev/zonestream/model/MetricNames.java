@@ -29,13 +29,36 @@ public final class MetricNames {
   /** Rows read back from final table files, per table. */
   public static final String TABLE_ROWS_WRITTEN = "zonestream.tables.written";
 
-  /**
-   * Valid messages the consent and join stages have decided on, per dataset (duplicates included).
-   */
-  public static final String DECIDED = "zonestream.trusted.decided";
+  /** Messages that pass the trusted zone's rules, per dataset (duplicates included). */
+  public static final String VALID = "zonestream.trusted.valid";
 
-  /** Records one join stage hands to the next, by name, to tell when a stream has settled. */
+  /**
+   * Valid messages that are not a repeat of one already seen (within the de-duplication horizon),
+   * per dataset: {@code VALID - UNIQUE} are duplicates.
+   */
+  public static final String UNIQUE = "zonestream.trusted.unique";
+
+  /**
+   * Unique messages kept out by the consent rule, per dataset: a customer record that withholds
+   * consent, a reading of a customer who does not consent (or from before consent), a step-trainer
+   * reading whose owner has no trusted phone reading.
+   */
+  public static final String EXCLUDED = "zonestream.trusted.excluded";
+
+  /** Customer records older than one already seen for the same email. */
+  public static final String SUPERSEDED = "zonestream.trusted.superseded";
+
+  /** Readings of a stream that found no customer (or owner) and began to wait, per dataset. */
+  public static final String WAITED = "zonestream.trusted.waited";
+
+  /** Waiting readings that were decided (admitted, excluded or rejected), per dataset. */
+  public static final String RELEASED = "zonestream.trusted.released";
+
+  /** Records one stage hands to the next, by name, to tell when a stream has settled. */
   public static final String HANDED_ON = "zonestream.handed_on";
+
+  /** Records a stage took over from {@link #HANDED_ON}, by the same name. */
+  public static final String TAKEN_OVER = "zonestream.taken_over";
 
   private MetricNames() {}
 }

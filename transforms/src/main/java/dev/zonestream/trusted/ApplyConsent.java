@@ -3,92 +3,155 @@ package dev.zonestream.trusted;
 import dev.zonestream.lake.Tables;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.ConsentScope;
-import dev.zonestream.model.ConsentedOwner;
 import dev.zonestream.model.Customer;
-import dev.zonestream.model.JoinWindowing;
-import dev.zonestream.model.JsonRecordCoder;
+import dev.zonestream.model.DeviceOwner;
 import dev.zonestream.model.MetricNames;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Comparator;
-import java.util.LinkedHashSet;
+import dev.zonestream.model.Parsed;
+import dev.zonestream.model.Parsed.ParsedCoder;
+import dev.zonestream.model.Rejected;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.DoFn.MultiOutputReceiver;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.transforms.join.RawUnionValue;
+import org.apache.beam.sdk.transforms.join.UnionCoder;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
- * The consent rule: keeps the customers whose latest record consents to research use, the
+ * The consent rule: keeps the customers whose record in force consents to research use, the
  * accelerometer readings of those customers (all, or only those at or after consent: {@link
  * ConsentScope}), each reading once, and the customers with at least one such reading.
  *
- * <p>Input: a tuple of {@link ParseRecords#CUSTOMERS} and {@link ParseRecords#ACCELEROMETER}. Both
- * are grouped by email (a reading's {@code user}); a customer's latest record is the one with the
- * greatest {@code lastUpdateDate} (ties: the greatest JSON form, so every runner picks the same).
- * Consent given or withdrawn by a later record therefore applies to all of that customer's
- * readings.
+ * <p>Input: a tuple of {@link ParseRecords#CUSTOMERS} and {@link ParseRecords#ACCELEROMETER}. A
+ * customer's record in force is the newest one seen ({@link Customer#NEWEST}).
  *
- * <p>Windowing: see {@link JoinWindowing}; bounded input is decided exactly, a stream per session
- * of {@code wait} (a reading waits that long for its customer).
+ * <p><b>How a reading is decided.</b> Readings are first de-duplicated ({@link
+ * DeduplicateRecords}), then each looks its customer up in a side input of customers by email
+ * ({@link ViewReferenceData}): readings are never grouped or shuffled by customer on this path.
  *
- * <p>Outputs: {@link #CUSTOMER_TRUSTED}, {@link #ACCELEROMETER_TRUSTED}, {@link #CUSTOMER_CURATED}
- * and {@link #OWNERS} (the curated customers' devices, for the step-trainer rule).
+ * <ul>
+ *   <li>Bounded input: the view is complete before any reading is read, so the newest record of the
+ *       whole input decides every reading: a withdrawal withdraws all of a customer's readings,
+ *       whenever they were taken. A reading whose user has no customer record at all goes to {@link
+ *       #REJECTED} with the reason {@value #NO_CUSTOMER}.
+ *   <li>Unbounded input: the view holds every customer seen since the job started, so a reading is
+ *       decided by the newest record of its customer <em>seen so far</em>. A record that gives or
+ *       withdraws consent applies to every reading decided after the runner has seen it; readings
+ *       admitted before a withdrawal stay in the (append-only) tables until a backfill rebuilds
+ *       them. A reading whose customer is not in the view yet waits, keyed by email, in a small
+ *       stateful step that also receives every customer record: it is decided as soon as its
+ *       customer arrives, or rejected with {@value #NO_CUSTOMER} when no customer has arrived
+ *       {@code wait} of processing time after the first reading of that email began to wait.
+ * </ul>
+ *
+ * <p>Customer tables. Bounded: {@link #CUSTOMER_TRUSTED} holds the newest record of each consenting
+ * customer, {@link #CUSTOMER_CURATED} those with at least one trusted reading. A stream writes a
+ * row each time a customer's record in force changes (a redelivered or older record changes
+ * nothing); the stateful step remembers each customer's newest record for the life of the job
+ * (about 300 bytes a customer).
+ *
+ * <p>Outputs: {@link #CUSTOMER_TRUSTED}, {@link #ACCELEROMETER_TRUSTED}, {@link #CUSTOMER_CURATED},
+ * {@link #OWNERS} (every customer as a device owner, for the step-trainer rule; a stream emits a
+ * new status on each change) and {@link #REJECTED}. Every unique reading is counted once: trusted
+ * ({@link MetricNames#TABLE_ROWS}), excluded ({@link MetricNames#EXCLUDED}), rejected ({@link
+ * MetricNames#REJECTED}) or, for a stream, still waiting ({@link MetricNames#WAITED} minus {@link
+ * MetricNames#RELEASED}).
  */
 public final class ApplyConsent extends PTransform<PCollectionTuple, PCollectionTuple> {
   public static final TupleTag<Customer> CUSTOMER_TRUSTED = new TupleTag<>() {};
   public static final TupleTag<AccelerometerReading> ACCELEROMETER_TRUSTED = new TupleTag<>() {};
   public static final TupleTag<Customer> CUSTOMER_CURATED = new TupleTag<>() {};
-  public static final TupleTag<ConsentedOwner> OWNERS = new TupleTag<>() {};
+  public static final TupleTag<DeviceOwner> OWNERS = new TupleTag<>() {};
+  public static final TupleTag<Rejected> REJECTED = new TupleTag<>() {};
+
+  /** Why a reading without a customer is rejected. */
+  public static final String NO_CUSTOMER =
+      "user: no customer record with this email (a stream waits for one for the consent wait)";
+
+  /** Hand-over name of the owner statuses, for the step-trainer rule's stateful step. */
+  public static final String OWNER_STATUSES = "device_owners";
+
+  /** Hand-over name of the marks "this customer has a trusted reading". */
+  public static final String CURATED_MARKS = "curated_marks";
+
+  private static final String DATASET = "accelerometer";
+  private static final String CUSTOMER = "customer";
+
+  /** A customer record that no email matches: the view's placeholder. */
+  private static final Customer PLACEHOLDER =
+      new Customer("", ViewReferenceData.PLACEHOLDER_KEY, "", "", "", 0, 0, null, null, null);
 
   private final ConsentScope scope;
   private final Duration wait;
-  private final Duration allowedLateness;
+  private final Duration dedupHorizon;
 
-  private ApplyConsent(ConsentScope scope, Duration wait, Duration allowedLateness) {
+  private ApplyConsent(ConsentScope scope, Duration wait, Duration dedupHorizon) {
     this.scope = scope;
     this.wait = wait;
-    this.allowedLateness = allowedLateness;
+    this.dedupHorizon = dedupHorizon;
   }
 
-  /** Defaults: {@link ConsentScope#AFTER_CONSENT}, a stream waits 10 minutes for a customer. */
+  /**
+   * Defaults: {@link ConsentScope#AFTER_CONSENT}; a streamed reading waits 10 minutes for its
+   * customer; a stream remembers readings for 24 hours to drop repeats.
+   */
   public static ApplyConsent create() {
     return new ApplyConsent(
-        ConsentScope.AFTER_CONSENT, Duration.standardMinutes(10), Duration.standardHours(1));
+        ConsentScope.AFTER_CONSENT, Duration.standardMinutes(10), Duration.standardHours(24));
   }
 
   public ApplyConsent withScope(ConsentScope value) {
     if (value == null) {
       throw new IllegalArgumentException("consent scope must be given");
     }
-    return new ApplyConsent(value, wait, allowedLateness);
+    return new ApplyConsent(value, wait, dedupHorizon);
   }
 
-  /** How long, in broker time, a streamed reading waits for its customer (and vice versa). */
+  /** How long (processing time) a streamed reading waits for a customer it cannot find. */
   public ApplyConsent withWait(Duration value) {
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("wait must be positive, got " + value);
     }
-    return new ApplyConsent(scope, value, allowedLateness);
+    return new ApplyConsent(scope, value, dedupHorizon);
   }
 
-  /**
-   * How late (behind the watermark) a streamed message may still be decided; see {@link
-   * JoinWindowing}.
-   */
-  public ApplyConsent withAllowedLateness(Duration value) {
-    if (value == null || value.getMillis() < 0) {
-      throw new IllegalArgumentException("allowed lateness must not be negative, got " + value);
+  /** How long (processing time) a stream remembers a reading to drop its repeats. */
+  public ApplyConsent withDedupHorizon(Duration value) {
+    if (value == null || value.getMillis() <= 0) {
+      throw new IllegalArgumentException("de-duplication horizon must be positive, got " + value);
     }
     return new ApplyConsent(scope, wait, value);
   }
@@ -96,100 +159,411 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
   @Override
   public PCollectionTuple expand(PCollectionTuple input) {
     PCollection<Customer> customers = input.get(ParseRecords.CUSTOMERS);
-    PCollection<AccelerometerReading> readings = input.get(ParseRecords.ACCELEROMETER);
-    PCollection<KV<String, Customer>> customersByEmail =
+    PCollection<Parsed<AccelerometerReading>> readings = input.get(ParseRecords.ACCELEROMETER);
+    boolean stream =
+        customers.isBounded() == PCollection.IsBounded.UNBOUNDED
+            || readings.isBounded() == PCollection.IsBounded.UNBOUNDED;
+    PCollection<KV<String, Customer>> byEmail =
         customers.apply(
-            "KeyCustomersByEmail", JoinWindowing.keyedBy(Customer::email, wait, allowedLateness));
-    PCollection<KV<String, AccelerometerReading>> readingsByUser =
-        readings.apply(
-            "KeyReadingsByUser",
-            JoinWindowing.keyedBy(AccelerometerReading::user, wait, allowedLateness));
-    TupleTag<Customer> customerTag = new TupleTag<>();
-    TupleTag<AccelerometerReading> readingTag = new TupleTag<>();
-    return KeyedPCollectionTuple.of(customerTag, customersByEmail)
-        .and(readingTag, readingsByUser)
-        .apply("GroupByEmail", CoGroupByKey.create())
-        .apply(
-            "DecideConsent",
-            ParDo.of(new DecideConsentFn(scope, customerTag, readingTag))
-                .withOutputTags(
-                    CUSTOMER_TRUSTED,
-                    TupleTagList.of(ACCELEROMETER_TRUSTED).and(CUSTOMER_CURATED).and(OWNERS)));
+            "KeyCustomersByEmail",
+            WithKeys.of(Customer::email).withKeyType(TypeDescriptors.strings()));
+
+    // Bounded: the newest record per email is the whole view. A stream's view holds every
+    // record seen; readers pick the newest.
+    PCollectionTuple newest =
+        stream
+            ? null
+            : byEmail
+                .apply("GroupRecordsByEmail", GroupByKey.create())
+                .apply(
+                    "PickNewestRecord",
+                    ParDo.of(new PickNewestFn())
+                        .withOutputTags(NEWEST_RECORD, TupleTagList.of(CUSTOMER_TRUSTED)));
+    PCollectionView<Map<String, Iterable<Customer>>> view =
+        (stream ? byEmail : newest.get(NEWEST_RECORD))
+            .apply("CustomersByEmail", ViewReferenceData.withPlaceholder(PLACEHOLDER));
+
+    PCollectionTuple decided =
+        readings
+            .apply(
+                "DeduplicateReadings",
+                DeduplicateRecords.of(AccelerometerReading.RecordCoder.of())
+                    .withHorizon(dedupHorizon))
+            .apply(
+                "LookUpCustomer",
+                ParDo.of(new LookUpCustomerFn(view, scope, stream))
+                    .withSideInputs(view)
+                    .withOutputTags(
+                        ACCELEROMETER_TRUSTED, TupleTagList.of(WAITING).and(MARKS).and(REJECTED)));
+    decided.get(WAITING).setCoder(KvCoder.of(StringUtf8Coder.of(), readings.getCoder()));
+    decided.get(MARKS).setCoder(StringUtf8Coder.of());
+
+    return stream
+        ? trackCustomers(byEmail, decided, readings.getCoder())
+        : curateBounded(newest, decided);
   }
 
-  /** The latest record of a customer: greatest lastUpdateDate, then greatest JSON form. */
-  static @Nullable Customer latest(Iterable<Customer> records) {
-    Customer latest = null;
-    for (Customer record : records) {
-      if (latest == null || LATEST_ORDER.compare(record, latest) > 0) {
-        latest = record;
+  private static final TupleTag<KV<String, Customer>> NEWEST_RECORD = new TupleTag<>() {};
+  private static final TupleTag<KV<String, Parsed<AccelerometerReading>>> WAITING =
+      new TupleTag<>() {};
+  private static final TupleTag<String> MARKS = new TupleTag<>() {};
+
+  /** Bounded: curated customers and owners from the newest records and the marks. */
+  private PCollectionTuple curateBounded(PCollectionTuple newest, PCollectionTuple decided) {
+    TupleTag<Customer> recordTag = new TupleTag<>();
+    TupleTag<String> markTag = new TupleTag<>();
+    PCollectionTuple curated =
+        KeyedPCollectionTuple.of(
+                recordTag,
+                newest
+                    .get(NEWEST_RECORD)
+                    .apply("NewestValues", MapElements.into(TYPE).via(KV::getValue))
+                    .apply(
+                        "KeyNewestByEmail",
+                        WithKeys.of(Customer::email).withKeyType(TypeDescriptors.strings())))
+            .and(
+                markTag,
+                decided
+                    .get(MARKS)
+                    .apply(
+                        "KeyMarksByEmail",
+                        WithKeys.of((String email) -> email)
+                            .withKeyType(TypeDescriptors.strings())))
+            .apply("GroupMarksByEmail", CoGroupByKey.create())
+            .apply(
+                "CurateCustomers",
+                ParDo.of(new CurateFn(recordTag, markTag))
+                    .withOutputTags(CUSTOMER_CURATED, TupleTagList.of(OWNERS)));
+    return PCollectionTuple.of(CUSTOMER_TRUSTED, newest.get(CUSTOMER_TRUSTED))
+        .and(ACCELEROMETER_TRUSTED, decided.get(ACCELEROMETER_TRUSTED))
+        .and(CUSTOMER_CURATED, curated.get(CUSTOMER_CURATED))
+        .and(OWNERS, curated.get(OWNERS))
+        .and(REJECTED, decided.get(REJECTED));
+  }
+
+  private static final TypeDescriptor<Customer> TYPE = TypeDescriptor.of(Customer.class);
+
+  /** A stream: customers, waiting readings and marks meet in one stateful step per email. */
+  private PCollectionTuple trackCustomers(
+      PCollection<KV<String, Customer>> byEmail,
+      PCollectionTuple decided,
+      Coder<Parsed<AccelerometerReading>> readingCoder) {
+    UnionCoder union =
+        UnionCoder.of(List.of(Customer.RecordCoder.of(), readingCoder, StringUtf8Coder.of()));
+    KvCoder<String, RawUnionValue> coder = KvCoder.of(StringUtf8Coder.of(), union);
+    PCollection<KV<String, RawUnionValue>> records =
+        byEmail.apply("TagRecords", ParDo.of(new TagUnionFn<Customer>(0))).setCoder(coder);
+    PCollection<KV<String, RawUnionValue>> waiting =
+        decided
+            .get(WAITING)
+            .apply("TagWaiting", ParDo.of(new TagUnionFn<Parsed<AccelerometerReading>>(1)))
+            .setCoder(coder);
+    PCollection<KV<String, RawUnionValue>> marks =
+        decided
+            .get(MARKS)
+            .apply(
+                "KeyMarks",
+                WithKeys.of((String email) -> email).withKeyType(TypeDescriptors.strings()))
+            .apply("TagMarks", ParDo.of(new TagUnionFn<String>(2)))
+            .setCoder(coder);
+    PCollectionTuple tracked =
+        PCollectionList.of(records)
+            .and(waiting)
+            .and(marks)
+            .apply("ByEmail", Flatten.pCollections())
+            .apply(
+                "TrackCustomers",
+                ParDo.of(new TrackCustomersFn(scope, wait))
+                    .withOutputTags(
+                        CUSTOMER_TRUSTED,
+                        TupleTagList.of(ACCELEROMETER_TRUSTED)
+                            .and(CUSTOMER_CURATED)
+                            .and(OWNERS)
+                            .and(REJECTED)));
+    return PCollectionTuple.of(CUSTOMER_TRUSTED, tracked.get(CUSTOMER_TRUSTED))
+        .and(
+            ACCELEROMETER_TRUSTED,
+            PCollectionList.of(decided.get(ACCELEROMETER_TRUSTED))
+                .and(tracked.get(ACCELEROMETER_TRUSTED))
+                .apply("AllTrustedReadings", Flatten.pCollections()))
+        .and(CUSTOMER_CURATED, tracked.get(CUSTOMER_CURATED))
+        .and(OWNERS, tracked.get(OWNERS))
+        .and(
+            REJECTED,
+            PCollectionList.of(decided.get(REJECTED))
+                .and(tracked.get(REJECTED))
+                .apply("AllRejected", Flatten.pCollections()));
+  }
+
+  /** Whether {@code customer}'s record admits {@code reading} under {@code scope}. */
+  static boolean admits(Customer customer, AccelerometerReading reading, ConsentScope scope) {
+    Long consent = customer.shareWithResearchAsOfDate();
+    return consent != null && scope.admits(reading.timestamp(), consent);
+  }
+
+  /** Bounded: the newest record of each email, with the counts of the others. */
+  static final class PickNewestFn
+      extends DoFn<KV<String, Iterable<Customer>>, KV<String, Customer>> {
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, Iterable<Customer>> records, MultiOutputReceiver out) {
+      Set<Customer> distinct = new HashSet<>();
+      records.getValue().forEach(distinct::add);
+      Customer newest = Customer.newest(distinct);
+      Metrics.counter(MetricNames.UNIQUE, CUSTOMER).inc(distinct.size());
+      Metrics.counter(MetricNames.SUPERSEDED, CUSTOMER).inc(distinct.size() - 1);
+      out.get(NEWEST_RECORD).output(KV.of(records.getKey(), newest));
+      if (newest.consentsToResearch()) {
+        Metrics.counter(MetricNames.TABLE_ROWS, Tables.CUSTOMER_TRUSTED).inc();
+        out.get(CUSTOMER_TRUSTED).output(newest);
+      } else {
+        Metrics.counter(MetricNames.EXCLUDED, CUSTOMER).inc();
       }
     }
-    return latest;
   }
 
-  private static final Comparator<Customer> LATEST_ORDER =
-      Comparator.comparingLong(Customer::lastUpdateDate).thenComparing(ApplyConsent::jsonOf);
+  /**
+   * The hot path: each unique reading looks its customer up in the view; admitted readings are
+   * trusted, and the first one per customer (per worker) marks the customer as curated.
+   */
+  static final class LookUpCustomerFn
+      extends DoFn<Parsed<AccelerometerReading>, AccelerometerReading> {
+    /** Marks already sent by this worker; a repeat is harmless, only wasted. */
+    private static final int MAX_REMEMBERED_MARKS = 100_000;
 
-  private static String jsonOf(Customer customer) {
-    try {
-      return JsonRecordCoder.MAPPER.writeValueAsString(customer);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    private final PCollectionView<Map<String, Iterable<Customer>>> view;
+    private final ConsentScope scope;
+    private final boolean stream;
+    private transient Set<String> marked;
+
+    LookUpCustomerFn(
+        PCollectionView<Map<String, Iterable<Customer>>> view, ConsentScope scope, boolean stream) {
+      this.view = view;
+      this.scope = scope;
+      this.stream = stream;
+    }
+
+    @Setup
+    public void setup() {
+      marked = new HashSet<>();
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element Parsed<AccelerometerReading> parsed,
+        MultiOutputReceiver out,
+        ProcessContext context) {
+      AccelerometerReading reading = parsed.record();
+      Metrics.counter(MetricNames.UNIQUE, DATASET).inc();
+      Customer customer = Customer.newest(context.sideInput(view).get(reading.user()));
+      if (customer == null) {
+        if (stream) {
+          Metrics.counter(MetricNames.WAITED, DATASET).inc();
+          out.get(WAITING).output(KV.of(reading.user(), parsed));
+        } else {
+          Metrics.counter(MetricNames.REJECTED, DATASET).inc();
+          out.get(REJECTED).output(new Rejected(NO_CUSTOMER, parsed.message()));
+        }
+        return;
+      }
+      if (!admits(customer, reading, scope)) {
+        Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
+        return;
+      }
+      Metrics.counter(MetricNames.TABLE_ROWS, Tables.ACCELEROMETER_TRUSTED).inc();
+      out.get(ACCELEROMETER_TRUSTED).output(reading);
+      if (marked.size() > MAX_REMEMBERED_MARKS) {
+        marked.clear();
+      }
+      if (marked.add(reading.user())) {
+        Metrics.counter(MetricNames.HANDED_ON, CURATED_MARKS).inc();
+        out.get(MARKS).output(reading.user());
+      }
     }
   }
 
-  static final class DecideConsentFn extends DoFn<KV<String, CoGbkResult>, Customer> {
-    private final ConsentScope scope;
-    private final TupleTag<Customer> customerTag;
-    private final TupleTag<AccelerometerReading> readingTag;
+  /** Bounded: a customer with a mark and a consenting newest record is curated. */
+  static final class CurateFn extends DoFn<KV<String, CoGbkResult>, Customer> {
+    private final TupleTag<Customer> recordTag;
+    private final TupleTag<String> markTag;
 
-    DecideConsentFn(
-        ConsentScope scope,
-        TupleTag<Customer> customerTag,
-        TupleTag<AccelerometerReading> readingTag) {
-      this.scope = scope;
-      this.customerTag = customerTag;
-      this.readingTag = readingTag;
+    CurateFn(TupleTag<Customer> recordTag, TupleTag<String> markTag) {
+      this.recordTag = recordTag;
+      this.markTag = markTag;
     }
 
     @ProcessElement
     public void processElement(@Element KV<String, CoGbkResult> group, MultiOutputReceiver out) {
-      Iterable<Customer> records = group.getValue().getAll(customerTag);
-      long customerCount = 0;
-      for (Customer ignored : records) {
-        customerCount++;
+      long marks = 0;
+      for (String ignored : group.getValue().getAll(markTag)) {
+        marks++;
       }
-      Set<AccelerometerReading> readings = new LinkedHashSet<>();
-      long readingCount = 0;
-      for (AccelerometerReading reading : group.getValue().getAll(readingTag)) {
-        readings.add(reading); // an identical reading delivered twice counts once
-        readingCount++;
+      Metrics.counter(MetricNames.TAKEN_OVER, CURATED_MARKS).inc(marks);
+      Customer customer = Customer.newest(group.getValue().getAll(recordTag));
+      if (customer == null) {
+        return;
       }
-      Metrics.counter(MetricNames.DECIDED, "customer").inc(customerCount);
-      Metrics.counter(MetricNames.DECIDED, "accelerometer").inc(readingCount);
-
-      Customer latest = latest(records);
-      if (latest == null || latest.shareWithResearchAsOfDate() == null) {
-        return; // no consent: nothing of this customer enters trusted or curated
-      }
-      long consentTime = latest.shareWithResearchAsOfDate();
-      out.get(CUSTOMER_TRUSTED).output(latest);
-      Metrics.counter(MetricNames.TABLE_ROWS, Tables.CUSTOMER_TRUSTED).inc();
-      long admitted = 0;
-      for (AccelerometerReading reading : readings) {
-        if (scope.admits(reading.timestamp(), consentTime)) {
-          out.get(ACCELEROMETER_TRUSTED).output(reading);
-          admitted++;
-        }
-      }
-      Metrics.counter(MetricNames.TABLE_ROWS, Tables.ACCELEROMETER_TRUSTED).inc(admitted);
-      if (admitted > 0) {
+      boolean curated = marks > 0 && customer.consentsToResearch();
+      if (curated) {
         Metrics.counter(MetricNames.TABLE_ROWS, Tables.CUSTOMER_CURATED).inc();
-        out.get(CUSTOMER_CURATED).output(latest);
-        out.get(OWNERS)
-            .output(new ConsentedOwner(latest.email(), latest.serialNumber(), consentTime));
+        out.get(CUSTOMER_CURATED).output(customer);
       }
+      emitOwner(out, customer, curated);
+    }
+  }
+
+  private static void emitOwner(MultiOutputReceiver out, Customer customer, boolean curated) {
+    Metrics.counter(MetricNames.HANDED_ON, OWNER_STATUSES).inc();
+    out.get(OWNERS).output(ownerOf(customer, curated));
+  }
+
+  static DeviceOwner ownerOf(Customer customer, boolean curated) {
+    return new DeviceOwner(
+        customer.email(),
+        customer.serialNumber(),
+        customer.shareWithResearchAsOfDate(),
+        customer.lastUpdateDate(),
+        curated);
+  }
+
+  /**
+   * A stream's customers, one key per email: the newest record seen (kept for the life of the job),
+   * whether the customer is curated, and the readings waiting for a first record.
+   */
+  static final class TrackCustomersFn extends DoFn<KV<String, RawUnionValue>, Customer> {
+    private final ConsentScope scope;
+    private final Duration wait;
+
+    @StateId("newest")
+    private final StateSpec<ValueState<Customer>> newestSpec =
+        StateSpecs.value(Customer.RecordCoder.of());
+
+    @StateId("curated")
+    private final StateSpec<ValueState<Boolean>> curatedSpec = StateSpecs.value();
+
+    @StateId("waiting")
+    private final StateSpec<BagState<Parsed<AccelerometerReading>>> waitingSpec =
+        StateSpecs.bag(ParsedCoder.of(AccelerometerReading.RecordCoder.of()));
+
+    @TimerId("waitEnds")
+    private final TimerSpec waitEndsSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+    TrackCustomersFn(ConsentScope scope, Duration wait) {
+      this.scope = scope;
+      this.wait = wait;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, RawUnionValue> element,
+        @StateId("newest") ValueState<Customer> newest,
+        @StateId("curated") ValueState<Boolean> curated,
+        @StateId("waiting") BagState<Parsed<AccelerometerReading>> waiting,
+        @TimerId("waitEnds") Timer waitEnds,
+        MultiOutputReceiver out) {
+      RawUnionValue value = element.getValue();
+      switch (value.getUnionTag()) {
+        case 0 -> onRecord((Customer) value.getValue(), newest, curated, waiting, out);
+        case 1 -> {
+          @SuppressWarnings("unchecked")
+          Parsed<AccelerometerReading> reading = (Parsed<AccelerometerReading>) value.getValue();
+          Customer customer = newest.read();
+          if (customer != null) {
+            Metrics.counter(MetricNames.RELEASED, DATASET).inc();
+            decide(customer, reading.record(), curated, out);
+          } else {
+            if (waiting.isEmpty().read()) {
+              waitEnds.offset(wait).setRelative();
+            }
+            waiting.add(reading);
+          }
+        }
+        case 2 -> {
+          Metrics.counter(MetricNames.TAKEN_OVER, CURATED_MARKS).inc();
+          markCurated(newest.read(), curated, out);
+        }
+        default -> throw new IllegalStateException("unknown input " + value.getUnionTag());
+      }
+    }
+
+    private void onRecord(
+        Customer record,
+        ValueState<Customer> newest,
+        ValueState<Boolean> curated,
+        BagState<Parsed<AccelerometerReading>> waiting,
+        MultiOutputReceiver out) {
+      Customer seen = newest.read();
+      if (record.equals(seen)) {
+        return; // a repeat: counted as a duplicate (valid, not unique)
+      }
+      Metrics.counter(MetricNames.UNIQUE, CUSTOMER).inc();
+      if (seen != null && Customer.NEWEST.compare(record, seen) < 0) {
+        Metrics.counter(MetricNames.SUPERSEDED, CUSTOMER).inc();
+        return;
+      }
+      newest.write(record);
+      boolean isCurated = Boolean.TRUE.equals(curated.read());
+      if (record.consentsToResearch()) {
+        Metrics.counter(MetricNames.TABLE_ROWS, Tables.CUSTOMER_TRUSTED).inc();
+        out.get(CUSTOMER_TRUSTED).output(record);
+        if (isCurated) {
+          Metrics.counter(MetricNames.TABLE_ROWS, Tables.CUSTOMER_CURATED).inc();
+          out.get(CUSTOMER_CURATED).output(record);
+        }
+      } else {
+        Metrics.counter(MetricNames.EXCLUDED, CUSTOMER).inc();
+      }
+      emitOwner(out, record, isCurated);
+      if (!waiting.isEmpty().read()) {
+        for (Parsed<AccelerometerReading> reading : waiting.read()) {
+          Metrics.counter(MetricNames.RELEASED, DATASET).inc();
+          decide(record, reading.record(), curated, out);
+        }
+        waiting.clear();
+      }
+    }
+
+    private void decide(
+        Customer customer,
+        AccelerometerReading reading,
+        ValueState<Boolean> curated,
+        MultiOutputReceiver out) {
+      if (!admits(customer, reading, scope)) {
+        Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
+        return;
+      }
+      Metrics.counter(MetricNames.TABLE_ROWS, Tables.ACCELEROMETER_TRUSTED).inc();
+      out.get(ACCELEROMETER_TRUSTED).output(reading);
+      markCurated(customer, curated, out);
+    }
+
+    /** The first trusted reading of a customer makes them curated, once. */
+    private static void markCurated(
+        @Nullable Customer customer, ValueState<Boolean> curated, MultiOutputReceiver out) {
+      if (Boolean.TRUE.equals(curated.read())) {
+        return;
+      }
+      curated.write(true);
+      if (customer == null) {
+        return; // the record follows; it is curated on arrival
+      }
+      if (customer.consentsToResearch()) {
+        Metrics.counter(MetricNames.TABLE_ROWS, Tables.CUSTOMER_CURATED).inc();
+        out.get(CUSTOMER_CURATED).output(customer);
+      }
+      emitOwner(out, customer, true);
+    }
+
+    @OnTimer("waitEnds")
+    public void onWaitEnds(
+        @StateId("waiting") BagState<Parsed<AccelerometerReading>> waiting,
+        MultiOutputReceiver out) {
+      for (Parsed<AccelerometerReading> reading : waiting.read()) {
+        Metrics.counter(MetricNames.RELEASED, DATASET).inc();
+        Metrics.counter(MetricNames.REJECTED, DATASET).inc();
+        out.get(REJECTED).output(new Rejected(NO_CUSTOMER, reading.message()));
+      }
+      waiting.clear();
     }
   }
 }

@@ -4,6 +4,8 @@ import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.Customer;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.MetricNames;
+import dev.zonestream.model.Parsed;
+import dev.zonestream.model.Parsed.ParsedCoder;
 import dev.zonestream.model.Rejected;
 import dev.zonestream.model.StepTrainerReading;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -20,14 +22,15 @@ import org.apache.beam.sdk.values.TupleTagList;
  * rule it breaks (see {@link RecordRules}): never logged and dropped.
  *
  * <p>Element-wise: keeps each message's timestamp and window; bounded or not as its input. Outputs,
- * by tag: {@link #CUSTOMERS}, {@link #ACCELEROMETER}, {@link #STEP_TRAINER} and {@link #REJECTED}
- * (with the original message and its source coordinates). Rejections are counted per dataset in
- * {@link MetricNames#REJECTED}.
+ * by tag: {@link #CUSTOMERS}, {@link #ACCELEROMETER} and {@link #STEP_TRAINER} (readings with the
+ * message they came from, so a later stage can still reject them with it) and {@link #REJECTED}
+ * (with the original message and its source coordinates). Counted per dataset in {@link
+ * MetricNames#VALID} and {@link MetricNames#REJECTED}.
  */
 public final class ParseRecords extends PTransform<PCollection<Envelope>, PCollectionTuple> {
   public static final TupleTag<Customer> CUSTOMERS = new TupleTag<>() {};
-  public static final TupleTag<AccelerometerReading> ACCELEROMETER = new TupleTag<>() {};
-  public static final TupleTag<StepTrainerReading> STEP_TRAINER = new TupleTag<>() {};
+  public static final TupleTag<Parsed<AccelerometerReading>> ACCELEROMETER = new TupleTag<>() {};
+  public static final TupleTag<Parsed<StepTrainerReading>> STEP_TRAINER = new TupleTag<>() {};
   public static final TupleTag<Rejected> REJECTED = new TupleTag<>() {};
 
   private final int maxPayloadBytes;
@@ -51,11 +54,15 @@ public final class ParseRecords extends PTransform<PCollection<Envelope>, PColle
 
   @Override
   public PCollectionTuple expand(PCollection<Envelope> messages) {
-    return messages.apply(
-        "ApplyRecordRules",
-        ParDo.of(new ParseFn(maxPayloadBytes))
-            .withOutputTags(
-                CUSTOMERS, TupleTagList.of(ACCELEROMETER).and(STEP_TRAINER).and(REJECTED)));
+    PCollectionTuple parsed =
+        messages.apply(
+            "ApplyRecordRules",
+            ParDo.of(new ParseFn(maxPayloadBytes))
+                .withOutputTags(
+                    CUSTOMERS, TupleTagList.of(ACCELEROMETER).and(STEP_TRAINER).and(REJECTED)));
+    parsed.get(ACCELEROMETER).setCoder(ParsedCoder.of(AccelerometerReading.RecordCoder.of()));
+    parsed.get(STEP_TRAINER).setCoder(ParsedCoder.of(StepTrainerReading.RecordCoder.of()));
+    return parsed;
   }
 
   static final class ParseFn extends DoFn<Envelope, Customer> {
@@ -71,15 +78,18 @@ public final class ParseRecords extends PTransform<PCollection<Envelope>, PColle
       if (outcome.reason() != null) {
         Metrics.counter(MetricNames.REJECTED, message.dataset()).inc();
         out.get(REJECTED).output(new Rejected(outcome.reason(), message));
-      } else if (outcome.record() instanceof Customer customer) {
+        return;
+      }
+      if (outcome.record() instanceof Customer customer) {
         out.get(CUSTOMERS).output(customer);
       } else if (outcome.record() instanceof AccelerometerReading reading) {
-        out.get(ACCELEROMETER).output(reading);
+        out.get(ACCELEROMETER).output(new Parsed<>(reading, message));
       } else if (outcome.record() instanceof StepTrainerReading reading) {
-        out.get(STEP_TRAINER).output(reading);
+        out.get(STEP_TRAINER).output(new Parsed<>(reading, message));
       } else {
         throw new IllegalStateException("no output for " + outcome);
       }
+      Metrics.counter(MetricNames.VALID, message.dataset()).inc();
     }
   }
 }

@@ -1,19 +1,31 @@
 package dev.zonestream.curated;
 
+import static dev.zonestream.trusted.ApplyConsentTest.customer;
+
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.ConsentScope;
-import dev.zonestream.model.ConsentedOwner;
+import dev.zonestream.model.Customer;
+import dev.zonestream.model.DeviceOwner;
+import dev.zonestream.model.Envelope;
+import dev.zonestream.model.EnvelopeCoder;
 import dev.zonestream.model.MachineLearningRow;
 import dev.zonestream.model.OwnedStepReading;
+import dev.zonestream.model.Parsed.ParsedCoder;
+import dev.zonestream.model.Rejected;
 import dev.zonestream.model.StepTrainerReading;
 import dev.zonestream.trusted.ApplyConsent;
+import dev.zonestream.trusted.Messages;
 import dev.zonestream.trusted.ParseRecords;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -26,22 +38,37 @@ class CuratedJoinsTest {
 
   @Test
   void stepReadingsEnterOnlyForCuratedOwnersUnderTheConsentScope(TestPipeline pipeline) {
-    ConsentedOwner ada = new ConsentedOwner("ada@test.com", ADA_SERIAL, T);
+    DeviceOwner ada = new DeviceOwner("ada@test.com", ADA_SERIAL, T, T, true);
+    DeviceOwner benWithoutPhoneReadings = new DeviceOwner("ben@test.com", BEN_SERIAL, T, T, false);
     StepTrainerReading adaAfter = new StepTrainerReading(T + 100, ADA_SERIAL, 200);
     StepTrainerReading adaBefore = new StepTrainerReading(T - 100, ADA_SERIAL, 201);
-    StepTrainerReading stranger = new StepTrainerReading(T + 100, STRANGER_SERIAL, 202);
+    StepTrainerReading ben = new StepTrainerReading(T + 100, BEN_SERIAL, 203);
+    Envelope stranger = Messages.of(new StepTrainerReading(T + 100, STRANGER_SERIAL, 202));
 
     PCollectionTuple out =
-        PCollectionTuple.of(ApplyConsent.OWNERS, pipeline.apply("Owners", Create.of(ada)))
+        PCollectionTuple.of(
+                ApplyConsent.OWNERS,
+                pipeline.apply("Owners", Create.of(ada, benWithoutPhoneReadings)))
             .and(
                 ParseRecords.STEP_TRAINER,
-                pipeline.apply("Steps", Create.of(adaAfter, adaAfter, adaBefore, stranger)))
+                pipeline.apply(
+                    "Steps",
+                    Create.of(
+                            Messages.parsed(adaAfter),
+                            Messages.parsed(adaAfter),
+                            Messages.parsed(adaBefore),
+                            Messages.parsed(ben),
+                            new dev.zonestream.model.Parsed<>(
+                                new StepTrainerReading(T + 100, STRANGER_SERIAL, 202), stranger))
+                        .withCoder(ParsedCoder.of(StepTrainerReading.RecordCoder.of()))))
             .apply(AdmitStepTrainerReadings.create().withScope(ConsentScope.AFTER_CONSENT));
 
     PAssert.that(out.get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED))
         .containsInAnyOrder(adaAfter);
     PAssert.that(out.get(AdmitStepTrainerReadings.OWNED_READINGS))
         .containsInAnyOrder(new OwnedStepReading("ada@test.com", adaAfter));
+    PAssert.that(out.get(AdmitStepTrainerReadings.REJECTED))
+        .containsInAnyOrder(new Rejected(AdmitStepTrainerReadings.NO_OWNER, stranger));
     pipeline.run().waitUntilFinish();
   }
 
@@ -73,6 +100,69 @@ class CuratedJoinsTest {
         .containsInAnyOrder(
             new MachineLearningRow(T, ADA_SERIAL, 200, T, 1, 2, 3),
             new MachineLearningRow(T, ADA_SERIAL, 200, T, -1, -2, -3));
+    pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * A stream through the whole trusted and curated chain: a step reading that arrives before its
+   * owner's first phone reading waits for it, then joins it; a device nobody owns is rejected when
+   * the wait ends; a consenting owner who never sends phone readings keeps their device out.
+   */
+  @Test
+  void streamStepReadingWaitsForItsOwnersFirstPhoneReadingThenJoinsIt(TestPipeline pipeline) {
+    Customer ada = customer("ada@test.com", T, T);
+    Customer ben = customer("ben@test.com", T, T);
+    long moment = T + 3_600_000L;
+    StepTrainerReading adaStep = new StepTrainerReading(moment, ada.serialNumber(), 200);
+    AccelerometerReading adaPhone = new AccelerometerReading("ada@test.com", moment, 1, 2, 3);
+    StepTrainerReading benStep = new StepTrainerReading(moment, ben.serialNumber(), 150);
+    Envelope strangerStep = Messages.of(new StepTrainerReading(moment, STRANGER_SERIAL, 99));
+    Instant start = new Instant(T);
+    Instant later = start.plus(Duration.standardDays(2));
+
+    TestStream<Envelope> messages =
+        TestStream.create(EnvelopeCoder.of())
+            .addElements(
+                TimestampedValue.of(Messages.of(ada), start),
+                TimestampedValue.of(Messages.of(ben), start))
+            .advanceProcessingTime(Duration.standardDays(2))
+            .advanceWatermarkTo(later)
+            .addElements(
+                TimestampedValue.of(Messages.of(adaStep), later),
+                TimestampedValue.of(Messages.of(benStep), later),
+                TimestampedValue.of(strangerStep, later))
+            .advanceProcessingTime(Duration.standardSeconds(30))
+            .addElements(TimestampedValue.of(Messages.of(adaPhone), later.plus(30_000)))
+            .advanceProcessingTime(Duration.standardMinutes(10))
+            .advanceWatermarkToInfinity();
+
+    PCollectionTuple parsed = pipeline.apply(messages).apply(ParseRecords.create());
+    Duration wait = Duration.standardMinutes(1);
+    PCollectionTuple consented =
+        PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
+            .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
+            .apply("Consent", ApplyConsent.create().withWait(wait));
+    PCollectionTuple steps =
+        PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
+            .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER))
+            .apply("Steps", AdmitStepTrainerReadings.create().withWait(wait));
+    PCollection<MachineLearningRow> rows =
+        PCollectionTuple.of(
+                AdmitStepTrainerReadings.OWNED_READINGS,
+                steps.get(AdmitStepTrainerReadings.OWNED_READINGS))
+            .and(
+                ApplyConsent.ACCELEROMETER_TRUSTED,
+                consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
+            .apply("Join", JoinStepTrainerWithAccelerometer.create().withWait(wait));
+
+    PAssert.that(steps.get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED))
+        .containsInAnyOrder(adaStep);
+    PAssert.that(steps.get(AdmitStepTrainerReadings.REJECTED))
+        .containsInAnyOrder(new Rejected(AdmitStepTrainerReadings.NO_OWNER, strangerStep));
+    PAssert.that(rows)
+        .containsInAnyOrder(
+            new MachineLearningRow(moment, ada.serialNumber(), 200, moment, 1, 2, 3));
+    PAssert.that(consented.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(ada);
     pipeline.run().waitUntilFinish();
   }
 }

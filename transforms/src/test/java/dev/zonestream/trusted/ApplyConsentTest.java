@@ -1,9 +1,21 @@
 package dev.zonestream.trusted;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.ConsentScope;
-import dev.zonestream.model.ConsentedOwner;
 import dev.zonestream.model.Customer;
+import dev.zonestream.model.DeviceOwner;
+import dev.zonestream.model.Envelope;
+import dev.zonestream.model.EnvelopeCoder;
+import dev.zonestream.model.MetricNames;
+import dev.zonestream.model.Rejected;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricNameFilter;
+import org.apache.beam.sdk.metrics.MetricQueryResults;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
@@ -17,12 +29,18 @@ import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+/**
+ * The consent rule, bounded and streamed. Streams are {@link TestStream}s of broker messages: event
+ * (broker) time moves with the watermark, and the wait for a missing customer and the
+ * de-duplication horizon follow processing time, which each test advances explicitly.
+ */
 @ExtendWith(TestPipelineExtension.class)
-class ApplyConsentTest {
+public class ApplyConsentTest {
   static final long DAY = 86_400_000L;
   static final long T = 1_655_564_376_361L;
+  private static final Duration WAIT = Duration.standardMinutes(1);
 
-  static Customer customer(String email, long updated, Long consent) {
+  public static Customer customer(String email, long updated, Long consent) {
     return new Customer(
         "Name " + email,
         email,
@@ -40,21 +58,54 @@ class ApplyConsentTest {
     return new AccelerometerReading(user, time, x, 0, 0);
   }
 
-  private static PCollectionTuple consent(
-      PCollection<Customer> customers,
-      PCollection<AccelerometerReading> readings,
-      ConsentScope scope) {
-    return PCollectionTuple.of(ParseRecords.CUSTOMERS, customers)
-        .and(ParseRecords.ACCELEROMETER, readings)
+  static Envelope message(Record record) {
+    return Messages.of(record);
+  }
+
+  private static PCollectionTuple consent(PCollection<Envelope> messages, ConsentScope scope) {
+    PCollectionTuple parsed = messages.apply(ParseRecords.create());
+    return PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
+        .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
         .apply(
             ApplyConsent.create()
                 .withScope(scope)
-                .withWait(Duration.standardMinutes(1))
-                .withAllowedLateness(Duration.standardMinutes(10)));
+                .withWait(WAIT)
+                .withDedupHorizon(Duration.standardHours(24)));
+  }
+
+  private static PCollectionTuple bounded(TestPipeline pipeline, Envelope... messages) {
+    return consent(
+        pipeline.apply(Create.of(java.util.List.of(messages)).withCoder(EnvelopeCoder.of())),
+        ConsentScope.AFTER_CONSENT);
+  }
+
+  /** A stream whose broker time starts at {@code start}. */
+  private static TestStream.Builder<Envelope> stream() {
+    return TestStream.create(EnvelopeCoder.of());
+  }
+
+  static long counter(PipelineResult result, String namespace, String name) {
+    MetricQueryResults metrics =
+        result
+            .metrics()
+            .queryMetrics(
+                MetricsFilter.builder()
+                    .addNameFilter(MetricNameFilter.named(namespace, name))
+                    .build());
+    long total = 0;
+    for (MetricResult<Long> counter : metrics.getCounters()) {
+      total += counter.getAttempted();
+    }
+    return total;
+  }
+
+  private static TimestampedValue<Envelope> at(Instant time, Record record) {
+    return TimestampedValue.of(message(record), time);
   }
 
   @Test
-  void latestRecordDecidesConsentAndReadingsBeforeConsentStayOutByDefault(TestPipeline pipeline) {
+  void boundedNewestRecordDecidesAllReadingsAndReadingsWithoutCustomerAreRejected(
+      TestPipeline pipeline) {
     Customer ada = customer("ada@test.com", T, T);
     Customer benWithdrew = customer("ben@test.com", T + DAY, null);
     Customer benEarlier = customer("ben@test.com", T, T);
@@ -68,24 +119,26 @@ class ApplyConsentTest {
     AccelerometerReading ben1 = reading("ben@test.com", T + 10, 4);
     AccelerometerReading chenBefore = reading("chen@test.com", T + 10, 5);
     AccelerometerReading chenAfter = reading("chen@test.com", T + DAY, 6);
-    AccelerometerReading stranger = reading("nobody@test.com", T + 10, 7);
+    Envelope stranger = message(reading("nobody@test.com", T + 10, 7));
 
     PCollectionTuple out =
-        consent(
-            pipeline.apply(
-                "Customers", Create.of(ada, benWithdrew, benEarlier, chenLater, chenFirst, dana)),
-            pipeline.apply(
-                "Readings",
-                Create.of(
-                    ada1,
-                    ada1,
-                    ada1SameMsOtherXyz,
-                    adaBefore,
-                    ben1,
-                    chenBefore,
-                    chenAfter,
-                    stranger)),
-            ConsentScope.AFTER_CONSENT);
+        bounded(
+            pipeline,
+            message(ada),
+            message(ada),
+            message(benWithdrew),
+            message(benEarlier),
+            message(chenLater),
+            message(chenFirst),
+            message(dana),
+            message(ada1),
+            message(ada1), // delivered twice: kept once
+            message(ada1SameMsOtherXyz),
+            message(adaBefore),
+            message(ben1),
+            message(chenBefore),
+            message(chenAfter),
+            stranger);
 
     PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).containsInAnyOrder(ada, chenLater, dana);
     PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED))
@@ -93,20 +146,23 @@ class ApplyConsentTest {
     PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(ada, chenLater);
     PAssert.that(out.get(ApplyConsent.OWNERS))
         .containsInAnyOrder(
-            new ConsentedOwner("ada@test.com", ada.serialNumber(), T),
-            new ConsentedOwner("chen@test.com", chenLater.serialNumber(), T + DAY));
+            ApplyConsent.ownerOf(ada, true),
+            ApplyConsent.ownerOf(benWithdrew, false),
+            ApplyConsent.ownerOf(chenLater, true),
+            ApplyConsent.ownerOf(dana, false));
+    PAssert.that(out.get(ApplyConsent.REJECTED))
+        .containsInAnyOrder(new Rejected(ApplyConsent.NO_CUSTOMER, stranger));
     pipeline.run().waitUntilFinish();
   }
 
   @Test
-  void allReadingsScopeAdmitsReadingsFromBeforeConsent(TestPipeline pipeline) {
+  void boundedAllReadingsScopeAdmitsReadingsFromBeforeConsent(TestPipeline pipeline) {
     Customer chen = customer("chen@test.com", T + DAY, T + DAY);
     AccelerometerReading before = reading("chen@test.com", T, 1);
 
     PCollectionTuple out =
         consent(
-            pipeline.apply("Customers", Create.of(chen)),
-            pipeline.apply("Readings", Create.of(before)),
+            pipeline.apply(Create.of(message(chen), message(before)).withCoder(EnvelopeCoder.of())),
             ConsentScope.ALL_READINGS);
 
     PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(before);
@@ -114,142 +170,217 @@ class ApplyConsentTest {
     pipeline.run().waitUntilFinish();
   }
 
-  /** Broker-time stream: t is the arrival time of each message. */
-  private static TestStream.Builder<Customer> customers() {
-    return TestStream.create(Customer.RecordCoder.of());
-  }
-
-  private static PCollectionTuple streamed(
-      TestPipeline pipeline,
-      TestStream<Customer> customers,
-      TestStream<AccelerometerReading> readings) {
-    return consent(
-        pipeline.apply("Customers", customers),
-        pipeline.apply("Readings", readings),
-        ConsentScope.AFTER_CONSENT);
-  }
-
   @Test
-  void streamOnTimeCustomerAndReadingsJoin(TestPipeline pipeline) {
+  void streamCustomerDaysBeforeItsReadingsStillDecidesThem(TestPipeline pipeline) {
     Customer ada = customer("ada@test.com", T, T);
-    AccelerometerReading r = reading("ada@test.com", T + 10, 1);
-    Instant now = new Instant(T + DAY);
+    AccelerometerReading r1 = reading("ada@test.com", T + 3 * DAY, 1);
+    AccelerometerReading r2 = reading("ada@test.com", T + 9 * DAY, 2);
+    Instant start = new Instant(T);
 
     PCollectionTuple out =
-        streamed(
-            pipeline,
-            customers().addElements(TimestampedValue.of(ada, now)).advanceWatermarkToInfinity(),
-            TestStream.create(AccelerometerReading.RecordCoder.of())
-                .addElements(TimestampedValue.of(r, now.plus(Duration.standardSeconds(5))))
-                .advanceWatermarkToInfinity());
+        consent(
+            pipeline.apply(
+                stream()
+                    .addElements(at(start, ada))
+                    .advanceWatermarkTo(start.plus(Duration.standardDays(3)))
+                    .advanceProcessingTime(Duration.standardDays(3))
+                    .addElements(at(start.plus(Duration.standardDays(3)), r1))
+                    .advanceWatermarkTo(start.plus(Duration.standardDays(9)))
+                    .advanceProcessingTime(Duration.standardDays(6))
+                    .addElements(at(start.plus(Duration.standardDays(9)), r2))
+                    .advanceWatermarkToInfinity()),
+            ConsentScope.AFTER_CONSENT);
 
-    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(r);
-    PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(ada);
-    pipeline.run().waitUntilFinish();
-  }
-
-  @Test
-  void streamCustomerArrivingAfterItsReadingsWithinTheWaitStillAdmitsThem(TestPipeline pipeline) {
-    Customer ada = customer("ada@test.com", T, T);
-    AccelerometerReading r = reading("ada@test.com", T + 10, 1);
-    Instant now = new Instant(T + DAY);
-
-    PCollectionTuple out =
-        streamed(
-            pipeline,
-            customers()
-                .advanceWatermarkTo(now.plus(Duration.standardSeconds(30)))
-                .addElements(TimestampedValue.of(ada, now.plus(Duration.standardSeconds(50))))
-                .advanceWatermarkToInfinity(),
-            TestStream.create(AccelerometerReading.RecordCoder.of())
-                .addElements(TimestampedValue.of(r, now))
-                .advanceWatermarkTo(now.plus(Duration.standardSeconds(30)))
-                .advanceWatermarkToInfinity());
-
-    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(r);
-    pipeline.run().waitUntilFinish();
-  }
-
-  @Test
-  void streamCustomerArrivingLaterThanTheWaitDoesNotAdmitEarlierReadings(TestPipeline pipeline) {
-    Customer ada = customer("ada@test.com", T, T);
-    AccelerometerReading r = reading("ada@test.com", T + 10, 1);
-    Instant now = new Instant(T + DAY);
-    Instant muchLater = now.plus(Duration.standardMinutes(5));
-
-    PCollectionTuple out =
-        streamed(
-            pipeline,
-            customers()
-                .advanceWatermarkTo(muchLater)
-                .addElements(TimestampedValue.of(ada, muchLater))
-                .advanceWatermarkToInfinity(),
-            TestStream.create(AccelerometerReading.RecordCoder.of())
-                .addElements(TimestampedValue.of(r, now))
-                .advanceWatermarkTo(muchLater)
-                .advanceWatermarkToInfinity());
-
-    // The reading was decided alone, a minute after it arrived: no customer, no consent.
-    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).empty();
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(r1, r2);
     PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).containsInAnyOrder(ada);
-    PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).empty();
-    pipeline.run().waitUntilFinish();
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(ada);
+    PAssert.that(out.get(ApplyConsent.REJECTED)).empty();
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    // Decided by the side input alone: no reading had to wait in the stateful step.
+    assertThat(counter(result, MetricNames.WAITED, "accelerometer"), equalTo(0L));
+    assertThat(counter(result, MetricNames.UNIQUE, "accelerometer"), equalTo(2L));
   }
 
+  /** Consent given, withdrawn, given again, with readings between: each decided as it comes. */
+  private static final Customer GIVEN = customer("ada@test.com", T, T);
+
+  private static final Customer WITHDRAWN = customer("ada@test.com", T + DAY, null);
+  private static final Customer GIVEN_AGAIN = customer("ada@test.com", T + 2 * DAY, T + 2 * DAY);
+  private static final AccelerometerReading WHILE_GIVEN = reading("ada@test.com", T + 100, 1);
+  private static final AccelerometerReading WHILE_WITHDRAWN =
+      reading("ada@test.com", T + DAY + 100, 2);
+  private static final AccelerometerReading AFTER_GIVEN_AGAIN =
+      reading("ada@test.com", T + 2 * DAY + 100, 3);
+
   @Test
-  void streamConsentWithdrawnWithinTheWaitKeepsEverythingOut(TestPipeline pipeline) {
-    Customer consented = customer("ada@test.com", T, T);
-    Customer withdrawn = customer("ada@test.com", T + DAY, null);
-    AccelerometerReading r = reading("ada@test.com", T + 10, 1);
-    Instant now = new Instant(T + DAY);
+  void streamConsentGivenWithdrawnAndGivenAgainAppliesToReadingsDecidedAfterEachRecord(
+      TestPipeline pipeline) {
+    Instant start = new Instant(T);
+    Duration hour = Duration.standardHours(1);
 
     PCollectionTuple out =
-        streamed(
-            pipeline,
-            customers()
-                .addElements(TimestampedValue.of(consented, now))
-                .addElements(TimestampedValue.of(withdrawn, now.plus(Duration.standardSeconds(40))))
-                .advanceWatermarkToInfinity(),
-            TestStream.create(AccelerometerReading.RecordCoder.of())
-                .addElements(TimestampedValue.of(r, now.plus(Duration.standardSeconds(20))))
-                .advanceWatermarkToInfinity());
+        consent(
+            pipeline.apply(
+                stream()
+                    .addElements(at(start, GIVEN))
+                    .advanceProcessingTime(hour)
+                    .addElements(at(start.plus(hour), WHILE_GIVEN))
+                    .advanceProcessingTime(hour)
+                    .addElements(at(start.plus(hour.multipliedBy(2)), WITHDRAWN))
+                    .advanceProcessingTime(hour)
+                    .addElements(at(start.plus(hour.multipliedBy(3)), WHILE_WITHDRAWN))
+                    .advanceProcessingTime(hour)
+                    .addElements(at(start.plus(hour.multipliedBy(4)), GIVEN_AGAIN))
+                    .advanceProcessingTime(hour)
+                    .addElements(at(start.plus(hour.multipliedBy(5)), AFTER_GIVEN_AGAIN))
+                    .advanceProcessingTime(hour)
+                    .advanceWatermarkToInfinity()),
+            ConsentScope.AFTER_CONSENT);
 
-    PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).empty();
-    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).empty();
+    // The reading taken while consent was given stays: the stream decided it before the
+    // withdrawal arrived. Each change of the customer is a row of its own.
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED))
+        .containsInAnyOrder(WHILE_GIVEN, AFTER_GIVEN_AGAIN);
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).containsInAnyOrder(GIVEN, GIVEN_AGAIN);
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(GIVEN, GIVEN_AGAIN);
     pipeline.run().waitUntilFinish();
   }
 
   @Test
-  void streamLateButAllowedMessagesAreDecidedInALatePaneAndTooLateOnesNever(TestPipeline pipeline) {
+  void backfillOfTheSameMessagesDecidesEveryReadingByTheNewestRecord(TestPipeline pipeline) {
+    PCollectionTuple out =
+        bounded(
+            pipeline,
+            message(GIVEN),
+            message(WHILE_GIVEN),
+            message(WITHDRAWN),
+            message(WHILE_WITHDRAWN),
+            message(GIVEN_AGAIN),
+            message(AFTER_GIVEN_AGAIN));
+
+    // The newest record gives consent from T + 2 days: earlier readings stay out.
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(AFTER_GIVEN_AGAIN);
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).containsInAnyOrder(GIVEN_AGAIN);
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(GIVEN_AGAIN);
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void streamReadingBeforeItsCustomerWithinTheWaitIsAdmittedWhenTheCustomerArrives(
+      TestPipeline pipeline) {
     Customer ada = customer("ada@test.com", T, T);
-    Customer ben = customer("ben@test.com", T, T);
-    Customer cara = customer("cara@test.com", T, T);
-    AccelerometerReading adaOnTime = reading("ada@test.com", T + 10, 1);
-    AccelerometerReading adaLate = reading("ada@test.com", T + 20, 2);
-    Instant now = new Instant(T + DAY);
+    AccelerometerReading early = reading("ada@test.com", T + 10, 1);
+    Instant start = new Instant(T + DAY);
 
     PCollectionTuple out =
-        streamed(
-            pipeline,
-            customers()
-                .addElements(TimestampedValue.of(ada, now))
-                .advanceWatermarkTo(now.plus(Duration.standardMinutes(3)))
-                // Behind the watermark, within the 10 minutes allowed: decided in a late pane.
-                .addElements(TimestampedValue.of(ben, now))
-                .advanceWatermarkTo(now.plus(Duration.standardMinutes(20)))
-                // Behind it by more than the allowed lateness: the runner drops it.
-                .addElements(TimestampedValue.of(cara, now))
-                .advanceWatermarkToInfinity(),
-            TestStream.create(AccelerometerReading.RecordCoder.of())
-                .addElements(TimestampedValue.of(adaOnTime, now))
-                .advanceWatermarkTo(now.plus(Duration.standardMinutes(3)))
-                .addElements(TimestampedValue.of(adaLate, now.plus(Duration.standardSeconds(1))))
-                .advanceWatermarkToInfinity());
+        consent(
+            pipeline.apply(
+                stream()
+                    .addElements(at(start, early))
+                    .advanceProcessingTime(Duration.standardSeconds(40))
+                    .addElements(at(start.plus(Duration.standardSeconds(40)), ada))
+                    .advanceProcessingTime(Duration.standardMinutes(5))
+                    .advanceWatermarkToInfinity()),
+            ConsentScope.AFTER_CONSENT);
 
-    PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).containsInAnyOrder(ada, ben);
-    // Ada's late reading is decided in its own late pane, without her record (decided on time
-    // already): it stays out of the stream's tables; a backfill decides it with her record.
-    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(adaOnTime);
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(early);
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(ada);
+    PAssert.that(out.get(ApplyConsent.REJECTED)).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void streamReadingWhoseCustomerComesLaterThanTheWaitIsRejectedWithTheReason(
+      TestPipeline pipeline) {
+    Customer ada = customer("ada@test.com", T, T);
+    AccelerometerReading early = reading("ada@test.com", T + 10, 1);
+    AccelerometerReading afterArrival = reading("ada@test.com", T + 20, 2);
+    Envelope earlyMessage = message(early);
+    Instant start = new Instant(T + DAY);
+
+    PCollectionTuple out =
+        consent(
+            pipeline.apply(
+                stream()
+                    .addElements(TimestampedValue.of(earlyMessage, start))
+                    .advanceProcessingTime(Duration.standardMinutes(2))
+                    .addElements(at(start.plus(Duration.standardMinutes(2)), ada))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .addElements(at(start.plus(Duration.standardMinutes(3)), afterArrival))
+                    .advanceProcessingTime(Duration.standardMinutes(5))
+                    .advanceWatermarkToInfinity()),
+            ConsentScope.AFTER_CONSENT);
+
+    PAssert.that(out.get(ApplyConsent.REJECTED))
+        .containsInAnyOrder(new Rejected(ApplyConsent.NO_CUSTOMER, earlyMessage));
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(afterArrival);
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).containsInAnyOrder(ada);
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void streamRepeatsAnHourApartAppearOnceAndARepeatPastTheHorizonAgain(TestPipeline pipeline) {
+    Customer ada = customer("ada@test.com", T, T);
+    AccelerometerReading r = reading("ada@test.com", T + 10, 1);
+    Envelope first = message(r);
+    Envelope redelivered = message(r); // same payload, other offset
+    Instant start = new Instant(T);
+
+    PCollectionTuple out =
+        consent(
+            pipeline.apply(
+                stream()
+                    .addElements(at(start, ada))
+                    .addElements(TimestampedValue.of(first, start))
+                    .advanceProcessingTime(Duration.standardHours(1))
+                    .addElements(
+                        TimestampedValue.of(redelivered, start.plus(Duration.standardHours(1))))
+                    .addElements(at(start.plus(Duration.standardHours(1)), ada))
+                    .advanceProcessingTime(Duration.standardHours(25))
+                    .addElements(
+                        TimestampedValue.of(message(r), start.plus(Duration.standardHours(26))))
+                    .advanceWatermarkToInfinity()),
+            ConsentScope.AFTER_CONSENT);
+
+    // Once within the 24-hour horizon; the customer's repeat changes nothing. A repeat after the
+    // horizon has passed is kept again (the horizon bounds the memory this costs).
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(r, r);
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).containsInAnyOrder(ada);
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(ada);
+    PAssert.that(out.get(ApplyConsent.OWNERS))
+        .containsInAnyOrder(ApplyConsent.ownerOf(ada, false), ApplyConsent.ownerOf(ada, true));
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void streamNonConsentingCustomersReadingsNeverEnter(TestPipeline pipeline) {
+    Customer ben = customer("ben@test.com", T, null);
+    AccelerometerReading r = reading("ben@test.com", T + 10, 1);
+    Instant start = new Instant(T);
+
+    PCollectionTuple out =
+        consent(
+            pipeline.apply(
+                stream()
+                    .addElements(at(start, r)) // before the customer: waits
+                    .advanceProcessingTime(Duration.standardSeconds(10))
+                    .addElements(at(start, ben))
+                    .advanceProcessingTime(Duration.standardHours(1))
+                    .addElements(
+                        at(
+                            start.plus(Duration.standardHours(1)),
+                            reading("ben@test.com", T + 20, 2)))
+                    .advanceProcessingTime(Duration.standardHours(1))
+                    .advanceWatermarkToInfinity()),
+            ConsentScope.ALL_READINGS);
+
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).empty();
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).empty();
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).empty();
+    PAssert.that(out.get(ApplyConsent.REJECTED)).empty();
+    PAssert.that(out.get(ApplyConsent.OWNERS))
+        .containsInAnyOrder(new DeviceOwner("ben@test.com", ben.serialNumber(), null, T, false));
     pipeline.run().waitUntilFinish();
   }
 }

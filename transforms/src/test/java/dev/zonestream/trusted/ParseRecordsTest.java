@@ -3,6 +3,7 @@ package dev.zonestream.trusted;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.EnvelopeCoder;
+import dev.zonestream.model.Parsed;
 import dev.zonestream.model.Rejected;
 import dev.zonestream.model.StepTrainerReading;
 import org.apache.beam.sdk.testing.PAssert;
@@ -42,9 +43,11 @@ class ParseRecordsTest {
             .apply(ParseRecords.create());
 
     PAssert.that(out.get(ParseRecords.ACCELEROMETER))
-        .containsInAnyOrder(new AccelerometerReading("a@test.com", 1655564444000L, 1, 2, 3));
+        .containsInAnyOrder(
+            new Parsed<>(new AccelerometerReading("a@test.com", 1655564444000L, 1, 2, 3), phone));
     PAssert.that(out.get(ParseRecords.STEP_TRAINER))
-        .containsInAnyOrder(new StepTrainerReading(1655564444000L, SERIAL, 218));
+        .containsInAnyOrder(
+            new Parsed<>(new StepTrainerReading(1655564444000L, SERIAL, 218), step));
     PAssert.that(out.get(ParseRecords.CUSTOMERS)).empty();
     PAssert.that(out.get(ParseRecords.REJECTED))
         .containsInAnyOrder(
