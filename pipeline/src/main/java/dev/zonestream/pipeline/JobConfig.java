@@ -46,6 +46,7 @@ public record JobConfig(
     int customers,
     long seed,
     Duration runTimeout,
+    Duration readingsDelay,
     AwsSourceConfig aws) {
 
   /** The landing zone's root under the lake. */
@@ -78,6 +79,7 @@ public record JobConfig(
         customers,
         seed,
         runTimeout,
+        readingsDelay,
         aws);
   }
 
@@ -195,6 +197,8 @@ public record JobConfig(
         (int) atLeast("customers", options.getCustomers(), 1),
         options.getSeed(),
         Duration.standardSeconds(atLeast("runTimeoutSeconds", options.getRunTimeoutSeconds(), 1)),
+        Duration.standardSeconds(
+            atLeast("readingsDelaySeconds", options.getReadingsDelaySeconds(), 0)),
         aws);
   }
 

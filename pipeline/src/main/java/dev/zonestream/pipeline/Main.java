@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -252,7 +253,8 @@ public final class Main {
       err.println("zonestream: " + e.getMessage());
       return 2;
     }
-    return streamUntilSettled(options, config, config, published, System.nanoTime(), out, err);
+    return streamUntilSettled(
+        options, config, config, published, System.nanoTime(), null, out, err);
   }
 
   /**
@@ -265,6 +267,7 @@ public final class Main {
       JobConfig graph,
       Map<String, Long> published,
       long startNanos,
+      @Nullable Runnable publisher,
       PrintStream out,
       PrintStream err) {
     options.setStreaming(true);
@@ -275,8 +278,27 @@ public final class Main {
     Pipeline pipeline = Pipeline.create(options);
     ZonestreamPipeline.build(pipeline, graph);
     PipelineResult result = pipeline.run();
+    AtomicReference<RuntimeException> publishFailure = new AtomicReference<>();
+    if (publisher != null) {
+      Thread publishing =
+          new Thread(
+              () -> {
+                try {
+                  publisher.run();
+                } catch (RuntimeException e) {
+                  publishFailure.set(e);
+                  err.println("zonestream: publishing failed: " + e);
+                }
+              },
+              "zonestream-publisher");
+      publishing.setDaemon(true);
+      publishing.start();
+    }
     Progress progress = awaitSettled(result, published, config, err);
     cancelQuietly(result, err);
+    if (publishFailure.get() != null) {
+      return 1;
+    }
     int code =
         summarize(result, options, config, published, progress.readSeconds(), startNanos, out, err);
     if (!progress.complete()) {
@@ -322,20 +344,60 @@ public final class Main {
       List<String> topics = new ArrayList<>(datasetTopics.values());
       byTopic.keySet().stream().filter(t -> !topics.contains(t)).forEach(topics::add);
       kafka.createTopics(topics, PARTITIONS_PER_TOPIC);
-      err.println(
-          "zonestream: publishing "
-              + published.values().stream().mapToLong(Long::longValue).sum()
-              + " messages to "
-              + kafka.bootstrapServers());
-      KafkaPublisher.publish(kafka.bootstrapServers(), byTopic);
+      String customerTopic = datasetTopics.get(Dataset.CUSTOMER.folder());
+      Map<String, List<byte[]>> customers = new LinkedHashMap<>();
+      Map<String, List<byte[]>> readings = new LinkedHashMap<>(byTopic);
+      if (customerTopic != null && readings.containsKey(customerTopic)) {
+        customers.put(customerTopic, readings.remove(customerTopic));
+      }
+      long customerCount = published.getOrDefault(Dataset.CUSTOMER.folder(), 0L);
+      // As in real life: customers sign up first, their devices send afterwards. The readings
+      // follow once every customer record has landed (so the job has seen it), and the delay.
+      Runnable publisher =
+          () -> {
+            err.println(
+                "zonestream: publishing "
+                    + customerCount
+                    + " customer messages to "
+                    + kafka.bootstrapServers());
+            KafkaPublisher.publish(kafka.bootstrapServers(), customers);
+            awaitLanded(config, Dataset.CUSTOMER.folder(), customerCount);
+            sleepSeconds(config.readingsDelay().getStandardSeconds());
+            err.println(
+                "zonestream: customers landed; publishing the other "
+                    + (published.values().stream().mapToLong(Long::longValue).sum() - customerCount)
+                    + " messages");
+            KafkaPublisher.publish(kafka.bootstrapServers(), readings);
+          };
 
       // Subscribe to exactly the topics published, mapped or not (unmapped ones land in _unrouted).
       String pattern = topics.stream().map(Pattern::quote).collect(Collectors.joining("|"));
       JobConfig embedded = config.withBootstrapServers(kafka.bootstrapServers(), pattern);
-      return streamUntilSettled(options, config, embedded, published, start, out, err);
+      return streamUntilSettled(options, config, embedded, published, start, publisher, out, err);
     } catch (IOException e) {
       err.println("zonestream: embedded Kafka broker failed: " + e.getMessage());
       return 1;
+    }
+  }
+
+  /** Waits (bounded by the run timeout) until {@code count} lines of {@code folder} have landed. */
+  private static void awaitLanded(JobConfig config, String folder, long count) {
+    long deadline = System.nanoTime() + config.runTimeout().getMillis() * 1_000_000L;
+    while (LakeProgress.linesPerFolder(config.landingRoot()).getOrDefault(folder, 0L) < count) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "the " + count + " " + folder + " messages did not land within the run timeout");
+      }
+      sleepSeconds(1);
+    }
+  }
+
+  private static void sleepSeconds(long seconds) {
+    try {
+      Thread.sleep(seconds * 1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while publishing", e);
     }
   }
 

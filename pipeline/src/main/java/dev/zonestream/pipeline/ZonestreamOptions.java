@@ -178,6 +178,14 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setMaxPayloadBytes(Integer value);
 
   @Description(
+      "Embedded default only: seconds between the customers having landed and the readings being"
+          + " published (customers sign up first; their devices send afterwards).")
+  @Default.Long(0)
+  Long getReadingsDelaySeconds();
+
+  void setReadingsDelaySeconds(Long value);
+
+  @Description(
       "Embedded default only: customers the seeded generator makes when no --input is given.")
   @Default.Integer(300)
   Integer getCustomers();

@@ -7,22 +7,40 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The central correctness test: the generator's data (shuffled, duplicated, late and broken
- * messages) gives the same trusted and curated tables as a bounded run, as a stream through a real
- * Kafka broker, and as a backfill from that stream's landing zone; and nothing of a customer
- * without consent, nor any reading from before consent, reaches them.
+ * The central correctness test. The generator's data (shuffled, duplicated, late and broken
+ * messages, consent given later) arrives through a real Kafka broker as it does in real life:
+ * customers first; their readings more than three consent waits later, with broker times spread
+ * over weeks; some messages redelivered afterwards with broker times six hours later; then two
+ * customers withdraw consent. The stream's tables equal a bounded run over the messages the stream
+ * had seen when it decided the readings (everything but the withdrawals), and a backfill of the
+ * stream's landing zone equals a bounded run over everything, the withdrawals included: a
+ * withdrawal reaches the readings a stream decided before it only through a backfill (see the
+ * README). Nothing of a customer without consent, nor any reading from before consent, reaches the
+ * zones.
  */
 class ZonesIT {
   private static final Path DATA = Path.of("..", "testdata", "generated", "seed-7-customers-20");
@@ -33,39 +51,218 @@ class ZonesIT {
           "trusted/step_trainer",
           "curated/customer",
           "curated/machine_learning");
+  private static final long WAIT_SECONDS = 3;
+  private static final long HOUR = 3_600_000L;
 
-  @TempDir static Path bounded;
-  @TempDir static Path streamed;
+  @TempDir static Path work;
+  private static Path bounded;
+  private static Path streamed;
 
   private static Map<String, List<String>> boundedTables;
+  private static Map<String, List<String>> withWithdrawalsTables;
   private static Map<String, List<String>> streamedTables;
   private static Map<String, List<String>> backfilledTables;
   private static List<String> boundedRejects;
   private static List<String> streamedRejects;
+  private static JsonNode streamSummary;
+  private static List<String> withdrawn;
 
   @BeforeAll
-  static void runAllThreeWays() throws Exception {
+  static void runBoundedStreamedAndBackfilled() throws Exception {
+    bounded = work.resolve("bounded");
+    streamed = work.resolve("streamed");
+    Map<String, List<byte[]>> byFolder = Main.readFolders(DATA);
+
     MainTest.Run files = MainTest.run("--input=" + DATA, "--lake=" + bounded);
     assertThat(files.err(), files.code(), equalTo(0));
     boundedTables = tables(bounded);
     boundedRejects = rejects(bounded);
+    List<byte[]> withdrawals = withdrawals(byFolder.get("customer"));
 
-    MainTest.Run stream =
-        MainTest.run(
-            "--source=embedded-kafka",
-            "--input=" + DATA,
-            "--lake=" + streamed,
-            "--windowSeconds=2",
-            "--maxBrokerDelaySeconds=1",
-            "--consentWaitSeconds=10",
-            "--runTimeoutSeconds=240");
-    assertThat(stream.err(), stream.code(), equalTo(0));
+    Map<String, List<byte[]>> everything = new TreeMap<>(byFolder);
+    List<byte[]> customers = new ArrayList<>(byFolder.get("customer"));
+    customers.addAll(withdrawals);
+    everything.put("customer", customers);
+    Path allInput = work.resolve("with-withdrawals");
+    StediGenerator.writeTo(everything, allInput);
+    MainTest.Run all = MainTest.run("--input=" + allInput, "--lake=" + work.resolve("all"));
+    assertThat(all.err(), all.code(), equalTo(0));
+    withWithdrawalsTables = tables(work.resolve("all"));
+
+    streamLikeRealLife(byFolder, withdrawals);
     streamedTables = tables(streamed);
     streamedRejects = rejects(streamed);
+    streamSummary = LakeFiles.readJson(streamed.resolve("_summary.json"));
 
     MainTest.Run backfill = MainTest.run("--source=landing", "--lake=" + streamed);
     assertThat(backfill.err(), backfill.code(), equalTo(0));
     backfilledTables = tables(streamed);
+  }
+
+  /** A newer record without consent for the first two consenting customers with readings. */
+  private static List<byte[]> withdrawals(List<byte[]> customers) throws IOException {
+    Map<String, ObjectNode> newest = new TreeMap<>();
+    for (byte[] message : customers) {
+      JsonNode node = parse(message);
+      if (node != null && node.has("email") && node.path("lastUpdateDate").isIntegralNumber()) {
+        ObjectNode seen = newest.get(node.get("email").asText());
+        if (seen == null
+            || node.get("lastUpdateDate").asLong() > seen.get("lastUpdateDate").asLong()) {
+          newest.put(node.get("email").asText(), (ObjectNode) node);
+        }
+      }
+    }
+    List<byte[]> records = new ArrayList<>();
+    withdrawn = new ArrayList<>();
+    for (ObjectNode customer : newest.values()) {
+      String email = customer.get("email").asText();
+      boolean hasTrustedReadings =
+          boundedTables.get("trusted/accelerometer").stream()
+              .anyMatch(row -> row.contains("\"" + email + "\""));
+      if (customer.has("shareWithResearchAsOfDate") && hasTrustedReadings && records.size() < 2) {
+        ObjectNode withdrawal = customer.deepCopy();
+        withdrawal.remove("shareWithResearchAsOfDate");
+        withdrawal.put("lastUpdateDate", customer.get("lastUpdateDate").asLong() + 30 * 24 * HOUR);
+        records.add(LakeFiles.MAPPER.writeValueAsBytes(withdrawal));
+        withdrawn.add(email);
+      }
+    }
+    assertThat("the data holds consenting customers to withdraw", records.size(), equalTo(2));
+    return records;
+  }
+
+  /**
+   * Streams the data through a broker the test feeds in phases while the job runs: customers;
+   * readings (and the rest) more than three waits after the customers have landed; redeliveries;
+   * withdrawals once everything before them has been decided.
+   */
+  private static void streamLikeRealLife(
+      Map<String, List<byte[]>> byFolder, List<byte[]> withdrawals) throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      Map<String, String> topicOf =
+          Map.of(
+              "customer", "zt.customer",
+              "accelerometer", "zt.accelerometer",
+              "step_trainer", "zt.step_trainer",
+              "thermostat", "zt.thermostat");
+      kafka.createTopics(topicOf.values(), 3);
+      List<byte[]> phones = byFolder.get("accelerometer").subList(0, 10);
+      List<byte[]> steps = byFolder.get("step_trainer").subList(0, 10);
+      Map<String, Long> beforeWithdrawals = new TreeMap<>();
+      byFolder.forEach(
+          (folder, messages) ->
+              beforeWithdrawals.merge(
+                  folder.equals("thermostat") ? "_unrouted" : folder,
+                  (long) messages.size(),
+                  Long::sum));
+      beforeWithdrawals.merge("accelerometer", (long) phones.size(), Long::sum);
+      beforeWithdrawals.merge("step_trainer", (long) steps.size(), Long::sum);
+      Map<String, Long> published = new TreeMap<>(beforeWithdrawals);
+      published.merge("customer", (long) withdrawals.size(), Long::sum);
+
+      ExecutorService job = Executors.newSingleThreadExecutor();
+      Future<Integer> run =
+          job.submit(
+              () ->
+                  Main.runUntilSettled(
+                      new String[] {
+                        "--bootstrapServers=" + kafka.bootstrapServers(),
+                        "--topics=customer=zt.customer,accelerometer=zt.accelerometer,"
+                            + "step_trainer=zt.step_trainer",
+                        "--topicPattern=zt\\..*",
+                        "--consumerGroup=zones-it",
+                        "--lake=" + streamed,
+                        "--windowSeconds=2",
+                        "--maxBrokerDelaySeconds=1",
+                        "--consentWaitSeconds=" + WAIT_SECONDS,
+                        "--runTimeoutSeconds=300"
+                      },
+                      published,
+                      System.out,
+                      System.err));
+      try (KafkaProducer<byte[], byte[]> producer =
+          new KafkaProducer<>(
+              Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
+              new ByteArraySerializer(),
+              new ByteArraySerializer())) {
+        send(producer, topicOf.get("customer"), "customer", byFolder.get("customer"), 0);
+        awaitLanded(Map.of("customer", beforeWithdrawals.get("customer")), run);
+        Thread.sleep((3 * WAIT_SECONDS + 1) * 1000); // the gap that session windows lost
+
+        for (String folder : List.of("accelerometer", "step_trainer", "thermostat")) {
+          send(producer, topicOf.get(folder), folder, byFolder.get(folder), 0);
+        }
+        // Redelivered with broker times six hours after the originals.
+        send(producer, topicOf.get("accelerometer"), "accelerometer", phones, 6 * HOUR);
+        send(producer, topicOf.get("step_trainer"), "step_trainer", steps, 6 * HOUR);
+        awaitLanded(beforeWithdrawals, run);
+        // Readings that wait for an owner with phone readings are decided within a wait.
+        Thread.sleep((2 * WAIT_SECONDS + 2) * 1000);
+
+        send(producer, topicOf.get("customer"), "customer", withdrawals, 0);
+      }
+      int code = run.get(6, TimeUnit.MINUTES);
+      job.shutdown();
+      assertThat("the stream settled over everything published", code, equalTo(0));
+    }
+  }
+
+  /** Sends each message (customers keyed by email) with its event time, shifted, as broker time. */
+  private static void send(
+      KafkaProducer<byte[], byte[]> producer,
+      String topic,
+      String folder,
+      List<byte[]> messages,
+      long shiftMillis)
+      throws Exception {
+    String timeField =
+        switch (folder) {
+          case "customer" -> "lastUpdateDate";
+          case "accelerometer" -> "timestamp";
+          case "step_trainer" -> "sensorReadingTime";
+          default -> "time";
+        };
+    List<Future<RecordMetadata>> acks = new ArrayList<>();
+    for (byte[] message : messages) {
+      JsonNode node = parse(message);
+      long time =
+          node != null && node.path(timeField).isIntegralNumber()
+              ? node.get(timeField).asLong()
+              : StediGenerator.BASE_TIME;
+      byte[] key =
+          node != null && node.path("email").isTextual()
+              ? node.get("email").asText().getBytes(StandardCharsets.UTF_8)
+              : null;
+      acks.add(producer.send(new ProducerRecord<>(topic, null, time + shiftMillis, key, message)));
+    }
+    for (Future<RecordMetadata> ack : acks) {
+      ack.get();
+    }
+  }
+
+  private static @Nullable JsonNode parse(byte[] message) {
+    try {
+      JsonNode node = LakeFiles.MAPPER.readTree(message);
+      return node != null && node.isObject() ? node : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Polls (bounded) until the landing zone holds at least {@code expected} lines per dataset. */
+  private static void awaitLanded(Map<String, Long> expected, Future<Integer> run)
+      throws Exception {
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (System.nanoTime() < deadline && !run.isDone()) {
+      Map<String, Long> landed =
+          LakeProgress.linesPerFolder(streamed.resolve("landing").toString());
+      if (expected.entrySet().stream()
+          .allMatch(e -> landed.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("did not land in time: " + expected);
   }
 
   /** Each table's rows, canonical JSON, sorted. */
@@ -100,7 +297,7 @@ class ZonesIT {
   }
 
   @Test
-  void streamThroughKafkaEqualsTheBoundedRun() {
+  void streamThroughKafkaEqualsTheBoundedRunOverWhatItHadSeen() {
     for (String table : TABLES) {
       assertThat(table, boundedTables.get(table), not(empty()));
       assertThat(table, streamedTables.get(table), equalTo(boundedTables.get(table)));
@@ -109,10 +306,43 @@ class ZonesIT {
   }
 
   @Test
-  void backfillFromLandingEqualsTheBoundedRun() {
+  void backfillFromLandingEqualsTheBoundedRunOverEverythingWithdrawalsIncluded() {
     for (String table : TABLES) {
-      assertThat(table, backfilledTables.get(table), equalTo(boundedTables.get(table)));
+      assertThat(table, backfilledTables.get(table), equalTo(withWithdrawalsTables.get(table)));
     }
+    // The withdrawals matter: the stream kept what it had decided before them, the backfill not.
+    for (String email : withdrawn) {
+      assertThat(
+          email,
+          streamedTables.get("trusted/accelerometer").stream().anyMatch(r -> r.contains(email)),
+          equalTo(true));
+      for (String table : TABLES) {
+        assertThat(
+            table + " " + email,
+            backfilledTables.get(table).stream().anyMatch(r -> r.contains(email)),
+            equalTo(false));
+      }
+    }
+  }
+
+  @Test
+  void theStreamAccountsForEveryMessageItRead() {
+    JsonNode accounting = streamSummary.get("accounting");
+    for (String dataset : List.of("customer", "accelerometer", "step_trainer", "_unrouted")) {
+      JsonNode o = accounting.get(dataset);
+      assertThat(dataset, o.get("waiting").asLong(), equalTo(0L));
+      assertThat(
+          dataset + " " + o,
+          o.get("rejected").asLong()
+              + o.get("duplicate").asLong()
+              + o.get("superseded").asLong()
+              + o.get("excluded").asLong()
+              + o.get("trusted").asLong(),
+          equalTo(o.get("read").asLong()));
+    }
+    // The ten redelivered readings of each device kind are duplicates, hours later.
+    assertThat(accounting.get("accelerometer").get("duplicate").asLong(), greaterThan(9L));
+    assertThat(accounting.get("step_trainer").get("duplicate").asLong(), greaterThan(9L));
   }
 
   @Test
@@ -121,10 +351,13 @@ class ZonesIT {
         boundedRejects.stream()
             .collect(
                 Collectors.groupingBy(r -> r.substring(0, r.indexOf(' ')), Collectors.counting()));
-    // 3 broken customers, 3 broken accelerometer readings, 2 broken step readings, 2 thermostat.
+    // 3 broken customers; 3 broken accelerometer readings and 2 broken step readings, each plus
+    // one reading whose user or device has no customer; 2 thermostat.
     assertThat(
         byDataset,
-        equalTo(Map.of("customer", 3L, "accelerometer", 3L, "step_trainer", 2L, "_unrouted", 2L)));
+        equalTo(Map.of("customer", 3L, "accelerometer", 4L, "step_trainer", 3L, "_unrouted", 2L)));
+    assertThat(
+        boundedRejects.stream().filter(r -> r.contains("no customer record")).count(), equalTo(2L));
     assertThat(
         boundedRejects.stream().anyMatch(r -> r.contains("oversized payload")), equalTo(true));
   }
