@@ -407,13 +407,25 @@ public final class Main {
    * new consumer every ~200 messages, about 300 messages/s in all. Beam's SDF wrapper of unbounded
    * sources caches the reader across checkpoints (measured 110,909 STEDI messages: 393 s before, 69
    * s after, most of it the last window's wait).
+   *
+   * <p>Each reader then holds one of the DirectRunner's worker threads while it waits for records
+   * (KinesisIO's reader blocks in its shard pool's poll): with the default of three threads, four
+   * Kinesis streams left the joins' stateful steps seconds between turns, and a stream with a few
+   * hundred readings did not settle in four minutes. A Direct stream therefore gets at least
+   * {@value #DIRECT_STREAM_THREADS} worker threads; they mostly wait, so this costs no CPU.
    */
   static void useReaderCachingOnDirectRunner(ZonestreamOptions options) {
     if (options.getRunner() == DirectRunner.class) {
       ExperimentalOptions.addExperiment(
           options.as(ExperimentalOptions.class), "use_unbounded_sdf_wrapper");
+      DirectOptions direct = options.as(DirectOptions.class);
+      if (direct.getTargetParallelism() < DIRECT_STREAM_THREADS) {
+        direct.setTargetParallelism(DIRECT_STREAM_THREADS);
+      }
     }
   }
+
+  private static final int DIRECT_STREAM_THREADS = 12;
 
   /** When a streaming run read, landed and decided everything, or why it stopped waiting. */
   record Progress(boolean complete, @Nullable Double readSeconds) {}
@@ -471,7 +483,13 @@ public final class Main {
               + ", landed "
               + landed
               + ", table rows "
-              + counts.get(MetricNames.TABLE_ROWS);
+              + counts.get(MetricNames.TABLE_ROWS)
+              + ", accounting "
+              + RunSummary.accounting(counts)
+              + ", handed on "
+              + counts.get(MetricNames.HANDED_ON)
+              + ", taken over "
+              + counts.get(MetricNames.TAKEN_OVER);
       // Progress every few seconds at most, and only when something moved.
       if (!report.equals(lastReported) && System.nanoTime() - lastReportNanos > 5_000_000_000L) {
         lastReported = report;

@@ -17,11 +17,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,17 +115,36 @@ class AwsSourcesIT {
     // A redelivery as the pipeline sees it: the same body again under a new message id (a
     // producer's retry, a message that came back after its visibility timeout and was re-sent).
     List<String> customers = bodies.get("customer");
-    List<String> again = new ArrayList<>(customers.subList(0, 5));
-    bodies.get("accelerometer").subList(0, 5).forEach(again::add);
-    String queues = sendToQueues("stream", bodies);
+    // Valid messages only: a broken one delivered twice is rejected twice, once per delivery.
+    List<String> again =
+        new ArrayList<>(customers.stream().filter(AwsSourcesIT::isValidCustomer).limit(5).toList());
+    bodies.get("accelerometer").stream()
+        .filter(b -> b.startsWith("{\"user\"") && !b.contains("soon") && !b.contains("late.reader"))
+        .limit(5)
+        .forEach(again::add);
+    String queues = createQueues("stream", bodies.keySet());
     Map<String, Long> published = counts(bodies);
-    sqs.send(queueUrl("stream", "customer"), again.subList(0, 5));
-    sqs.send(queueUrl("stream", "accelerometer"), again.subList(5, 10));
     published.merge("customer", 5L, Long::sum);
     published.merge("accelerometer", 5L, Long::sum);
 
     Path lake = work.resolve("sqs-stream");
-    MainTest.Run run = runUntilSettled(published, sqsArgs(queues, lake, STREAM_ARGS));
+    MainTest.Run run =
+        streamCustomersFirst(
+            published,
+            sqsArgs(queues, lake, STREAM_ARGS),
+            lake,
+            customers.size(),
+            () -> sqs.send(queueUrl("stream", "customer"), customers),
+            () -> {
+              bodies.forEach(
+                  (folder, list) -> {
+                    if (!folder.equals("customer")) {
+                      sqs.send(queueUrl("stream", folder), list);
+                    }
+                  });
+              sqs.send(queueUrl("stream", "customer"), again.subList(0, 5));
+              sqs.send(queueUrl("stream", "accelerometer"), again.subList(5, 10));
+            });
     assertThat(run.err(), run.code(), equalTo(0));
     assertSameZones(lake, sqsReferenceTables, sqsReferenceRejects);
     // Landing holds every delivery, the repeats included; trusted holds each record once.
@@ -170,9 +195,16 @@ class AwsSourcesIT {
 
   @Test
   void kinesisStreamGivesTheSameZones() throws Exception {
-    String streams = putToStreams("stream");
+    String streams = createStreams("stream");
     Path lake = work.resolve("kinesis-stream");
-    MainTest.Run run = runUntilSettled(publishedAll(), kinesisArgs(streams, lake, STREAM_ARGS));
+    MainTest.Run run =
+        streamCustomersFirst(
+            publishedAll(),
+            kinesisArgs(streams, lake, STREAM_ARGS),
+            lake,
+            byFolder.get("customer").size(),
+            () -> putFolders("stream", f -> f.equals("customer")),
+            () -> putFolders("stream", f -> !f.equals("customer")));
     assertThat(run.err(), run.code(), equalTo(0));
     assertSameZones(lake, referenceTables, referenceRejects);
   }
@@ -258,6 +290,13 @@ class AwsSourcesIT {
     }
   }
 
+  private static boolean isValidCustomer(String body) {
+    return body.length() < 10_000
+        && body.contains("\"email\"")
+        && body.contains("\"serialNumber\"")
+        && body.endsWith("}");
+  }
+
   /** The dataset a folder's messages are mapped to: its own, or _unrouted (thermostat). */
   private static String datasetOf(String folder) {
     return Dataset.fromFolder(folder).map(Dataset::folder).orElse(Dataset.UNROUTED_FOLDER);
@@ -306,27 +345,81 @@ class AwsSourcesIT {
 
   /** One queue per folder, the messages sent in the generator's (shuffled) order. */
   private static String sendToQueues(String run, Map<String, List<String>> bodies) {
-    List<String> mapping = new ArrayList<>();
-    bodies.forEach(
-        (folder, list) -> {
-          String url = sqs.createQueue(run + "-" + folder, 30);
-          QUEUES.put(run + "-" + folder, url);
-          sqs.send(url, list);
-          mapping.add(datasetOf(folder) + "=" + url);
-        });
-    return String.join(",", mapping);
+    String mapping = createQueues(run, bodies.keySet());
+    bodies.forEach((folder, list) -> sqs.send(queueUrl(run, folder), list));
+    return mapping;
   }
 
   /** One two-shard stream per folder. */
   private static String putToStreams(String run) throws InterruptedException {
+    String mapping = createStreams(run);
+    putFolders(run, folder -> true);
+    return mapping;
+  }
+
+  private static String createStreams(String run) throws InterruptedException {
     List<String> mapping = new ArrayList<>();
-    for (Map.Entry<String, List<byte[]>> folder : byFolder.entrySet()) {
-      String stream = run + "." + folder.getKey();
+    for (String folder : byFolder.keySet()) {
+      String stream = run + "." + folder;
       kinesis.createStream(stream, 2);
-      kinesis.put(stream, folder.getValue());
-      mapping.add(datasetOf(folder.getKey()) + "=" + stream);
+      mapping.add(datasetOf(folder) + "=" + stream);
     }
     return String.join(",", mapping);
+  }
+
+  private static void putFolders(String run, Predicate<String> which) {
+    try {
+      for (Map.Entry<String, List<byte[]>> folder : byFolder.entrySet()) {
+        if (which.test(folder.getKey())) {
+          kinesis.put(run + "." + folder.getKey(), folder.getValue());
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String createQueues(String run, Collection<String> folders) {
+    List<String> mapping = new ArrayList<>();
+    for (String folder : folders) {
+      String url = sqs.createQueue(run + "-" + folder, 30);
+      QUEUES.put(run + "-" + folder, url);
+      mapping.add(datasetOf(folder) + "=" + url);
+    }
+    return String.join(",", mapping);
+  }
+
+  /**
+   * Streams while the test sends as in real life: the customers, then, once they have landed (the
+   * job has seen them), everything else.
+   */
+  private static MainTest.Run streamCustomersFirst(
+      Map<String, Long> published,
+      String[] args,
+      Path lake,
+      long customers,
+      Runnable sendCustomers,
+      Runnable sendTheRest)
+      throws Exception {
+    ExecutorService job = Executors.newSingleThreadExecutor();
+    try {
+      Future<MainTest.Run> run = job.submit(() -> runUntilSettled(published, args));
+      sendCustomers.run();
+      long deadline = System.nanoTime() + 120_000_000_000L;
+      while (LakeProgress.linesPerFolder(lake.resolve("landing").toString())
+              .getOrDefault("customer", 0L)
+          < customers) {
+        if (run.isDone() || System.nanoTime() > deadline) {
+          throw new AssertionError("the customers did not land: " + run.get().err());
+        }
+        Thread.sleep(500);
+      }
+      sendTheRest.run();
+      return run.get(6, TimeUnit.MINUTES);
+    } finally {
+      job.shutdown();
+    }
   }
 
   /** The message as an SQS body, or null when SQS cannot carry it (not UTF-8, bad characters). */

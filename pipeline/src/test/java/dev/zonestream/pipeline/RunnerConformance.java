@@ -16,10 +16,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runner conformance: the generator's data (shuffled, duplicated, late and broken messages) run on
- * another runner, bounded from files and streamed through a real Kafka broker, gives byte-for-byte
- * the trusted and curated tables and the rejects of the Direct runner's bounded run (which {@link
- * ZonesIT} proves equal to the Direct runner's stream). The runner modules (dist/) extend it with
- * their runner's options; everything runs in the test's JVM, from the Maven-built classpath.
+ * another runner, bounded from files and streamed through a real Kafka broker (customers first, the
+ * readings more than three consent waits after them), gives byte-for-byte the trusted and curated
+ * tables and the rejects of the Direct runner's bounded run (which {@link ZonesIT} proves equal to
+ * the Direct runner's stream). The runner modules (dist/) extend it with their runner's options;
+ * everything runs in the test's JVM, from the Maven-built classpath.
  */
 public abstract class RunnerConformance {
   static final Path DATA = Path.of("..", "..", "testdata", "generated", "seed-7-customers-20");
@@ -78,7 +79,9 @@ public abstract class RunnerConformance {
             "--lake=" + lake,
             "--windowSeconds=2",
             "--maxBrokerDelaySeconds=1",
-            "--consentWaitSeconds=10",
+            "--consentWaitSeconds=5",
+            // The readings follow the customers by more than three waits, as in real life.
+            "--readingsDelaySeconds=16",
             "--runTimeoutSeconds=300");
 
     assertThat(run.err(), run.code(), equalTo(0));
