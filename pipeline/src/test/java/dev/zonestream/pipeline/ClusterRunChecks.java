@@ -117,7 +117,10 @@ abstract class ClusterRunChecks {
                   Dataset.fromFolder(folder)
                       .ifPresent(d -> byTopic.put("stedi." + d.folder(), messages)));
       kafka.createTopics(byTopic.keySet(), 2);
-      KafkaPublisher.publish(kafka.bootstrapServers(), byTopic);
+      // As in real life: the customers first, their devices' readings once they have landed.
+      String customerTopic = "stedi." + Dataset.CUSTOMER.folder();
+      List<byte[]> customers = byTopic.remove(customerTopic);
+      KafkaPublisher.publish(kafka.bootstrapServers(), Map.of(customerTopic, customers));
 
       long begin = System.nanoTime();
       List<String> command = new ArrayList<>(driver(cluster, true));
@@ -130,6 +133,15 @@ abstract class ClusterRunChecks {
               "--consentWaitSeconds=10"));
       Process driver = launch(command, scratch.resolve("stream-out.txt"), err);
       try {
+        long landedBy = System.nanoTime() + STREAM_DEADLINE.toNanos();
+        while (LakeProgress.linesPerFolder(lake.resolve("landing").toString())
+                    .getOrDefault(Dataset.CUSTOMER.folder(), 0L)
+                < customers.size()
+            && driver.isAlive()
+            && System.nanoTime() < landedBy) {
+          driver.waitFor(1, TimeUnit.SECONDS);
+        }
+        KafkaPublisher.publish(kafka.bootstrapServers(), byTopic);
         // Streaming never ends by itself: wait, bounded, until every table holds what it should.
         long deadline = System.nanoTime() + STREAM_DEADLINE.toNanos();
         Map<String, List<String>> streamed = tables(lake);

@@ -29,7 +29,6 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFn.MultiOutputReceiver;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
@@ -45,7 +44,6 @@ import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
@@ -106,6 +104,13 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
 
   /** Hand-over name of the marks "this customer has a trusted reading". */
   public static final String CURATED_MARKS = "curated_marks";
+
+  /** Inner outputs: the newest record per email, readings that wait, customers to curate. */
+  private static final TupleTag<KV<String, Customer>> NEWEST_RECORD = new TupleTag<>() {};
+
+  private static final TupleTag<KV<String, Parsed<AccelerometerReading>>> WAITING =
+      new TupleTag<>() {};
+  private static final TupleTag<String> MARKS = new TupleTag<>() {};
 
   private static final String DATASET = "accelerometer";
   private static final String CUSTOMER = "customer";
@@ -203,24 +208,12 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
         : curateBounded(newest, decided);
   }
 
-  private static final TupleTag<KV<String, Customer>> NEWEST_RECORD = new TupleTag<>() {};
-  private static final TupleTag<KV<String, Parsed<AccelerometerReading>>> WAITING =
-      new TupleTag<>() {};
-  private static final TupleTag<String> MARKS = new TupleTag<>() {};
-
   /** Bounded: curated customers and owners from the newest records and the marks. */
   private PCollectionTuple curateBounded(PCollectionTuple newest, PCollectionTuple decided) {
     TupleTag<Customer> recordTag = new TupleTag<>();
     TupleTag<String> markTag = new TupleTag<>();
     PCollectionTuple curated =
-        KeyedPCollectionTuple.of(
-                recordTag,
-                newest
-                    .get(NEWEST_RECORD)
-                    .apply("NewestValues", MapElements.into(TYPE).via(KV::getValue))
-                    .apply(
-                        "KeyNewestByEmail",
-                        WithKeys.of(Customer::email).withKeyType(TypeDescriptors.strings())))
+        KeyedPCollectionTuple.of(recordTag, newest.get(NEWEST_RECORD))
             .and(
                 markTag,
                 decided
@@ -240,8 +233,6 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
         .and(OWNERS, curated.get(OWNERS))
         .and(REJECTED, decided.get(REJECTED));
   }
-
-  private static final TypeDescriptor<Customer> TYPE = TypeDescriptor.of(Customer.class);
 
   /** A stream: customers, waiting readings and marks meet in one stateful step per email. */
   private PCollectionTuple trackCustomers(
