@@ -1,13 +1,18 @@
 package dev.zonestream.trusted;
 
 import dev.zonestream.model.Parsed;
+import java.nio.charset.StandardCharsets;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.Deduplicate;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.PCollection;
 import org.joda.time.Duration;
 
@@ -51,10 +56,12 @@ public final class DeduplicateRecords<T extends Record>
   @Override
   public PCollection<Parsed<T>> expand(PCollection<Parsed<T>> input) {
     if (input.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+      // Keyed by the record's coded form as a string, not by the record: the Spark runner's
+      // streaming state shuffles its keys with Java serialization, which records do not support.
       return input.apply(
           "WithinHorizon",
-          Deduplicate.<Parsed<T>, T>withRepresentativeValueFn(Parsed::record)
-              .withRepresentativeCoder(recordCoder)
+          Deduplicate.<Parsed<T>, String>withRepresentativeValueFn(new CodedFormFn<>(recordCoder))
+              .withRepresentativeCoder(StringUtf8Coder.of())
               .withDuration(horizon));
     }
     return input
@@ -62,6 +69,27 @@ public final class DeduplicateRecords<T extends Record>
         .setCoder(KvCoder.of(recordCoder, input.getCoder()))
         .apply("OneOfEach", Combine.perKey(DeduplicateRecords::first))
         .apply("Records", Values.create());
+  }
+
+  /** A record's coded form, each byte one character: equal records, equal strings. */
+  static final class CodedFormFn<T extends Record>
+      implements SerializableFunction<Parsed<T>, String> {
+    private final Coder<T> recordCoder;
+
+    CodedFormFn(Coder<T> recordCoder) {
+      this.recordCoder = recordCoder;
+    }
+
+    @Override
+    public String apply(Parsed<T> parsed) {
+      try {
+        return new String(
+            CoderUtils.encodeToByteArray(recordCoder, parsed.record()),
+            StandardCharsets.ISO_8859_1);
+      } catch (CoderException e) {
+        throw new IllegalStateException("cannot encode " + parsed.record(), e);
+      }
+    }
   }
 
   private static <V> V first(Iterable<V> values) {
