@@ -12,6 +12,7 @@ import dev.zonestream.model.StepTrainerReading;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.DeduplicateRecords;
 import dev.zonestream.trusted.ParseRecords;
+import dev.zonestream.trusted.ReferenceSnapshot;
 import dev.zonestream.trusted.TagUnionFn;
 import dev.zonestream.trusted.ViewReferenceData;
 import java.util.ArrayList;
@@ -142,8 +143,15 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
         owners.apply(
             "KeyOwnersBySerial",
             WithKeys.of(DeviceOwner::serialNumber).withKeyType(TypeDescriptors.strings()));
-    PCollectionView<Map<String, Iterable<DeviceOwner>>> view =
-        bySerial.apply("OwnersBySerial", ViewReferenceData.withPlaceholder(PLACEHOLDER));
+    PCollectionView<Iterable<ReferenceSnapshot<DeviceOwner>>> view =
+        bySerial.apply(
+            "OwnersBySerial",
+            ViewReferenceData.newestPerIdentity(
+                PLACEHOLDER,
+                DeviceOwner::email,
+                (a, b) -> DeviceOwner.NEWEST.compare(a, b),
+                owner -> owner,
+                DeviceOwner.RecordCoder.of()));
     PCollectionTuple decided =
         readings
             .apply(
@@ -253,12 +261,12 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
 
   /** The hot path: each unique reading looks its device's owners up in the view. */
   static final class LookUpOwnersFn extends DoFn<Parsed<StepTrainerReading>, StepTrainerReading> {
-    private final PCollectionView<Map<String, Iterable<DeviceOwner>>> view;
+    private final PCollectionView<Iterable<ReferenceSnapshot<DeviceOwner>>> view;
     private final ConsentScope scope;
     private final boolean stream;
 
     LookUpOwnersFn(
-        PCollectionView<Map<String, Iterable<DeviceOwner>>> view,
+        PCollectionView<Iterable<ReferenceSnapshot<DeviceOwner>>> view,
         ConsentScope scope,
         boolean stream) {
       this.view = view;
@@ -274,7 +282,8 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
       StepTrainerReading reading = parsed.record();
       Metrics.counter(MetricNames.UNIQUE, DATASET).inc();
       Collection<DeviceOwner> owners =
-          newestPerEmail(context.sideInput(view).get(reading.serialNumber()));
+          newestPerEmail(
+              ReferenceSnapshot.latest(context.sideInput(view)).get(reading.serialNumber()));
       switch (verdict(owners, reading, scope)) {
         case ADMIT -> admit(owners, reading, scope, out);
         case EXCLUDE -> Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();

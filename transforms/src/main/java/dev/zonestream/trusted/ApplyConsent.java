@@ -9,9 +9,9 @@ import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.Parsed;
 import dev.zonestream.model.Parsed.ParsedCoder;
 import dev.zonestream.model.Rejected;
+import dev.zonestream.model.ResearchConsent;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -184,9 +184,16 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
                     "PickNewestRecord",
                     ParDo.of(new PickNewestFn())
                         .withOutputTags(NEWEST_RECORD, TupleTagList.of(CUSTOMER_TRUSTED)));
-    PCollectionView<Map<String, Iterable<Customer>>> view =
+    PCollectionView<Iterable<ReferenceSnapshot<ResearchConsent>>> view =
         (stream ? byEmail : newest.get(NEWEST_RECORD))
-            .apply("CustomersByEmail", ViewReferenceData.withPlaceholder(PLACEHOLDER));
+            .apply(
+                "CustomersByEmail",
+                ViewReferenceData.newestPerIdentity(
+                    PLACEHOLDER,
+                    Customer::email,
+                    (a, b) -> Customer.NEWEST.compare(a, b),
+                    ResearchConsent::of,
+                    ResearchConsent.ConsentCoder.of()));
 
     PCollectionTuple decided =
         readings
@@ -288,8 +295,7 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
 
   /** Whether {@code customer}'s record admits {@code reading} under {@code scope}. */
   static boolean admits(Customer customer, AccelerometerReading reading, ConsentScope scope) {
-    Long consent = customer.shareWithResearchAsOfDate();
-    return consent != null && scope.admits(reading.timestamp(), consent);
+    return ResearchConsent.of(customer).admits(scope, reading.timestamp());
   }
 
   /** Bounded: the newest record of each email, with the counts of the others. */
@@ -322,13 +328,15 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
     /** Marks already sent by this worker; a repeat is harmless, only wasted. */
     private static final int MAX_REMEMBERED_MARKS = 100_000;
 
-    private final PCollectionView<Map<String, Iterable<Customer>>> view;
+    private final PCollectionView<Iterable<ReferenceSnapshot<ResearchConsent>>> view;
     private final ConsentScope scope;
     private final boolean stream;
     private transient Set<String> marked;
 
     LookUpCustomerFn(
-        PCollectionView<Map<String, Iterable<Customer>>> view, ConsentScope scope, boolean stream) {
+        PCollectionView<Iterable<ReferenceSnapshot<ResearchConsent>>> view,
+        ConsentScope scope,
+        boolean stream) {
       this.view = view;
       this.scope = scope;
       this.stream = stream;
@@ -346,8 +354,9 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
         ProcessContext context) {
       AccelerometerReading reading = parsed.record();
       Metrics.counter(MetricNames.UNIQUE, DATASET).inc();
-      Customer customer = Customer.newest(context.sideInput(view).get(reading.user()));
-      if (customer == null) {
+      List<ResearchConsent> consent =
+          ReferenceSnapshot.latest(context.sideInput(view)).get(reading.user());
+      if (consent.isEmpty()) {
         if (stream) {
           Metrics.counter(MetricNames.WAITED, DATASET).inc();
           out.get(WAITING).output(KV.of(reading.user(), parsed));
@@ -357,7 +366,7 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
         }
         return;
       }
-      if (!admits(customer, reading, scope)) {
+      if (!consent.get(0).admits(scope, reading.timestamp())) {
         Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
         return;
       }
