@@ -16,17 +16,25 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runner conformance: the generator's data (shuffled, duplicated, late and broken messages) run on
- * another runner, bounded from files and streamed through a real Kafka broker (customers first, the
- * readings more than three consent waits after them), gives byte-for-byte the trusted and curated
- * tables and the rejects of the Direct runner's bounded run (which {@link ZonesIT} proves equal to
- * the Direct runner's stream). The runner modules (dist/) extend it with their runner's options;
- * everything runs in the test's JVM, from the Maven-built classpath.
+ * another runner, bounded from files and streamed through a real Kafka broker as real life sends it
+ * ({@link RealLifeStream}: customers first, readings more than three consent waits after them over
+ * weeks of broker time, redeliveries six hours on, then two withdrawals), gives byte-for-byte the
+ * trusted and curated tables and the rejects of the Direct runner's bounded run without the
+ * withdrawals (which {@link ZonesIT} proves equal to the Direct runner's stream); the runner's
+ * backfill of that stream's landing zone gives the Direct runner's bounded run with them. The
+ * runner modules (dist/) extend it with their runner's options; everything runs in the test's JVM,
+ * from the Maven-built classpath.
  */
 public abstract class RunnerConformance {
   static final Path DATA = Path.of("..", "..", "testdata", "generated", "seed-7-customers-20");
 
+  private static final long WAIT_SECONDS = 5;
+
   private static Path scratch;
+  private static Map<String, List<byte[]>> byFolder;
+  private static List<byte[]> withdrawals;
   private static Map<String, List<String>> directTables;
+  private static Map<String, List<String>> directWithWithdrawalsTables;
   private static List<String> directRejects;
 
   /** The runner's options, for example {@code --runner=FlinkRunner}. */
@@ -43,6 +51,16 @@ public abstract class RunnerConformance {
     for (String table : ZonesIT.TABLES) {
       assertThat(table, directTables.get(table), not(empty()));
     }
+    byFolder = Main.readFolders(DATA);
+    withdrawals =
+        RealLifeStream.withdrawals(
+            byFolder.get("customer"), directTables.get("trusted/accelerometer"), new ArrayList<>());
+    Path withWithdrawals = scratch.resolve("with-withdrawals");
+    StediGenerator.writeTo(RealLifeStream.withWithdrawals(byFolder, withdrawals), withWithdrawals);
+    Path all = scratch.resolve("direct-all");
+    MainTest.Run allRun = MainTest.run("--input=" + withWithdrawals, "--lake=" + all);
+    assertThat(allRun.err(), allRun.code(), equalTo(0));
+    directWithWithdrawalsTables = ZonesIT.tables(all);
   }
 
   @AfterAll
@@ -70,22 +88,18 @@ public abstract class RunnerConformance {
   }
 
   @Test
-  void streamThroughKafkaGivesTheDirectRunnersTables() throws Exception {
+  void streamLikeRealLifeGivesTheDirectRunnersTablesAndItsBackfillTheWithdrawals()
+      throws Exception {
     Path lake = scratch.resolve("streamed");
-    MainTest.Run run =
-        run(
-            "--source=embedded-kafka",
-            "--input=" + DATA,
-            "--lake=" + lake,
-            "--windowSeconds=2",
-            "--maxBrokerDelaySeconds=1",
-            "--consentWaitSeconds=5",
-            // The readings follow the customers by more than three waits, as in real life.
-            "--readingsDelaySeconds=16",
-            "--runTimeoutSeconds=300");
-
-    assertThat(run.err(), run.code(), equalTo(0));
+    RealLifeStream.stream(lake, runnerArgs(), WAIT_SECONDS, byFolder, withdrawals);
     assertSameZones(lake);
+
+    MainTest.Run backfill = run("--source=landing", "--lake=" + lake);
+    assertThat(backfill.err(), backfill.code(), equalTo(0));
+    Map<String, List<String>> tables = ZonesIT.tables(lake);
+    for (String table : ZonesIT.TABLES) {
+      assertThat(table, tables.get(table), equalTo(directWithWithdrawalsTables.get(table)));
+    }
   }
 
   private static void assertSameZones(Path lake) throws Exception {

@@ -7,25 +7,13 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.checkerframework.checker.nullness.qual.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +40,6 @@ class ZonesIT {
           "curated/customer",
           "curated/machine_learning");
   private static final long WAIT_SECONDS = 3;
-  private static final long HOUR = 3_600_000L;
 
   @TempDir static Path work;
   private static Path bounded;
@@ -77,19 +64,17 @@ class ZonesIT {
     assertThat(files.err(), files.code(), equalTo(0));
     boundedTables = tables(bounded);
     boundedRejects = rejects(bounded);
-    List<byte[]> withdrawals = withdrawals(byFolder.get("customer"));
-
-    Map<String, List<byte[]>> everything = new TreeMap<>(byFolder);
-    List<byte[]> customers = new ArrayList<>(byFolder.get("customer"));
-    customers.addAll(withdrawals);
-    everything.put("customer", customers);
+    withdrawn = new ArrayList<>();
+    List<byte[]> withdrawals =
+        RealLifeStream.withdrawals(
+            byFolder.get("customer"), boundedTables.get("trusted/accelerometer"), withdrawn);
     Path allInput = work.resolve("with-withdrawals");
-    StediGenerator.writeTo(everything, allInput);
+    StediGenerator.writeTo(RealLifeStream.withWithdrawals(byFolder, withdrawals), allInput);
     MainTest.Run all = MainTest.run("--input=" + allInput, "--lake=" + work.resolve("all"));
     assertThat(all.err(), all.code(), equalTo(0));
     withWithdrawalsTables = tables(work.resolve("all"));
 
-    streamLikeRealLife(byFolder, withdrawals);
+    RealLifeStream.stream(streamed, List.of(), WAIT_SECONDS, byFolder, withdrawals);
     streamedTables = tables(streamed);
     streamedRejects = rejects(streamed);
     streamSummary = LakeFiles.readJson(streamed.resolve("_summary.json"));
@@ -97,172 +82,6 @@ class ZonesIT {
     MainTest.Run backfill = MainTest.run("--source=landing", "--lake=" + streamed);
     assertThat(backfill.err(), backfill.code(), equalTo(0));
     backfilledTables = tables(streamed);
-  }
-
-  /** A newer record without consent for the first two consenting customers with readings. */
-  private static List<byte[]> withdrawals(List<byte[]> customers) throws IOException {
-    Map<String, ObjectNode> newest = new TreeMap<>();
-    for (byte[] message : customers) {
-      JsonNode node = parse(message);
-      if (node != null && node.has("email") && node.path("lastUpdateDate").isIntegralNumber()) {
-        ObjectNode seen = newest.get(node.get("email").asText());
-        if (seen == null
-            || node.get("lastUpdateDate").asLong() > seen.get("lastUpdateDate").asLong()) {
-          newest.put(node.get("email").asText(), (ObjectNode) node);
-        }
-      }
-    }
-    List<byte[]> records = new ArrayList<>();
-    withdrawn = new ArrayList<>();
-    for (ObjectNode customer : newest.values()) {
-      String email = customer.get("email").asText();
-      boolean hasTrustedReadings =
-          boundedTables.get("trusted/accelerometer").stream()
-              .anyMatch(row -> row.contains("\"" + email + "\""));
-      if (customer.has("shareWithResearchAsOfDate") && hasTrustedReadings && records.size() < 2) {
-        ObjectNode withdrawal = customer.deepCopy();
-        withdrawal.remove("shareWithResearchAsOfDate");
-        withdrawal.put("lastUpdateDate", customer.get("lastUpdateDate").asLong() + 30 * 24 * HOUR);
-        records.add(LakeFiles.MAPPER.writeValueAsBytes(withdrawal));
-        withdrawn.add(email);
-      }
-    }
-    assertThat("the data holds consenting customers to withdraw", records.size(), equalTo(2));
-    return records;
-  }
-
-  /**
-   * Streams the data through a broker the test feeds in phases while the job runs: customers;
-   * readings (and the rest) more than three waits after the customers have landed; redeliveries;
-   * withdrawals once everything before them has been decided.
-   */
-  private static void streamLikeRealLife(
-      Map<String, List<byte[]>> byFolder, List<byte[]> withdrawals) throws Exception {
-    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-      Map<String, String> topicOf =
-          Map.of(
-              "customer", "zt.customer",
-              "accelerometer", "zt.accelerometer",
-              "step_trainer", "zt.step_trainer",
-              "thermostat", "zt.thermostat");
-      kafka.createTopics(topicOf.values(), 3);
-      List<byte[]> phones = byFolder.get("accelerometer").subList(0, 10);
-      List<byte[]> steps = byFolder.get("step_trainer").subList(0, 10);
-      Map<String, Long> beforeWithdrawals = new TreeMap<>();
-      byFolder.forEach(
-          (folder, messages) ->
-              beforeWithdrawals.merge(
-                  folder.equals("thermostat") ? "_unrouted" : folder,
-                  (long) messages.size(),
-                  Long::sum));
-      beforeWithdrawals.merge("accelerometer", (long) phones.size(), Long::sum);
-      beforeWithdrawals.merge("step_trainer", (long) steps.size(), Long::sum);
-      Map<String, Long> published = new TreeMap<>(beforeWithdrawals);
-      published.merge("customer", (long) withdrawals.size(), Long::sum);
-
-      ExecutorService job = Executors.newSingleThreadExecutor();
-      Future<Integer> run =
-          job.submit(
-              () ->
-                  Main.runUntilSettled(
-                      new String[] {
-                        "--bootstrapServers=" + kafka.bootstrapServers(),
-                        "--topics=customer=zt.customer,accelerometer=zt.accelerometer,"
-                            + "step_trainer=zt.step_trainer",
-                        "--topicPattern=zt\\..*",
-                        "--consumerGroup=zones-it",
-                        "--lake=" + streamed,
-                        "--windowSeconds=2",
-                        "--maxBrokerDelaySeconds=1",
-                        "--consentWaitSeconds=" + WAIT_SECONDS,
-                        "--runTimeoutSeconds=300"
-                      },
-                      published,
-                      System.out,
-                      System.err));
-      try (KafkaProducer<byte[], byte[]> producer =
-          new KafkaProducer<>(
-              Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
-              new ByteArraySerializer(),
-              new ByteArraySerializer())) {
-        send(producer, topicOf.get("customer"), "customer", byFolder.get("customer"), 0);
-        awaitLanded(Map.of("customer", beforeWithdrawals.get("customer")), run);
-        Thread.sleep((3 * WAIT_SECONDS + 1) * 1000); // the gap that session windows lost
-
-        for (String folder : List.of("accelerometer", "step_trainer", "thermostat")) {
-          send(producer, topicOf.get(folder), folder, byFolder.get(folder), 0);
-        }
-        // Redelivered with broker times six hours after the originals.
-        send(producer, topicOf.get("accelerometer"), "accelerometer", phones, 6 * HOUR);
-        send(producer, topicOf.get("step_trainer"), "step_trainer", steps, 6 * HOUR);
-        awaitLanded(beforeWithdrawals, run);
-        // Readings that wait for an owner with phone readings are decided within a wait.
-        Thread.sleep((2 * WAIT_SECONDS + 2) * 1000);
-
-        send(producer, topicOf.get("customer"), "customer", withdrawals, 0);
-      }
-      int code = run.get(6, TimeUnit.MINUTES);
-      job.shutdown();
-      assertThat("the stream settled over everything published", code, equalTo(0));
-    }
-  }
-
-  /** Sends each message (customers keyed by email) with its event time, shifted, as broker time. */
-  private static void send(
-      KafkaProducer<byte[], byte[]> producer,
-      String topic,
-      String folder,
-      List<byte[]> messages,
-      long shiftMillis)
-      throws Exception {
-    String timeField =
-        switch (folder) {
-          case "customer" -> "lastUpdateDate";
-          case "accelerometer" -> "timestamp";
-          case "step_trainer" -> "sensorReadingTime";
-          default -> "time";
-        };
-    List<Future<RecordMetadata>> acks = new ArrayList<>();
-    for (byte[] message : messages) {
-      JsonNode node = parse(message);
-      long time =
-          node != null && node.path(timeField).isIntegralNumber()
-              ? node.get(timeField).asLong()
-              : StediGenerator.BASE_TIME;
-      byte[] key =
-          node != null && node.path("email").isTextual()
-              ? node.get("email").asText().getBytes(StandardCharsets.UTF_8)
-              : null;
-      acks.add(producer.send(new ProducerRecord<>(topic, null, time + shiftMillis, key, message)));
-    }
-    for (Future<RecordMetadata> ack : acks) {
-      ack.get();
-    }
-  }
-
-  private static @Nullable JsonNode parse(byte[] message) {
-    try {
-      JsonNode node = LakeFiles.MAPPER.readTree(message);
-      return node != null && node.isObject() ? node : null;
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  /** Polls (bounded) until the landing zone holds at least {@code expected} lines per dataset. */
-  private static void awaitLanded(Map<String, Long> expected, Future<Integer> run)
-      throws Exception {
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (System.nanoTime() < deadline && !run.isDone()) {
-      Map<String, Long> landed =
-          LakeProgress.linesPerFolder(streamed.resolve("landing").toString());
-      if (expected.entrySet().stream()
-          .allMatch(e -> landed.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
-        return;
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("did not land in time: " + expected);
   }
 
   /** Each table's rows, canonical JSON, sorted. */
