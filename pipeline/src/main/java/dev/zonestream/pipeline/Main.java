@@ -115,7 +115,12 @@ public final class Main {
                   + " path or hdfs://); the default, under the lake, is not one");
         }
         List<String> defaults =
-            RunnerArgs.streamingDefaults(runner, expanded, checkpointDir, config.source().label());
+            RunnerArgs.streamingDefaults(
+                runner,
+                expanded,
+                checkpointDir,
+                flinkCheckpointUri(config.lake()),
+                config.source().label());
         if (!defaults.isEmpty()) {
           List<String> all = new ArrayList<>(Arrays.asList(expanded));
           all.addAll(defaults);
@@ -153,6 +158,19 @@ public final class Main {
         deleteQuietly(sparkCheckpoint);
       }
     }
+  }
+
+  /**
+   * Where a Flink stream checkpoints unless told: under a local lake, or in the temp folder when
+   * the lake is remote (Flink here has no S3 file system; a cluster is given a shared folder by
+   * runners-config/flink-cluster.args).
+   */
+  static String flinkCheckpointUri(String lake) {
+    Path folder =
+        lake.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")
+            ? Path.of(System.getProperty("java.io.tmpdir"), "zonestream-flink-checkpoints")
+            : Path.of(lake, "_checkpoints", "flink");
+    return folder.toAbsolutePath().toUri().toString();
   }
 
   private static ZonestreamOptions parse(String[] args) {

@@ -70,25 +70,38 @@ final class RunnerArgs {
     return merged.toArray(String[]::new);
   }
 
-  /**
-   * Options a streaming run on {@code runner} needs that Beam does not default: Flink checkpoints
-   * (so Kafka offsets get committed) and runs detached (so {@code run()} returns a result to watch
-   * instead of blocking in local mode); Spark Streaming keeps its checkpoint in {@code
-   * sparkCheckpointDir}. Nothing for a bounded run.
-   *
-   * @throws InvalidOptionException when the runner cannot run a stream at all
-   */
   /** Landing shards of a Spark stream unless given: see {@link #streamingDefaults}. */
   static final int SPARK_STREAM_LANDING_SHARDS = 32;
 
+  /**
+   * Options a streaming run on {@code runner} needs that Beam does not default: Flink checkpoints
+   * (so Kafka offsets get committed) into {@code flinkCheckpointUri} with the heap state backend
+   * (Flink's default keeps checkpoints in the JobManager's memory, at most 5 MB: the STEDI files'
+   * de-duplication state outgrew it, every checkpoint failed and the job restarted over and over)
+   * and runs detached (so {@code run()} returns a result to watch instead of blocking in local
+   * mode); Spark Streaming keeps its checkpoint in {@code sparkCheckpointDir}. Nothing for a
+   * bounded run.
+   *
+   * @throws InvalidOptionException when the runner cannot run a stream at all
+   */
   static List<String> streamingDefaults(
-      String runner, String[] args, String sparkCheckpointDir, String rejectedSource) {
+      String runner,
+      String[] args,
+      String sparkCheckpointDir,
+      String flinkCheckpointUri,
+      String rejectedSource) {
     Set<String> given = names(List.of(args));
     List<String> defaults = new ArrayList<>();
     switch (runner) {
       case "FlinkRunner" -> {
         if (!given.contains("checkpointingInterval")) {
           defaults.add("--checkpointingInterval=" + FLINK_CHECKPOINT_MILLIS);
+        }
+        if (!given.contains("stateBackend") && !given.contains("stateBackendFactory")) {
+          defaults.add("--stateBackend=filesystem");
+          if (!given.contains("stateBackendStoragePath")) {
+            defaults.add("--stateBackendStoragePath=" + flinkCheckpointUri);
+          }
         }
         if (!given.contains("attachedMode")) {
           defaults.add("--attachedMode=false");

@@ -136,7 +136,11 @@ final class RealLifeStream {
       Path sparkCheckpoint = Files.createTempDirectory("real-life-spark-checkpoint");
       args.addAll(
           RunnerArgs.streamingDefaults(
-              runner, args.toArray(String[]::new), sparkCheckpoint.toString(), "kafka"));
+              runner,
+              args.toArray(String[]::new),
+              sparkCheckpoint.toString(),
+              Main.flinkCheckpointUri(lake.toString()),
+              "kafka"));
 
       ExecutorService job = Executors.newSingleThreadExecutor();
       Future<Integer> run =

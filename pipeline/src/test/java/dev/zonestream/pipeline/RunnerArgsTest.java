@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,21 +55,35 @@ class RunnerArgsTest {
   }
 
   @Test
-  void flinkStreamsCheckpointAndRunDetachedUnlessTold() {
+  void flinkStreamsCheckpointToDiskAndRunDetachedUnlessTold() {
     assertThat(
-        RunnerArgs.streamingDefaults("FlinkRunner", new String[0], "cp", "kafka"),
-        contains("--checkpointingInterval=10000", "--attachedMode=false"));
+        RunnerArgs.streamingDefaults("FlinkRunner", new String[0], "cp", "file:///f/", "kafka"),
+        contains(
+            "--checkpointingInterval=10000",
+            "--stateBackend=filesystem",
+            "--stateBackendStoragePath=file:///f/",
+            "--attachedMode=false"));
     assertThat(
         RunnerArgs.streamingDefaults(
             "FlinkRunner",
-            new String[] {"--checkpointingInterval=500", "--attachedMode=true"},
+            new String[] {
+              "--checkpointingInterval=500", "--attachedMode=true", "--stateBackend=rocksdb"
+            },
             "cp",
+            "file:///f/",
             "kafka"),
         empty());
     assertThat(
-        RunnerArgs.streamingDefaults("SparkRunner", new String[0], "/c", "kafka"),
+        RunnerArgs.streamingDefaults("SparkRunner", new String[0], "/c", "file:///f/", "kafka"),
         contains("--checkpointDir=/c", "--landingShards=32"));
-    assertThat(RunnerArgs.streamingDefaults("DirectRunner", new String[0], "/c", "kafka"), empty());
+    assertThat(
+        RunnerArgs.streamingDefaults("DirectRunner", new String[0], "/c", "file:///f/", "kafka"),
+        empty());
+    assertThat(
+        Main.flinkCheckpointUri("/data/lake"), startsWith("file:///data/lake/_checkpoints/flink"));
+    assertThat(
+        Main.flinkCheckpointUri("s3://bucket/lake"),
+        containsString("zonestream-flink-checkpoints"));
   }
 
   @Test
