@@ -100,7 +100,7 @@ public final class ReadLandingZone extends PTransform<PBegin, PCollection<Envelo
 
     static Envelope toEnvelope(byte[] line, String path, long lineNumber) {
       try {
-        JsonNode json = JsonPayload.MAPPER.readTree(line);
+        JsonNode json = JsonPayload.LANDING_LINE_MAPPER.readTree(line);
         byte[] payload =
             json.has(Fields.PAYLOAD)
                 ? json.get(Fields.PAYLOAD).toString().getBytes(StandardCharsets.UTF_8)

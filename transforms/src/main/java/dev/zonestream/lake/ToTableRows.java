@@ -1,6 +1,5 @@
 package dev.zonestream.lake;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.JsonPayload;
 import dev.zonestream.model.JsonRecordCoder;
@@ -69,18 +68,35 @@ public final class ToTableRows<T extends Record>
     }
   }
 
+  /**
+   * A reject's row is its landing line with {@code reason} appended as the last field. The line is
+   * not parsed again: it holds the payload one level deeper than the payload itself, so a payload
+   * at the parser's nesting limit (accepted when it landed) would exceed it here and stop the job.
+   */
   static final class RejectedToRowFn extends DoFn<Rejected, TableRow> {
     @ProcessElement
     public void processElement(@Element Rejected rejected, OutputReceiver<TableRow> out)
         throws IOException {
-      ObjectNode line =
-          (ObjectNode) JsonPayload.MAPPER.readTree(LandingLine.of(rejected.message()).json());
-      line.put("reason", rejected.reason());
       out.output(
           new TableRow(
               Tables.REJECTED + "/" + rejected.message().dataset(),
               rejected.message().brokerTimestamp(),
-              JsonPayload.MAPPER.writeValueAsString(line)));
+              withReason(LandingLine.of(rejected.message()).json(), rejected.reason())));
+    }
+
+    /** {@code line} (one JSON object) with {@code "reason": reason} as its last field. */
+    static String withReason(String line, String reason) throws IOException {
+      int end = line.lastIndexOf('}');
+      if (!line.startsWith("{") || end < 0) {
+        throw new IllegalArgumentException("a landing line is one JSON object: " + line);
+      }
+      String body = line.substring(1, end).strip();
+      return "{"
+          + body
+          + (body.isEmpty() ? "" : ",")
+          + "\"reason\":"
+          + JsonPayload.MAPPER.writeValueAsString(reason)
+          + "}";
     }
   }
 }

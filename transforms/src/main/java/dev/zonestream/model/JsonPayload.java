@@ -3,6 +3,7 @@ package dev.zonestream.model;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +21,21 @@ public final class JsonPayload {
   /** The shared, thread-safe mapper: strict JSON, nothing after the value. */
   public static final ObjectMapper MAPPER =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+  /**
+   * For reading landing lines back (a backfill): a line holds its payload one level below its own
+   * object, so it may nest one level deeper than {@link #MAPPER} accepted of the payload.
+   */
+  public static final ObjectMapper LANDING_LINE_MAPPER =
+      new ObjectMapper(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(
+                              MAPPER.getFactory().streamReadConstraints().getMaxNestingDepth() + 1)
+                          .build())
+                  .build())
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private static final JsonFactory FACTORY = MAPPER.getFactory();
 

@@ -84,4 +84,35 @@ class ReadLandingZoneTest {
         .containsInAnyOrder(json.toString(), binary.toString());
     pipeline.run().waitUntilFinish();
   }
+
+  @Test
+  void aPayloadAtTheParsersNestingLimitReadsBackFromItsLandingLine() {
+    String deep = "[".repeat(1000) + "]".repeat(1000);
+    Envelope message =
+        new Envelope(
+            "accelerometer",
+            SourceKind.KAFKA,
+            "stedi.accelerometer",
+            "0",
+            "5",
+            1_691_348_231_425L,
+            7L,
+            deep.getBytes(StandardCharsets.UTF_8));
+    String line = LandingLine.of(message).json();
+    org.hamcrest.MatcherAssert.assertThat(
+        "the payload landed as JSON, not base64",
+        line.contains(deep),
+        org.hamcrest.Matchers.is(true));
+
+    Envelope read =
+        ReadLandingZone.ParseLandingLinesFn.toEnvelope(
+            line.getBytes(StandardCharsets.UTF_8), "/lake/landing/x.jsonl.gz", 1);
+
+    org.hamcrest.MatcherAssert.assertThat(
+        read.dataset(), org.hamcrest.Matchers.is("accelerometer"));
+    org.hamcrest.MatcherAssert.assertThat(
+        read.brokerTimestamp(), org.hamcrest.Matchers.is(1_691_348_231_425L));
+    org.hamcrest.MatcherAssert.assertThat(
+        new String(read.payload(), StandardCharsets.UTF_8), org.hamcrest.Matchers.is(deep));
+  }
 }
