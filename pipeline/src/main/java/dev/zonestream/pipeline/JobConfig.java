@@ -7,8 +7,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -132,6 +134,7 @@ public record JobConfig(
     }
     if (input != null) {
       checkFolder("input", input);
+      checkHasDatasetFolder(input);
     }
     if (bootstrap != null) {
       checkBootstrapServers(bootstrap);
@@ -238,6 +241,41 @@ public record JobConfig(
     }
     if (!Files.isDirectory(path)) {
       throw new InvalidOptionException(option, value, "not a folder");
+    }
+  }
+
+  /**
+   * An input folder must hold at least one dataset folder ({@code customer/}, ...): a folder
+   * without one (empty, or a broker's own state folder) would land nothing, or binary noise under
+   * {@code _unrouted}, and end with exit 0.
+   */
+  private static void checkHasDatasetFolder(String input) {
+    if (hasScheme(input)) {
+      return;
+    }
+    List<String> found = new ArrayList<>();
+    try (var entries = Files.list(Path.of(input))) {
+      entries
+          .filter(Files::isDirectory)
+          .map(p -> p.getFileName().toString())
+          .filter(name -> !name.startsWith(".") && !name.startsWith("_"))
+          .sorted()
+          .forEach(found::add);
+    } catch (IOException e) {
+      throw new InvalidOptionException("input", input, "cannot list: " + e.getMessage());
+    }
+    if (found.stream().noneMatch(name -> Dataset.fromFolder(name).isPresent())) {
+      throw new InvalidOptionException(
+          "input",
+          input,
+          "holds no dataset folder: expected at least one of "
+              + Dataset.knownNames()
+              + " (one folder per dataset, JSON Lines files inside)"
+              + (found.isEmpty()
+                  ? "; it holds no folder at all"
+                  : "; found "
+                      + String.join(", ", found.subList(0, Math.min(5, found.size())))
+                      + (found.size() > 5 ? ", ..." : "")));
     }
   }
 

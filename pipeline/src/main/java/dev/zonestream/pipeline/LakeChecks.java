@@ -2,12 +2,21 @@ package dev.zonestream.pipeline;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.UUID;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.aws2.s3.DefaultS3ClientBuilderFactory;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
+import org.apache.beam.sdk.io.fs.MoveOptions;
+import org.apache.beam.sdk.io.fs.ResourceId;
+import org.apache.beam.sdk.util.MimeTypes;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
@@ -91,6 +100,41 @@ final class LakeChecks {
     if (needsLanding && match(lake + "/landing/**", target).isEmpty()) {
       throw new InvalidOptionException(
           "lake", lake, "no landing zone to rebuild from at " + lake + "/landing");
+    }
+    probeWritable(lake, scheme, target);
+  }
+
+  /**
+   * Writes a probe object into the lake and removes it: a read-only mount, a path that is a file or
+   * a bucket without write permission ends the run here with one line, not after the job has read
+   * its input.
+   */
+  private static void probeWritable(String lake, String scheme, Target target) {
+    ResourceId probe =
+        FileSystems.matchNewResource(lake + "/_zonestream-probe-" + UUID.randomUUID(), false);
+    try {
+      try (WritableByteChannel channel = FileSystems.create(probe, MimeTypes.BINARY)) {
+        channel.write(ByteBuffer.wrap(new byte[] {'\n'}));
+      }
+      FileSystems.delete(List.of(probe), MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
+    } catch (IOException | RuntimeException e) {
+      if (!scheme.equals("file")) {
+        throw explain(e, target);
+      }
+      throw new InvalidOptionException(
+          "lake", lake, "cannot write to it: " + firstLine(String.valueOf(e)));
+    }
+  }
+
+  /** The free space of a local lake's disk, in bytes; empty for a remote lake. */
+  static OptionalLong freeSpace(String lake) {
+    try {
+      Path folder = Path.of(lake);
+      return Files.isDirectory(folder)
+          ? OptionalLong.of(Files.getFileStore(folder).getUsableSpace())
+          : OptionalLong.empty();
+    } catch (IOException | RuntimeException e) {
+      return OptionalLong.empty();
     }
   }
 

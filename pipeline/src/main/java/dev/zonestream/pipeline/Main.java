@@ -16,7 +16,9 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
@@ -173,6 +175,20 @@ public final class Main {
     return folder.toAbsolutePath().toUri().toString();
   }
 
+  /** Says, as the job starts, that the lake took the probe write and how much room it has. */
+  private static void announceLake(JobConfig config, PrintStream err) {
+    OptionalLong free = LakeChecks.freeSpace(config.lake());
+    if (free.isPresent()) {
+      err.printf(
+          Locale.ROOT,
+          "zonestream: lake %s is writable, %.1f GB free%n",
+          config.lake(),
+          free.getAsLong() / 1e9);
+    } else {
+      err.println("zonestream: lake " + config.lake() + " is writable");
+    }
+  }
+
   private static ZonestreamOptions parse(String[] args) {
     return PipelineOptionsFactory.fromArgs(args).withValidation().as(ZonestreamOptions.class);
   }
@@ -206,6 +222,7 @@ public final class Main {
       err.println("zonestream: cannot clear the old trusted and curated zones: " + e);
       return 1;
     }
+    announceLake(config, err);
     PipelineResult result = pipeline.run();
     PipelineResult.State state = result.waitUntilFinish();
     if (state != PipelineResult.State.DONE) {
@@ -245,6 +262,7 @@ public final class Main {
     ZonestreamPipeline.build(pipeline, config);
     err.println(
         "zonestream: streaming " + what + " into " + config.landingRoot() + " (Ctrl-C stops)");
+    announceLake(config, err);
     PipelineResult result = pipeline.run();
     PipelineResult.State state = result.waitUntilFinish();
     err.println("zonestream: the pipeline ended " + state);
@@ -295,6 +313,7 @@ public final class Main {
     useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
     ZonestreamPipeline.build(pipeline, graph);
+    announceLake(config, err);
     PipelineResult result = pipeline.run();
     AtomicReference<RuntimeException> publishFailure = new AtomicReference<>();
     if (publisher != null) {

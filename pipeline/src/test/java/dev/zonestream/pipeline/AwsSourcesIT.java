@@ -1,11 +1,13 @@
 package dev.zonestream.pipeline;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.lake.LakePaths;
 import dev.zonestream.model.Dataset;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -162,7 +164,8 @@ class AwsSourcesIT {
    */
   @Test
   void sqsBoundedReadIntoAnS3LakeGivesTheSameZones() throws Exception {
-    String queues = sendToQueues("bounded", sqsBodies());
+    Map<String, List<String>> bodies = sqsBodies();
+    String queues = sendToQueues("bounded", bodies);
     String lake = "s3://lake/sqs-bounded";
     List<String> extra = new ArrayList<>(List.of("--maxReadSeconds=20"));
     // The S3 server's endpoint and path style; region and credentials are the SQS run's.
@@ -191,6 +194,21 @@ class AwsSourcesIT {
             .sorted()
             .toList();
     assertThat(rejects, equalTo(sqsReferenceRejects));
+    // Each message lands in the hour of its sent time (Beam's bounded wrapper had stamped them
+    // all with the end of time: dt=294247-01-09).
+    Map<String, List<JsonNode>> landing = LakeFiles.readAllByFile(lake + "/landing");
+    assertThat(
+        landing.values().stream().mapToLong(List::size).sum(),
+        equalTo(bodies.values().stream().mapToLong(List::size).sum()));
+    landing.forEach(
+        (file, lines) -> {
+          for (JsonNode line : lines) {
+            assertThat(
+                file,
+                containsString(
+                    "/" + LakePaths.partition(line.get("brokerTimestamp").asLong()) + "/"));
+          }
+        });
   }
 
   @Test

@@ -267,6 +267,57 @@ class MainTest {
   }
 
   @Test
+  void anInputFolderWithoutADatasetFolderEndsWithOneLineNamingTheExpectedOnes(@TempDir Path input)
+      throws IOException {
+    Run empty = run("--input=" + input, "--lake=" + lake.resolve("a"));
+
+    assertThat(empty.code(), equalTo(2));
+    assertThat(empty.err().lines().count(), equalTo(1L));
+    assertThat(empty.err(), containsString("holds no dataset folder: expected at least one of"));
+    assertThat(empty.err(), containsString("customer"));
+    assertThat(empty.err(), containsString("it holds no folder at all"));
+
+    // A broker's own state folder: topic-partition folders of binary logs.
+    Files.createDirectories(input.resolve("stedi.customer-0"));
+    Files.write(input.resolve("stedi.customer-0/00000000000000000000.log"), new byte[] {0, 1, 2});
+    Run brokerState = run("--input=" + input, "--lake=" + lake.resolve("b"));
+
+    assertThat(brokerState.code(), equalTo(2));
+    assertThat(brokerState.err().lines().count(), equalTo(1L));
+    assertThat(brokerState.err(), containsString("found stedi.customer-0"));
+  }
+
+  @Test
+  void aLakeThatCannotBeWrittenEndsWithOneLineBeforeAnythingIsRead() throws IOException {
+    Path file = Files.writeString(lake.resolve("a-file"), "not a folder");
+
+    for (String bad : List.of(file.toString(), file.resolve("lake").toString())) {
+      Run run = run("--input=" + FIXTURE, "--lake=" + bad);
+
+      assertThat(run.err(), run.code(), equalTo(2));
+      assertThat(run.err().lines().count(), equalTo(1L));
+      assertThat(run.err(), startsWith("zonestream: --lake=" + bad + ": cannot write to it: "));
+    }
+  }
+
+  @Test
+  void aRunSaysTheLakeIsWritableAndItsFreeSpace() {
+    Run run = run("--input=" + FIXTURE, "--lake=" + lake);
+
+    assertThat(run.err(), run.code(), equalTo(0));
+    assertThat(run.err(), containsString("zonestream: lake " + lake + " is writable, "));
+    assertThat(run.err(), containsString(" GB free"));
+    try (var left = Files.list(lake)) {
+      assertThat(
+          "the probe is removed",
+          left.noneMatch(p -> p.getFileName().toString().startsWith("_zonestream-probe")),
+          equalTo(true));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void helpListsTheOptionsWithTheirDefaults() {
     Run run = run("--help");
 

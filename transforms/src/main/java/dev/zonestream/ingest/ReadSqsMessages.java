@@ -151,7 +151,7 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
                   .apply("ReadQueue" + index, transform)
                   .apply(
                       "ToEnvelopes" + index,
-                      ParDo.of(new ToEnvelopeFn(queue.getKey(), queue.getValue()))));
+                      ParDo.of(new ToEnvelopeFn(queue.getKey(), queue.getValue(), bounded))));
       index++;
     }
     return all.apply("FlattenQueues", Flatten.pCollections());
@@ -190,19 +190,27 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
   }
 
   /** Wraps an SQS message into an envelope of its queue's dataset. */
+  /**
+   * One message as an envelope. A bounded read stamps it with its sent time again: Beam's bounded
+   * wrapper de-duplicates an SQS source through a combine in the global window, whose output
+   * carries the end of time, and landing windows by the element's time (every message landed under
+   * {@code dt=294247-01-09}).
+   */
   static final class ToEnvelopeFn extends DoFn<SqsMessage, Envelope> {
     private final String queueUrl;
     private final String dataset;
+    private final boolean restamp;
 
-    ToEnvelopeFn(String queueUrl, String dataset) {
+    ToEnvelopeFn(String queueUrl, String dataset, boolean restamp) {
       this.queueUrl = queueUrl;
       this.dataset = dataset;
+      this.restamp = restamp;
     }
 
     @ProcessElement
     public void processElement(@Element SqsMessage message, OutputReceiver<Envelope> out) {
       Metrics.counter(MetricNames.READ, dataset).inc();
-      out.output(
+      Envelope envelope =
           new Envelope(
               dataset,
               SourceKind.SQS,
@@ -211,7 +219,18 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
               message.getMessageId(),
               message.getTimeStamp(),
               Instant.now().getMillis(),
-              message.getBody().getBytes(StandardCharsets.UTF_8)));
+              message.getBody().getBytes(StandardCharsets.UTF_8));
+      if (restamp) {
+        out.outputWithTimestamp(envelope, new Instant(message.getTimeStamp()));
+      } else {
+        out.output(envelope);
+      }
+    }
+
+    @Override
+    @SuppressWarnings("deprecation") // the only way to move a bounded element's time back
+    public Duration getAllowedTimestampSkew() {
+      return restamp ? Duration.millis(Long.MAX_VALUE) : Duration.ZERO;
     }
   }
 }
