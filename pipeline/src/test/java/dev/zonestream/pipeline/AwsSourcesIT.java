@@ -197,9 +197,11 @@ class AwsSourcesIT {
     // Each message lands in the hour of its sent time (Beam's bounded wrapper had stamped them
     // all with the end of time: dt=294247-01-09).
     Map<String, List<JsonNode>> landing = LakeFiles.readAllByFile(lake + "/landing");
-    assertThat(
-        landing.values().stream().mapToLong(List::size).sum(),
-        equalTo(bodies.values().stream().mapToLong(List::size).sum()));
+    Map<String, Long> landed = new TreeMap<>();
+    landing.values().stream()
+        .flatMap(List::stream)
+        .forEach(line -> landed.merge(line.get("dataset").asText(), 1L, Long::sum));
+    assertThat(landed, equalTo(counts(bodies)));
     landing.forEach(
         (file, lines) -> {
           for (JsonNode line : lines) {

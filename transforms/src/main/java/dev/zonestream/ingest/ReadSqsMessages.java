@@ -45,8 +45,9 @@ import org.joda.time.Instant;
  *
  * <p><b>Delivery.</b> Beam's reader deletes a message once the runner finalises the checkpoint that
  * holds it, and extends its visibility until then. SQS still delivers at least once (a visibility
- * timeout expiring, a producer re-sending): Beam drops repeats of one message id within its
- * de-duplication period, and the trusted zone keeps equal records once.
+ * timeout expiring, a producer re-sending): in a stream Beam drops repeats of one message id within
+ * its de-duplication period (a bounded read does not: its de-duplication would stamp every message
+ * with the end of time), and the trusted zone keeps equal records once.
  *
  * <p><b>Routing.</b> Queue URLs are mapped to datasets. Beam 2.70's {@code SqsMessage} carries
  * body, message id, receipt handle and timestamps only, no message attributes, so the dataset
@@ -139,7 +140,8 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
               new SentTimeWatermarkSource<>(
                   beamSource(read, input.getPipeline().getOptions()),
                   maxDelay,
-                  bounded ? 1 : Integer.MAX_VALUE));
+                  bounded ? 1 : Integer.MAX_VALUE,
+                  !bounded));
       PTransform<PBegin, PCollection<SqsMessage>> transform =
           bounded
               ? unbounded.withMaxNumRecords(maxNumRecords).withMaxReadTime(maxReadTime)
@@ -151,7 +153,7 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
                   .apply("ReadQueue" + index, transform)
                   .apply(
                       "ToEnvelopes" + index,
-                      ParDo.of(new ToEnvelopeFn(queue.getKey(), queue.getValue(), bounded))));
+                      ParDo.of(new ToEnvelopeFn(queue.getKey(), queue.getValue()))));
       index++;
     }
     return all.apply("FlattenQueues", Flatten.pCollections());
@@ -190,27 +192,19 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
   }
 
   /** Wraps an SQS message into an envelope of its queue's dataset. */
-  /**
-   * One message as an envelope. A bounded read stamps it with its sent time again: Beam's bounded
-   * wrapper de-duplicates an SQS source through a combine in the global window, whose output
-   * carries the end of time, and landing windows by the element's time (every message landed under
-   * {@code dt=294247-01-09}).
-   */
   static final class ToEnvelopeFn extends DoFn<SqsMessage, Envelope> {
     private final String queueUrl;
     private final String dataset;
-    private final boolean restamp;
 
-    ToEnvelopeFn(String queueUrl, String dataset, boolean restamp) {
+    ToEnvelopeFn(String queueUrl, String dataset) {
       this.queueUrl = queueUrl;
       this.dataset = dataset;
-      this.restamp = restamp;
     }
 
     @ProcessElement
     public void processElement(@Element SqsMessage message, OutputReceiver<Envelope> out) {
       Metrics.counter(MetricNames.READ, dataset).inc();
-      Envelope envelope =
+      out.output(
           new Envelope(
               dataset,
               SourceKind.SQS,
@@ -219,18 +213,7 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
               message.getMessageId(),
               message.getTimeStamp(),
               Instant.now().getMillis(),
-              message.getBody().getBytes(StandardCharsets.UTF_8));
-      if (restamp) {
-        out.outputWithTimestamp(envelope, new Instant(message.getTimeStamp()));
-      } else {
-        out.output(envelope);
-      }
-    }
-
-    @Override
-    @SuppressWarnings("deprecation") // the only way to move a bounded element's time back
-    public Duration getAllowedTimestampSkew() {
-      return restamp ? Duration.millis(Long.MAX_VALUE) : Duration.ZERO;
+              message.getBody().getBytes(StandardCharsets.UTF_8)));
     }
   }
 }

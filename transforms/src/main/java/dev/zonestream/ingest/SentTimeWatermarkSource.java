@@ -36,17 +36,26 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
   private final UnboundedSource<SqsMessage, CheckpointT> delegate;
   private final Duration maxDelay;
   private final int maxSplits;
+  private final boolean dedupe;
 
   /**
    * @param maxSplits at most this many readers of the queue. Beam's SQS source splits into as many
    *     readers as asked, and Beam's bounded read of an unbounded source asks for 100, each reading
    *     until the read time ends: a bounded read keeps one reader per queue.
+   * @param dedupe whether the runner should drop repeats of one message id. A bounded read says no:
+   *     Beam's bounded wrapper de-duplicates through a combine in the global window whose output
+   *     carries the end of time, so every message landed under {@code dt=294247-01-09}; a repeat
+   *     lands twice instead (landing is at least once) and the trusted zone keeps it once.
    */
   SentTimeWatermarkSource(
-      UnboundedSource<SqsMessage, CheckpointT> delegate, Duration maxDelay, int maxSplits) {
+      UnboundedSource<SqsMessage, CheckpointT> delegate,
+      Duration maxDelay,
+      int maxSplits,
+      boolean dedupe) {
     this.delegate = delegate;
     this.maxDelay = maxDelay;
     this.maxSplits = maxSplits;
+    this.dedupe = dedupe;
   }
 
   @Override
@@ -55,7 +64,7 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
     List<SentTimeWatermarkSource<CheckpointT>> splits = new ArrayList<>();
     for (UnboundedSource<SqsMessage, CheckpointT> split :
         delegate.split(Math.min(desiredNumSplits, maxSplits), options)) {
-      splits.add(new SentTimeWatermarkSource<>(split, maxDelay, 1));
+      splits.add(new SentTimeWatermarkSource<>(split, maxDelay, 1, dedupe));
     }
     return splits;
   }
@@ -76,10 +85,13 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
     return delegate.getOutputCoder();
   }
 
-  /** SQS delivers at least once; Beam removes repeats of one message id within its window. */
+  /**
+   * SQS delivers at least once; in a stream Beam removes repeats of one message id within its
+   * window (see the constructor for a bounded read).
+   */
   @Override
   public boolean requiresDeduping() {
-    return delegate.requiresDeduping();
+    return dedupe && delegate.requiresDeduping();
   }
 
   private final class Reader extends UnboundedReader<SqsMessage> {

@@ -31,7 +31,7 @@ class SentTimeWatermarkSourceTest {
     queue.messages.add(message("a", 10_000));
     queue.messages.add(message("b", 30_000));
     UnboundedSource.UnboundedReader<SqsMessage> reader =
-        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE)
+        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE, true)
             .createReader(options(), null);
 
     assertThat(reader.getWatermark(), equalTo(BoundedWindow.TIMESTAMP_MIN_VALUE));
@@ -65,7 +65,7 @@ class SentTimeWatermarkSourceTest {
   void keepsTheDelegatesDedupingAndCoders() {
     QueueSource queue = new QueueSource();
     SentTimeWatermarkSource<NoMark> source =
-        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE);
+        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE, true);
     assertThat(source.requiresDeduping(), equalTo(true));
     assertThat(source.getOutputCoder(), equalTo(queue.getOutputCoder()));
   }
@@ -76,9 +76,12 @@ class SentTimeWatermarkSourceTest {
     // read time ends; Beam's SQS source would make 100 readers of one queue.
     QueueSource queue = new QueueSource();
     assertThat(
-        new SentTimeWatermarkSource<>(queue, DELAY, 1).split(100, options()).size(), equalTo(1));
+        new SentTimeWatermarkSource<>(queue, DELAY, 1, false).split(100, options()).size(),
+        equalTo(1));
     assertThat(
-        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE).split(4, options()).size(),
+        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE, true)
+            .split(4, options())
+            .size(),
         equalTo(4));
   }
 
