@@ -20,6 +20,9 @@ import dev.zonestream.model.MachineLearningRow;
 import dev.zonestream.model.StepTrainerReading;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.ParseRecords;
+import java.security.SecureRandom;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
@@ -42,8 +45,12 @@ public final class ZonestreamPipeline {
       @Nullable PCollection<LandedFile> landed,
       PCollection<LandedFile> tableFiles) {}
 
-  /** Adds the graph for {@code config} to {@code pipeline}. */
+  /**
+   * Adds the graph for {@code config} to {@code pipeline}. Its landing and table files carry a run
+   * id of their own ({@link #newRunId}), so this run never replaces files another run wrote.
+   */
   public static Outputs build(Pipeline pipeline, JobConfig config) {
+    String runId = newRunId();
     PCollection<Envelope> messages =
         switch (config.source()) {
           case FILES ->
@@ -65,12 +72,26 @@ public final class ZonestreamPipeline {
                     .withWindow(config.window())
                     .withAllowedLateness(config.allowedLateness())
                     .withShards(config.landingShards())
-                    .withCompression(config.landingCompression()));
-    return new Outputs(messages, landed, buildZones(messages, config));
+                    .withCompression(config.landingCompression())
+                    .withRunId(runId));
+    return new Outputs(messages, landed, buildZones(messages, config, runId));
+  }
+
+  /**
+   * {@code r<UTC time to the second>-<4 random hex digits>}, for example r20261130T043500Z-a3f9.
+   */
+  static String newRunId() {
+    return "r"
+        + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC)
+            .format(java.time.Instant.now())
+        + "-"
+        + String.format("%04x", new SecureRandom().nextInt(0x10000));
   }
 
   /** Trusted and curated from messages: parse, consent, step-trainer ownership, the ML join. */
-  static PCollection<LandedFile> buildZones(PCollection<Envelope> messages, JobConfig config) {
+  static PCollection<LandedFile> buildZones(
+      PCollection<Envelope> messages, JobConfig config, String runId) {
     PCollectionTuple parsed =
         messages.apply(
             "ParseRecords", ParseRecords.create().withMaxPayloadBytes(config.maxPayloadBytes()));
@@ -146,7 +167,8 @@ public final class ZonestreamPipeline {
         WriteZoneTables.create()
             .to(config.lake())
             .withWindow(config.window())
-            .withCompression(config.landingCompression()));
+            .withCompression(config.landingCompression())
+            .withRunId(runId));
   }
 
   private static ReadKafkaMessages readKafka(JobConfig config) {

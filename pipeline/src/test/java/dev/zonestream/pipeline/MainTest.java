@@ -4,6 +4,8 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -113,12 +115,17 @@ class MainTest {
   void landingPathsArePartitionedByDatasetAndEventTime() throws Exception {
     assertThat(run("--input=" + FIXTURE, "--lake=" + lake).code(), equalTo(0));
 
-    // Ada's first reading, 1655564444000 = 2022-06-18T15:00:44Z, lands in window 15:00-15:01.
-    Path expected =
-        lake.resolve(
-            "landing/accelerometer/dt=2022-06-18/hr=15/"
-                + "accelerometer-20220618T150000Z-20220618T150100Z-0-00000-of-00001.jsonl.gz");
-    assertThat(expected.toString(), Files.exists(expected), equalTo(true));
+    // Ada's first reading, 1655564444000 = 2022-06-18T15:00:44Z, lands in window 15:00-15:01,
+    // in a file named after its window and this run.
+    Path hour = lake.resolve("landing/accelerometer/dt=2022-06-18/hr=15");
+    try (Stream<Path> files = Files.list(hour)) {
+      assertThat(
+          files.map(f -> f.getFileName().toString()).toList(),
+          hasItem(
+              matchesPattern(
+                  "accelerometer-20220618T150000Z-20220618T150100Z-0-00000-of-00001"
+                      + "-r\\d{8}T\\d{6}Z-[0-9a-f]{4}\\.jsonl\\.gz")));
+    }
   }
 
   static Stream<Arguments> badOptions() throws IOException {

@@ -34,9 +34,11 @@ import org.joda.time.Duration;
  *
  * <p>Bounded input is written once: {@code <table name>-all-<shard>-of-<n>.jsonl.gz} per partition.
  * A stream is written in fixed windows of element time ({@code withWindow}), one file per
- * partition, window and pane: {@code <table name>-<start>-<end>-<pane>-<shard>-of-<n>.jsonl.gz}.
- * Rows are counted when made ({@link MetricNames#TABLE_ROWS}) and when read back from final files
- * ({@link MetricNames#TABLE_ROWS_WRITTEN}).
+ * partition, window and pane: {@code <table
+ * name>-<start>-<end>-<pane>[-<run>]-<shard>-of-<n>.jsonl.gz}, where {@code withRunId} keeps a
+ * restarted stream from replacing an earlier run's files. Rows are counted when made ({@link
+ * MetricNames#TABLE_ROWS}) and when read back from final files ({@link
+ * MetricNames#TABLE_ROWS_WRITTEN}).
  */
 public final class WriteZoneTables
     extends PTransform<PCollectionList<TableRow>, PCollection<LandedFile>> {
@@ -44,18 +46,32 @@ public final class WriteZoneTables
   private final Duration window;
   private final Duration allowedLateness;
   private final Compression compression;
+  private final @Nullable String runId;
 
   private WriteZoneTables(
-      @Nullable String lake, Duration window, Duration allowedLateness, Compression compression) {
+      @Nullable String lake,
+      Duration window,
+      Duration allowedLateness,
+      Compression compression,
+      @Nullable String runId) {
     this.lake = lake;
     this.window = window;
     this.allowedLateness = allowedLateness;
     this.compression = compression;
+    this.runId = runId;
   }
 
   public static WriteZoneTables create() {
     return new WriteZoneTables(
-        null, Duration.standardMinutes(1), Duration.standardHours(1), Compression.GZIP);
+        null, Duration.standardMinutes(1), Duration.standardHours(1), Compression.GZIP, null);
+  }
+
+  /** Names a stream's files with {@code id} (letters, digits and {@code -}) as well. */
+  public WriteZoneTables withRunId(String id) {
+    if (id == null || !id.matches("[A-Za-z0-9-]+")) {
+      throw new IllegalArgumentException("a run id is letters, digits and '-', got " + id);
+    }
+    return new WriteZoneTables(lake, window, allowedLateness, compression, id);
   }
 
   /** How late a streamed row may still be written (as a further pane of its window). */
@@ -63,13 +79,13 @@ public final class WriteZoneTables
     if (value == null || value.getMillis() < 0) {
       throw new IllegalArgumentException("allowed lateness must not be negative, got " + value);
     }
-    return new WriteZoneTables(lake, window, value, compression);
+    return new WriteZoneTables(lake, window, value, compression, runId);
   }
 
   /** The lake's root; tables are folders under it. */
   public WriteZoneTables to(String lakeRoot) {
     return new WriteZoneTables(
-        checkArgumentNotNull(lakeRoot, "lake root"), window, allowedLateness, compression);
+        checkArgumentNotNull(lakeRoot, "lake root"), window, allowedLateness, compression, runId);
   }
 
   /** A stream's file window. */
@@ -77,14 +93,14 @@ public final class WriteZoneTables
     if (length == null || length.getMillis() <= 0) {
       throw new IllegalArgumentException("window length must be positive, got " + length);
     }
-    return new WriteZoneTables(lake, length, allowedLateness, compression);
+    return new WriteZoneTables(lake, length, allowedLateness, compression, runId);
   }
 
   public WriteZoneTables withCompression(Compression value) {
     if (value != Compression.GZIP && value != Compression.UNCOMPRESSED) {
       throw new IllegalArgumentException("zone tables are gzip or uncompressed, got " + value);
     }
-    return new WriteZoneTables(lake, window, allowedLateness, value);
+    return new WriteZoneTables(lake, window, allowedLateness, value, runId);
   }
 
   /** {@code trusted/customer/dt=2022-06-18/hr=15} for a row. */
@@ -100,6 +116,7 @@ public final class WriteZoneTables
   @Override
   public PCollection<LandedFile> expand(PCollectionList<TableRow> tables) {
     String root = checkArgumentNotNull(lake, "WriteZoneTables needs to(lakeRoot)");
+    String run = runId;
     // Tables come out of differently windowed stages (sessions, the source's windows): give all
     // the same file windows before they meet.
     PCollectionList<TableRow> windowed = PCollectionList.empty(tables.getPipeline());
@@ -125,7 +142,7 @@ public final class WriteZoneTables
                 .withDestinationCoder(StringUtf8Coder.of())
                 .via(Contextful.fn(TableRow::json), TextIO.sink())
                 .to(root)
-                .withNaming(TableFileNaming::new)
+                .withNaming(destination -> new TableFileNaming(destination, run))
                 .withCompression(compression)
                 .withNumShards(1))
         .getPerDestinationOutputFilenames()
@@ -140,9 +157,11 @@ public final class WriteZoneTables
   /** Names a table's files after their window (a stream) or {@code all} (a bounded run). */
   static final class TableFileNaming implements FileIO.Write.FileNaming {
     private final String destination;
+    private final @Nullable String runId;
 
-    TableFileNaming(String destination) {
+    TableFileNaming(String destination, @Nullable String runId) {
       this.destination = destination;
+      this.runId = runId;
     }
 
     @Override
@@ -161,6 +180,7 @@ public final class WriteZoneTables
                   + LakePaths.basic(interval.end())
                   + "-"
                   + pane.getIndex()
+                  + (runId == null ? "" : "-" + runId)
               : "all";
       return String.format(
           "%s/%s-%s-%05d-of-%05d.jsonl%s",

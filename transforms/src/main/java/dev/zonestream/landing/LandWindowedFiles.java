@@ -39,8 +39,10 @@ import org.joda.time.Duration;
  * MetricNames#INVALID} payloads kept as base64, per dataset.
  *
  * <p><b>Delivery.</b> Files are written to a temporary folder and moved into place when the pane is
- * final (Beam's {@link FileIO}); a retried bundle rewrites the same names, and re-runs over the
- * same messages produce the same file names, so a replay overwrites rather than duplicates.
+ * final (Beam's {@link FileIO}); a retried bundle rewrites the same names. With {@link #withRunId}
+ * each run writes names of its own, so a second run over the same lake (new messages, or the same
+ * ones again) never replaces files of another: the same message landed by two runs is in landing
+ * twice, and the trusted zone keeps it once.
  */
 public final class LandWindowedFiles
     extends PTransform<PCollection<Envelope>, PCollection<LandedFile>> {
@@ -49,30 +51,33 @@ public final class LandWindowedFiles
   private final Duration allowedLateness;
   private final int shards;
   private final Compression compression;
+  private final @Nullable String runId;
 
   private LandWindowedFiles(
       @Nullable String root,
       Duration window,
       Duration allowedLateness,
       int shards,
-      Compression compression) {
+      Compression compression,
+      @Nullable String runId) {
     this.root = root;
     this.window = window;
     this.allowedLateness = allowedLateness;
     this.shards = shards;
     this.compression = compression;
+    this.runId = runId;
   }
 
   /** Defaults: 1-minute windows, 1 hour allowed lateness, 1 shard, gzip. */
   public static LandWindowedFiles create() {
     return new LandWindowedFiles(
-        null, Duration.standardMinutes(1), Duration.standardHours(1), 1, Compression.GZIP);
+        null, Duration.standardMinutes(1), Duration.standardHours(1), 1, Compression.GZIP, null);
   }
 
   /** The landing zone's root folder or URI, for example {@code /lake/landing}. */
   public LandWindowedFiles to(String landingRoot) {
     checkArgumentNotNull(landingRoot, "landing root");
-    return new LandWindowedFiles(landingRoot, window, allowedLateness, shards, compression);
+    return new LandWindowedFiles(landingRoot, window, allowedLateness, shards, compression, runId);
   }
 
   /** The fixed window length; each window of each dataset gets its own file(s). */
@@ -80,7 +85,7 @@ public final class LandWindowedFiles
     if (length == null || length.getMillis() <= 0) {
       throw new IllegalArgumentException("window length must be positive, got " + length);
     }
-    return new LandWindowedFiles(root, length, allowedLateness, shards, compression);
+    return new LandWindowedFiles(root, length, allowedLateness, shards, compression, runId);
   }
 
   /** How long after a window's end a message may still land in it (as a further pane). */
@@ -88,7 +93,7 @@ public final class LandWindowedFiles
     if (lateness == null || lateness.getMillis() < 0) {
       throw new IllegalArgumentException("allowed lateness must not be negative, got " + lateness);
     }
-    return new LandWindowedFiles(root, window, lateness, shards, compression);
+    return new LandWindowedFiles(root, window, lateness, shards, compression, runId);
   }
 
   /** Files per dataset, window and pane. */
@@ -96,7 +101,7 @@ public final class LandWindowedFiles
     if (count < 1) {
       throw new IllegalArgumentException("shard count must be at least 1, got " + count);
     }
-    return new LandWindowedFiles(root, window, allowedLateness, count, compression);
+    return new LandWindowedFiles(root, window, allowedLateness, count, compression, runId);
   }
 
   /** {@link Compression#GZIP} (default) or {@link Compression#UNCOMPRESSED}. */
@@ -104,12 +109,25 @@ public final class LandWindowedFiles
     if (value != Compression.GZIP && value != Compression.UNCOMPRESSED) {
       throw new IllegalArgumentException("landing files are gzip or uncompressed, got " + value);
     }
-    return new LandWindowedFiles(root, window, allowedLateness, shards, value);
+    return new LandWindowedFiles(root, window, allowedLateness, shards, value, runId);
+  }
+
+  /**
+   * Names this run's files with {@code id} (letters, digits and {@code -}), so that no other run
+   * writes the same names (see Delivery above). Without it, names depend on window, pane and shard
+   * only.
+   */
+  public LandWindowedFiles withRunId(String id) {
+    if (id == null || !id.matches("[A-Za-z0-9-]+")) {
+      throw new IllegalArgumentException("a run id is letters, digits and '-', got " + id);
+    }
+    return new LandWindowedFiles(root, window, allowedLateness, shards, compression, id);
   }
 
   @Override
   public PCollection<LandedFile> expand(PCollection<Envelope> messages) {
     String landingRoot = checkArgumentNotNull(root, "LandWindowedFiles needs to(landingRoot)");
+    String run = runId;
     return messages
         .apply("FormatLandingLines", ParDo.of(new FormatLandingLineFn()))
         .apply(
@@ -127,7 +145,7 @@ public final class LandWindowedFiles
                 .withDestinationCoder(StringUtf8Coder.of())
                 .via(Contextful.fn(LandingLine::json), TextIO.sink())
                 .to(landingRoot)
-                .withNaming(LandingFileNaming::new)
+                .withNaming(dataset -> new LandingFileNaming(dataset, run))
                 .withCompression(compression)
                 .withNumShards(shards))
         .getPerDestinationOutputFilenames()

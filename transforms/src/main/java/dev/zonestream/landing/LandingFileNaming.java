@@ -6,19 +6,24 @@ import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
- * Names landing files after the window they hold, so that a replay of the same messages rewrites
- * the same files: {@code
- * <dataset>/dt=YYYY-MM-DD/hr=HH/<dataset>-<start>-<end>-<pane>-<shard>-of-<n>.jsonl[.gz]}.
+ * Names landing files after the window they hold and the run that wrote them: {@code
+ * <dataset>/dt=YYYY-MM-DD/hr=HH/<dataset>-<start>-<end>-<pane>-<shard>-of-<n>[-<run>].jsonl[.gz]}.
+ * Within one run a retried bundle or a runner's restart from its checkpoint rewrites the same
+ * names; another run (a second bounded read, a restarted stream) never reuses them, so a file never
+ * replaces messages another run landed.
  *
  * <p>Times are written as {@link LakePaths} says.
  */
 final class LandingFileNaming implements FileIO.Write.FileNaming {
   private final String dataset;
+  private final @Nullable String runId;
 
-  LandingFileNaming(String dataset) {
+  LandingFileNaming(String dataset, @Nullable String runId) {
     this.dataset = dataset;
+    this.runId = runId;
   }
 
   @Override
@@ -29,7 +34,7 @@ final class LandingFileNaming implements FileIO.Write.FileNaming {
           "landing files are named after fixed windows, got " + window);
     }
     return String.format(
-        "%s/%s/%s-%s-%s-%d-%05d-of-%05d.jsonl%s",
+        "%s/%s/%s-%s-%s-%d-%05d-of-%05d%s.jsonl%s",
         dataset,
         LakePaths.partition(interval.start().getMillis()),
         dataset,
@@ -38,6 +43,7 @@ final class LandingFileNaming implements FileIO.Write.FileNaming {
         pane.getIndex(),
         shardIndex,
         numShards,
+        runId == null ? "" : "-" + runId,
         compression.getSuggestedSuffix());
   }
 }

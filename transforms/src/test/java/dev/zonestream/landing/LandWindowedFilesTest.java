@@ -210,4 +210,31 @@ class LandWindowedFilesTest {
       throw new java.io.UncheckedIOException(e);
     }
   }
+
+  @Test
+  void twoRunsOfDifferentMessagesInOneWindowKeepBothWhenEachNamesItsFiles() throws Exception {
+    List<String> emails = new ArrayList<>();
+    for (String run : List.of("run-1", "run-2")) {
+      Envelope message = message("customer", T0 + 1_000, "{\"email\":\"" + run + "@test.com\"}");
+      org.apache.beam.sdk.Pipeline pipeline = org.apache.beam.sdk.Pipeline.create();
+      pipeline
+          .apply(Create.timestamped(List.of(at(message))).withCoder(EnvelopeCoder.of()))
+          .apply(LandWindowedFiles.create().to(lake.toString()).withRunId(run));
+      pipeline.run().waitUntilFinish();
+    }
+    try (Stream<Path> files = Files.walk(lake)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".jsonl.gz")).toList()) {
+        assertThat(file.getFileName().toString(), containsString("-of-00001-run-"));
+        emails.addAll(payloadEmails(file.toString()));
+      }
+    }
+
+    assertThat(emails, containsInAnyOrder("run-1@test.com", "run-2@test.com"));
+  }
+
+  @Test
+  void aRunIdIsLettersDigitsAndDashes() {
+    assertThrows(
+        IllegalArgumentException.class, () -> LandWindowedFiles.create().withRunId("../x"));
+  }
 }
