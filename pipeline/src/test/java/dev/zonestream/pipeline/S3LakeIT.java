@@ -142,13 +142,15 @@ class S3LakeIT {
     assertThat(s3Landing, equalTo(localLanding));
   }
 
+  /** Each file's lines without their ingest time, by the file's name without its run id. */
   private static Map<String, List<String>> landing(String root) throws IOException {
     Map<String, List<String>> byFile = new LinkedHashMap<>();
     LakeFiles.readAllByFile(root)
         .forEach(
             (file, lines) ->
                 byFile.put(
-                    file, lines.stream().map(S3LakeIT::withoutIngestTime).sorted().toList()));
+                    file.replaceFirst("-r\\d{8}T\\d{6}Z-[0-9a-f]{4}(\\.jsonl)", "$1"),
+                    lines.stream().map(S3LakeIT::withoutIngestTime).sorted().toList()));
     return byFile;
   }
 
