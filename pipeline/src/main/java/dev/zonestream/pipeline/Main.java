@@ -107,7 +107,7 @@ public final class Main {
           sparkCheckpoint = Files.createTempDirectory("zonestream-spark-checkpoint");
           checkpointDir = sparkCheckpoint.toString();
         } else if (runner.equals("SparkRunner")
-            && config.lake().matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")
+            && isRemote(config.lake())
             && Arrays.stream(expanded).noneMatch(a -> a.startsWith("--checkpointDir="))) {
           // Spark keeps its checkpoints through Hadoop's file systems, which know no s3:// here.
           throw new InvalidOptionException(
@@ -162,6 +162,11 @@ public final class Main {
     }
   }
 
+  /** Whether {@code lake} is a URI with a scheme ({@code s3://...}) rather than a local path. */
+  private static boolean isRemote(String lake) {
+    return lake.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*");
+  }
+
   /**
    * Where a Flink stream checkpoints unless told: under a local lake, or in the temp folder when
    * the lake is remote (Flink here has no S3 file system; a cluster is given a shared folder by
@@ -169,7 +174,7 @@ public final class Main {
    */
   static String flinkCheckpointUri(String lake) {
     Path folder =
-        lake.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*")
+        isRemote(lake)
             ? Path.of(System.getProperty("java.io.tmpdir"), "zonestream-flink-checkpoints")
             : Path.of(lake, "_checkpoints", "flink");
     return folder.toAbsolutePath().toUri().toString();

@@ -1,8 +1,12 @@
 package dev.zonestream.ingest;
 
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.is;
+
 import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.SourceKind;
+import dev.zonestream.trusted.Messages;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,31 +92,16 @@ class ReadLandingZoneTest {
   @Test
   void aPayloadAtTheParsersNestingLimitReadsBackFromItsLandingLine() {
     String deep = "[".repeat(1000) + "]".repeat(1000);
-    Envelope message =
-        new Envelope(
-            "accelerometer",
-            SourceKind.KAFKA,
-            "stedi.accelerometer",
-            "0",
-            "5",
-            1_691_348_231_425L,
-            7L,
-            deep.getBytes(StandardCharsets.UTF_8));
+    Envelope message = Messages.of("accelerometer", deep);
     String line = LandingLine.of(message).json();
-    org.hamcrest.MatcherAssert.assertThat(
-        "the payload landed as JSON, not base64",
-        line.contains(deep),
-        org.hamcrest.Matchers.is(true));
+    assertThat("the payload landed as JSON, not base64", line.contains(deep), is(true));
 
     Envelope read =
         ReadLandingZone.ParseLandingLinesFn.toEnvelope(
             line.getBytes(StandardCharsets.UTF_8), "/lake/landing/x.jsonl.gz", 1);
 
-    org.hamcrest.MatcherAssert.assertThat(
-        read.dataset(), org.hamcrest.Matchers.is("accelerometer"));
-    org.hamcrest.MatcherAssert.assertThat(
-        read.brokerTimestamp(), org.hamcrest.Matchers.is(1_691_348_231_425L));
-    org.hamcrest.MatcherAssert.assertThat(
-        new String(read.payload(), StandardCharsets.UTF_8), org.hamcrest.Matchers.is(deep));
+    assertThat(read.dataset(), is("accelerometer"));
+    assertThat(read.brokerTimestamp(), is(message.brokerTimestamp()));
+    assertThat(new String(read.payload(), StandardCharsets.UTF_8), is(deep));
   }
 }

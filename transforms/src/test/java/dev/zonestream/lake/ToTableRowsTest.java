@@ -8,32 +8,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonPayload;
-import dev.zonestream.model.SourceKind;
-import java.nio.charset.StandardCharsets;
+import dev.zonestream.trusted.Messages;
 import org.junit.jupiter.api.Test;
 
 class ToTableRowsTest {
-  private static Envelope message(String payload) {
-    return new Envelope(
-        "accelerometer",
-        SourceKind.KAFKA,
-        "stedi.accelerometer",
-        "0",
-        "5",
-        1_691_348_231_425L,
-        7L,
-        payload.getBytes(StandardCharsets.UTF_8));
-  }
-
   @Test
   void aRejectIsItsLandingLineWithTheReasonLast() throws Exception {
-    String line = LandingLine.of(message("{\"user\": 1}")).json();
+    Envelope message = Messages.of("accelerometer", "{\"user\": 1}");
+    String line = LandingLine.of(message).json();
 
     String row = ToTableRows.RejectedToRowFn.withReason(line, "user: expected \"an address\"");
 
     JsonNode parsed = JsonPayload.MAPPER.readTree(row);
     assertThat(parsed.get("reason").asText(), equalTo("user: expected \"an address\""));
-    assertThat(parsed.get("offset").asText(), equalTo("5"));
+    assertThat(parsed.get("offset").asText(), equalTo(message.offset()));
     assertThat(parsed.get("payload").get("user").asInt(), equalTo(1));
     assertThat(row, endsWith(",\"reason\":\"user: expected \\\"an address\\\"\"}"));
     assertThat(row.substring(0, row.lastIndexOf(",\"reason\"")) + "}", equalTo(line));
@@ -44,7 +32,7 @@ class ToTableRowsTest {
     // 1,000 levels: what Jackson accepts by default, and so what landed as JSON. Its landing line
     // is 1,001 deep; parsing it again with the same limit stopped the whole job.
     String deep = "[".repeat(1000) + "]".repeat(1000);
-    String line = LandingLine.of(message(deep)).json();
+    String line = LandingLine.of(Messages.of("accelerometer", deep)).json();
 
     String row = ToTableRows.RejectedToRowFn.withReason(line, "user: missing");
 
