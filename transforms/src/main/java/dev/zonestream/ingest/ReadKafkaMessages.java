@@ -17,9 +17,12 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -41,6 +44,10 @@ import org.joda.time.Instant;
  * <p><b>Routing.</b> Topics are mapped to datasets; with a topic pattern, a matching topic that is
  * not mapped lands under {@link Dataset#UNROUTED_FOLDER}.
  *
+ * <p><b>Security.</b> TLS and SASL settings come as consumer properties; the secret ones
+ * (passwords, the JAAS configuration) are given to the consumer only and never appear in the read's
+ * display data.
+ *
  * <p><b>Failures.</b> Connection problems are retried by the Kafka client; a payload that is not
  * JSON is still emitted (landing keeps it).
  */
@@ -57,7 +64,7 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
   private final @Nullable String topicPattern;
   private final @Nullable String consumerGroup;
   private final StartPosition startPosition;
-  private final Map<String, Object> consumerProperties;
+  private final KafkaClientProperties consumerProperties;
   private final Duration maxBrokerDelay;
 
   private ReadKafkaMessages(
@@ -66,7 +73,7 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
       @Nullable String topicPattern,
       @Nullable String consumerGroup,
       StartPosition startPosition,
-      Map<String, Object> consumerProperties,
+      KafkaClientProperties consumerProperties,
       Duration maxBrokerDelay) {
     this.bootstrapServers = bootstrapServers;
     this.topics = topics;
@@ -87,7 +94,13 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
       stedi.put("stedi." + dataset.folder(), dataset);
     }
     return new ReadKafkaMessages(
-        null, stedi, null, null, StartPosition.EARLIEST, Map.of(), Duration.standardSeconds(5));
+        null,
+        stedi,
+        null,
+        null,
+        StartPosition.EARLIEST,
+        KafkaClientProperties.none(),
+        Duration.standardSeconds(5));
   }
 
   /** {@code host:port[,host:port]} of the brokers. */
@@ -166,13 +179,23 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
 
   /** Extra consumer properties, for example TLS or SASL settings. */
   public ReadKafkaMessages withConsumerProperties(Map<String, ?> properties) {
+    return withConsumerProperties(KafkaClientProperties.of(properties));
+  }
+
+  /**
+   * Extra consumer properties, for example TLS or SASL settings. The secret ones (see {@link
+   * KafkaClientProperties}) reach the consumer through its factory rather than KafkaIO's consumer
+   * configuration, which KafkaIO publishes as the read's display data.
+   */
+  public ReadKafkaMessages withConsumerProperties(KafkaClientProperties properties) {
+    checkArgumentNotNull(properties, "consumer properties");
     return new ReadKafkaMessages(
         bootstrapServers,
         topics,
         topicPattern,
         consumerGroup,
         startPosition,
-        Map.copyOf(properties),
+        properties,
         maxBrokerDelay);
   }
 
@@ -195,7 +218,7 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
   public PCollection<Envelope> expand(PBegin input) {
     String servers =
         checkArgumentNotNull(bootstrapServers, "ReadKafkaMessages needs withBootstrapServers");
-    Map<String, Object> config = new HashMap<>(consumerProperties);
+    Map<String, Object> config = new HashMap<>(consumerProperties.plain());
     config.put(
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
         startPosition.name().toLowerCase(java.util.Locale.ROOT));
@@ -207,6 +230,9 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
             .withBootstrapServers(servers)
             .withConsumerConfigUpdates(config)
             .withTimestampPolicyFactory(BrokerTimestampPolicy.factory(maxBrokerDelay));
+    if (!consumerProperties.secrets().isEmpty()) {
+      read = read.withConsumerFactoryFn(new CreateConsumerWithSecretsFn(consumerProperties));
+    }
     read =
         topicPattern != null
             ? read.withTopicPattern(topicPattern)
@@ -217,6 +243,26 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
     Map<String, String> routes = new HashMap<>();
     topics.forEach((topic, dataset) -> routes.put(topic, dataset.folder()));
     return input.apply("ReadKafka", read).apply("ToEnvelopes", ParDo.of(new ToEnvelopeFn(routes)));
+  }
+
+  /**
+   * Creates KafkaIO's consumers (the reader's and its offset consumer) with the secret settings
+   * added to the configuration KafkaIO gives.
+   */
+  static final class CreateConsumerWithSecretsFn
+      implements SerializableFunction<Map<String, Object>, Consumer<byte[], byte[]>> {
+    private final KafkaClientProperties properties;
+
+    CreateConsumerWithSecretsFn(KafkaClientProperties properties) {
+      this.properties = properties;
+    }
+
+    @Override
+    public Consumer<byte[], byte[]> apply(Map<String, Object> config) {
+      Map<String, Object> withSecrets = new HashMap<>(config);
+      withSecrets.putAll(properties.secrets());
+      return new KafkaConsumer<>(withSecrets);
+    }
   }
 
   /** Wraps a Kafka record into an envelope, routed by topic. */
