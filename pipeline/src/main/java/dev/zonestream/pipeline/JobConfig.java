@@ -1,5 +1,6 @@
 package dev.zonestream.pipeline;
 
+import dev.zonestream.ingest.KafkaClientProperties;
 import dev.zonestream.ingest.ReadKafkaMessages.StartPosition;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Dataset;
@@ -34,7 +35,7 @@ public record JobConfig(
     @Nullable String topicPattern,
     @Nullable String consumerGroup,
     StartPosition startPosition,
-    Map<String, Object> kafkaProperties,
+    KafkaClientProperties kafkaProperties,
     Duration brokerCheckTimeout,
     Duration maxBrokerDelay,
     Duration window,
@@ -178,7 +179,7 @@ public record JobConfig(
         pattern,
         blankToNull(options.getConsumerGroup()),
         start,
-        readKafkaProperties(options.getKafkaPropertiesFile()),
+        readKafkaProperties(options.getKafkaPropertiesFile(), source),
         Duration.standardSeconds(
             atLeast("brokerCheckTimeoutSeconds", options.getBrokerCheckTimeoutSeconds(), 1)),
         Duration.standardSeconds(
@@ -331,10 +332,22 @@ public record JobConfig(
     return topics;
   }
 
-  private static Map<String, Object> readKafkaProperties(@Nullable String file) {
+  /**
+   * The client settings of {@code --kafkaPropertiesFile}; its secrets are kept apart (see {@link
+   * KafkaClientProperties}). Only a Kafka source reads it: the embedded broker is plain, on
+   * loopback.
+   */
+  private static KafkaClientProperties readKafkaProperties(
+      @Nullable String file, SourceType source) {
     String path = blankToNull(file);
     if (path == null) {
-      return Map.of();
+      return KafkaClientProperties.none();
+    }
+    if (source != SourceType.KAFKA) {
+      throw new InvalidOptionException(
+          "kafkaPropertiesFile",
+          path,
+          "only --source=kafka reads it (--source=" + source.label() + " does not)");
     }
     Properties properties = new Properties();
     try (InputStream in = Files.newInputStream(Path.of(path))) {
@@ -343,8 +356,8 @@ public record JobConfig(
       throw new InvalidOptionException("kafkaPropertiesFile", path, "cannot read: " + e);
     }
     Map<String, Object> map = new HashMap<>();
-    properties.stringPropertyNames().forEach(k -> map.put(k, properties.getProperty(k)));
-    return Map.copyOf(map);
+    properties.stringPropertyNames().forEach(k -> map.put(k, properties.getProperty(k).trim()));
+    return KafkaClientProperties.of(map);
   }
 
   private static long atLeast(String option, @Nullable Number value, long min) {

@@ -1,6 +1,8 @@
 package dev.zonestream.pipeline;
 
+import dev.zonestream.ingest.KafkaClientProperties;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -24,18 +26,24 @@ public final class KafkaPublisher {
    * @throws IllegalStateException when a message cannot be sent
    */
   public static void publish(String bootstrapServers, Map<String, List<byte[]>> messagesByTopic) {
-    Map<String, Object> config =
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrapServers,
-            ProducerConfig.ACKS_CONFIG,
-            "all",
-            ProducerConfig.LINGER_MS_CONFIG,
-            10,
-            ProducerConfig.BATCH_SIZE_CONFIG,
-            256 * 1024,
-            ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-            1024 * 1024);
+    publish(bootstrapServers, KafkaClientProperties.none(), messagesByTopic);
+  }
+
+  /**
+   * As {@link #publish(String, Map)}, with client settings (TLS, SASL) added to the producer's.
+   *
+   * @throws IllegalStateException when a message cannot be sent
+   */
+  public static void publish(
+      String bootstrapServers,
+      KafkaClientProperties clientProperties,
+      Map<String, List<byte[]>> messagesByTopic) {
+    Map<String, Object> config = new HashMap<>(clientProperties.all());
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1024 * 1024);
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
       List<Future<RecordMetadata>> sent = new ArrayList<>();
@@ -53,7 +61,9 @@ public final class KafkaPublisher {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while publishing", e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("could not publish to Kafka: " + e.getCause(), e.getCause());
+      throw new IllegalStateException(
+          "could not publish to Kafka: " + clientProperties.redact(String.valueOf(e.getCause())),
+          e.getCause());
     }
   }
 }

@@ -239,13 +239,17 @@ public final class Main {
 
   private static int runKafka(
       ZonestreamOptions options, JobConfig config, PrintStream out, PrintStream err) {
+    verifyKafka(config);
+    return streamUntilStopped(
+        options, config, config.topics().keySet() + " from " + config.bootstrapServers(), err);
+  }
+
+  private static void verifyKafka(JobConfig config) {
     KafkaChecks.verify(
         config.bootstrapServers(),
         config.kafkaProperties(),
         config.topics().keySet(),
         config.brokerCheckTimeout().getStandardSeconds());
-    return streamUntilStopped(
-        options, config, config.topics().keySet() + " from " + config.bootstrapServers(), err);
   }
 
   private static int runAwsStream(ZonestreamOptions options, JobConfig config, PrintStream err) {
@@ -289,6 +293,9 @@ public final class Main {
       config = JobConfig.from(options);
       if (config.source() == SourceType.KINESIS || config.source() == SourceType.SQS) {
         EndpointChecks.verify(config);
+      }
+      if (config.source() == SourceType.KAFKA) {
+        verifyKafka(config);
       }
     } catch (InvalidOptionException e) {
       err.println("zonestream: " + e.getMessage());

@@ -96,8 +96,9 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setStartFrom(String value);
 
   @Description(
-      "A Java properties file of extra Kafka consumer settings (TLS, SASL), for example"
-          + " security.protocol=SASL_SSL. Kept out of the command line so secrets stay off ps.")
+      "A Java properties file of Kafka client settings (TLS, SASL) for --source=kafka, for"
+          + " example security.protocol=SASL_SSL. Kept out of the command line so secrets stay"
+          + " off ps; passwords and the JAAS configuration are never printed.")
   String getKafkaPropertiesFile();
 
   void setKafkaPropertiesFile(String value);

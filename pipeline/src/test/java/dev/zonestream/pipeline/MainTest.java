@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -190,6 +191,14 @@ class MainTest {
             new String[] {"--source=kinesis", "--awsRegion=us-east-1", "--maxReadSeconds=0"},
             "--maxReadSeconds=0: must be at least 1"),
         Arguments.of(
+            new String[] {"--input=" + FIXTURE, "--kafkaPropertiesFile=/etc/client.properties"},
+            "--kafkaPropertiesFile=/etc/client.properties: only --source=kafka reads it"
+                + " (--source=files does not)"),
+        Arguments.of(
+            new String[] {"--kafkaPropertiesFile=/etc/client.properties"},
+            "--kafkaPropertiesFile=/etc/client.properties: only --source=kafka reads it"
+                + " (--source=embedded-kafka does not)"),
+        Arguments.of(
             new String[] {"--input=" + FIXTURE, "--maxMessages=10"},
             "--maxMessages: bounds a --source=kinesis or --source=sqs read only"),
         Arguments.of(
@@ -292,6 +301,30 @@ class MainTest {
     assertThat(brokerState.code(), equalTo(2));
     assertThat(brokerState.err().lines().count(), equalTo(1L));
     assertThat(brokerState.err(), containsString("found stedi.customer-0"));
+  }
+
+  @Test
+  void kafkaSettingsTheClientRefusesEndWithOneLineWithoutTheirSecret(@TempDir Path config)
+      throws IOException {
+    // A JAAS text with the password where Kafka's parser expects a key: Kafka's own message
+    // quotes that "key".
+    Path file =
+        Files.writeString(
+            config.resolve("client.properties"),
+            "security.protocol=SASL_PLAINTEXT\n"
+                + "sasl.mechanism=PLAIN\n"
+                + "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule"
+                + " required username=\"zs\" pw-5ecre7;\n");
+
+    Run run =
+        run("--bootstrapServers=127.0.0.1:9", "--kafkaPropertiesFile=" + file, "--lake=" + lake);
+
+    assertThat(run.err(), run.code(), equalTo(2));
+    assertThat(run.err().lines().count(), equalTo(1L));
+    assertThat(
+        run.err(),
+        startsWith("zonestream: --kafkaPropertiesFile: the Kafka client refuses these settings: "));
+    assertThat(run.err(), not(containsString("pw-5ecre7")));
   }
 
   @Test
