@@ -13,10 +13,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -35,33 +37,58 @@ import org.apache.kafka.common.utils.Time;
  * consumer groups silently receive nothing) and no initial rebalance delay.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+  private static final String PLAINTEXT = "PLAINTEXT";
   private final Path dataDir;
   private final KafkaRaftServer server;
-  private final String bootstrapServers;
+  private final Map<String, String> listenerAddresses;
 
-  private EmbeddedKafka(Path dataDir, KafkaRaftServer server, String bootstrapServers) {
+  private EmbeddedKafka(
+      Path dataDir, KafkaRaftServer server, Map<String, String> listenerAddresses) {
     this.dataDir = dataDir;
     this.server = server;
-    this.bootstrapServers = bootstrapServers;
+    this.listenerAddresses = listenerAddresses;
   }
 
   /** Formats storage and starts the broker; returns once it accepts connections. */
   public static EmbeddedKafka start() throws IOException {
+    return start(Map.of(), Map.of());
+  }
+
+  /**
+   * As {@link #start()}, with more client listeners beside the plain one, each on a free loopback
+   * port, and more broker settings: how the tests stand up a broker that asks for TLS or SASL. The
+   * broker and its controller keep talking over plain listeners.
+   *
+   * @param listeners listener name to its security protocol ({@code SASL_SSL} to {@code SASL_SSL})
+   * @param settings further broker settings (the listeners' mechanisms, JAAS and TLS stores)
+   */
+  static EmbeddedKafka start(Map<String, String> listeners, Map<String, String> settings)
+      throws IOException {
     Path dir = Files.createTempDirectory("zonestream-kafka-");
-    int[] ports = freePorts(2);
+    int[] ports = freePorts(2 + listeners.size());
     int brokerPort = ports[0];
     int controllerPort = ports[1];
+    Map<String, String> addresses = new LinkedHashMap<>();
+    addresses.put(PLAINTEXT, "127.0.0.1:" + brokerPort);
+    StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    int next = 2;
+    for (Map.Entry<String, String> listener : listeners.entrySet()) {
+      addresses.put(listener.getKey(), "127.0.0.1:" + ports[next++]);
+      protocols.append(',').append(listener.getKey()).append(':').append(listener.getValue());
+    }
+    String advertised =
+        addresses.entrySet().stream()
+            .map(e -> e.getKey() + "://" + e.getValue())
+            .collect(Collectors.joining(","));
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");
     props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-    props.put(
-        "listeners",
-        "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+    props.put("listeners", advertised + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put("advertised.listeners", advertised);
     props.put("controller.listener.names", "CONTROLLER");
-    props.put("inter.broker.listener.name", "PLAINTEXT");
-    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("inter.broker.listener.name", PLAINTEXT);
+    props.put("listener.security.protocol.map", protocols.toString());
     props.put("log.dirs", dir.resolve("data").toString());
     props.put("offsets.topic.replication.factor", "1");
     props.put("offsets.topic.num.partitions", "1");
@@ -72,6 +99,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("num.partitions", "1");
     // Loopback, one node: skip fsync; the broker is a stand-in, not the record of truth.
     props.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+    props.putAll(settings);
 
     Path config = dir.resolve("server.properties");
     try (OutputStream out = Files.newOutputStream(config)) {
@@ -96,14 +124,24 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
     server.startup();
-    EmbeddedKafka kafka = new EmbeddedKafka(dir, server, "127.0.0.1:" + brokerPort);
+    EmbeddedKafka kafka = new EmbeddedKafka(dir, server, Map.copyOf(addresses));
     kafka.awaitReady();
     return kafka;
   }
 
-  /** {@code 127.0.0.1:PORT} of the broker. */
+  /** {@code 127.0.0.1:PORT} of the broker's plain listener. */
   public String bootstrapServers() {
-    return bootstrapServers;
+    return bootstrapServers(PLAINTEXT);
+  }
+
+  /** {@code 127.0.0.1:PORT} of one of the listeners given to {@link #start(Map, Map)}. */
+  String bootstrapServers(String listener) {
+    String address = listenerAddresses.get(listener);
+    if (address == null) {
+      throw new IllegalArgumentException(
+          "no listener " + listener + " (listeners: " + listenerAddresses.keySet() + ")");
+    }
+    return address;
   }
 
   /**
@@ -129,7 +167,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** An admin client of this broker; the caller closes it. */
   public Admin admin() {
-    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
   }
 
   private void awaitReady() {
