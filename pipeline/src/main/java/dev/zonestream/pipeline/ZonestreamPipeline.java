@@ -62,19 +62,23 @@ public final class ZonestreamPipeline {
           case KINESIS -> pipeline.apply("ReadKinesis", readKinesis(config));
           case SQS -> pipeline.apply("ReadSqs", readSqs(config));
         };
-    PCollection<LandedFile> landed =
-        config.source() == SourceType.LANDING
-            ? null
-            : messages.apply(
-                "Land",
-                LandWindowedFiles.create()
-                    .to(config.landingRoot())
-                    .withWindow(config.window())
-                    .withAllowedLateness(config.allowedLateness())
-                    .withShards(config.landingShards())
-                    .withCompression(config.landingCompression())
-                    .withRunId(runId));
-    return new Outputs(messages, landed, buildZones(messages, config, runId));
+    if (config.source() == SourceType.LANDING) {
+      return new Outputs(messages, null, buildZones(messages, config, runId));
+    }
+    PCollectionTuple landing =
+        messages.apply(
+            "Land",
+            LandWindowedFiles.create()
+                .to(config.landingRoot())
+                .withWindow(config.window())
+                .withAllowedLateness(config.allowedLateness())
+                .withShards(config.landingShards())
+                .withCompression(config.landingCompression())
+                .withRunId(runId));
+    // Trusted and curated are built from the final landing files, never from the broker directly.
+    PCollection<Envelope> landed = landing.get(LandWindowedFiles.MESSAGES);
+    return new Outputs(
+        messages, landing.get(LandWindowedFiles.FILES), buildZones(landed, config, runId));
   }
 
   /**
