@@ -2,6 +2,7 @@ package dev.zonestream.pipeline;
 
 import dev.zonestream.curated.AdmitStepTrainerReadings;
 import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
+import dev.zonestream.ingest.CommitLandedKafkaOffsets;
 import dev.zonestream.ingest.ReadJsonLinesFiles;
 import dev.zonestream.ingest.ReadKafkaMessages;
 import dev.zonestream.ingest.ReadKinesisRecords;
@@ -77,6 +78,15 @@ public final class ZonestreamPipeline {
                 .withRunId(runId));
     // Trusted and curated are built from the final landing files, never from the broker directly.
     PCollection<Envelope> landed = landing.get(LandWindowedFiles.MESSAGES);
+    if ((config.source() == SourceType.KAFKA || config.source() == SourceType.EMBEDDED_KAFKA)
+        && config.consumerGroup() != null) {
+      messages.apply(
+          "CommitLandedOffsets",
+          CommitLandedKafkaOffsets.create()
+              .whenLanded(landed)
+              .forGroup(
+                  config.bootstrapServers(), config.consumerGroup(), config.kafkaProperties()));
+    }
     return new Outputs(
         messages, landing.get(LandWindowedFiles.FILES), buildZones(landed, config, runId));
   }
