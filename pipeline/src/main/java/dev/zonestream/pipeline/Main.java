@@ -1,9 +1,9 @@
 package dev.zonestream.pipeline;
 
 import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
-import dev.zonestream.ingest.JsonLines;
 import dev.zonestream.lake.Tables;
 import dev.zonestream.model.Dataset;
+import dev.zonestream.model.JsonLines;
 import dev.zonestream.model.MetricNames;
 import java.io.IOException;
 import java.io.InputStream;

@@ -2,6 +2,7 @@ package dev.zonestream.pipeline;
 
 import dev.zonestream.curated.AdmitStepTrainerReadings;
 import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
+import dev.zonestream.ingest.CommitLandedKafkaOffsets;
 import dev.zonestream.ingest.ReadJsonLinesFiles;
 import dev.zonestream.ingest.ReadKafkaMessages;
 import dev.zonestream.ingest.ReadKinesisRecords;
@@ -62,19 +63,32 @@ public final class ZonestreamPipeline {
           case KINESIS -> pipeline.apply("ReadKinesis", readKinesis(config));
           case SQS -> pipeline.apply("ReadSqs", readSqs(config));
         };
-    PCollection<LandedFile> landed =
-        config.source() == SourceType.LANDING
-            ? null
-            : messages.apply(
-                "Land",
-                LandWindowedFiles.create()
-                    .to(config.landingRoot())
-                    .withWindow(config.window())
-                    .withAllowedLateness(config.allowedLateness())
-                    .withShards(config.landingShards())
-                    .withCompression(config.landingCompression())
-                    .withRunId(runId));
-    return new Outputs(messages, landed, buildZones(messages, config, runId));
+    if (config.source() == SourceType.LANDING) {
+      return new Outputs(messages, null, buildZones(messages, config, runId));
+    }
+    PCollectionTuple landing =
+        messages.apply(
+            "Land",
+            LandWindowedFiles.create()
+                .to(config.landingRoot())
+                .withWindow(config.window())
+                .withAllowedLateness(config.allowedLateness())
+                .withShards(config.landingShards())
+                .withCompression(config.landingCompression())
+                .withRunId(runId));
+    // Trusted and curated are built from the final landing files, never from the broker directly.
+    PCollection<Envelope> landed = landing.get(LandWindowedFiles.MESSAGES);
+    if ((config.source() == SourceType.KAFKA || config.source() == SourceType.EMBEDDED_KAFKA)
+        && config.consumerGroup() != null) {
+      messages.apply(
+          "CommitLandedOffsets",
+          CommitLandedKafkaOffsets.create()
+              .whenLanded(landed)
+              .forGroup(
+                  config.bootstrapServers(), config.consumerGroup(), config.kafkaProperties()));
+    }
+    return new Outputs(
+        messages, landing.get(LandWindowedFiles.FILES), buildZones(landed, config, runId));
   }
 
   /**

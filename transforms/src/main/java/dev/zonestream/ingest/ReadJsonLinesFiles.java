@@ -4,6 +4,7 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
+import dev.zonestream.model.JsonLines;
 import dev.zonestream.model.JsonPayload;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.SourceKind;

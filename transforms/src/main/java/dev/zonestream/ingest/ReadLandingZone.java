@@ -2,18 +2,13 @@ package dev.zonestream.ingest;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.zonestream.landing.LandingLine.Fields;
+import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.Envelope;
-import dev.zonestream.model.JsonPayload;
+import dev.zonestream.model.JsonLines;
 import dev.zonestream.model.MetricNames;
-import dev.zonestream.model.SourceKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.Locale;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
@@ -91,47 +86,10 @@ public final class ReadLandingZone extends PTransform<PBegin, PCollection<Envelo
         JsonLines.split(
             in,
             (line, lineNumber) -> {
-              Envelope envelope = toEnvelope(line, path, lineNumber);
+              Envelope envelope = LandingLine.toEnvelope(line, path, lineNumber);
               Metrics.counter(MetricNames.READ, envelope.dataset()).inc();
               out.outputWithTimestamp(envelope, new Instant(envelope.brokerTimestamp()));
             });
-      }
-    }
-
-    static Envelope toEnvelope(byte[] line, String path, long lineNumber) {
-      try {
-        JsonNode json = JsonPayload.LANDING_LINE_MAPPER.readTree(line);
-        byte[] payload =
-            json.has(Fields.PAYLOAD)
-                ? json.get(Fields.PAYLOAD).toString().getBytes(StandardCharsets.UTF_8)
-                : Base64.getDecoder().decode(json.get(Fields.PAYLOAD_BASE64).asText());
-        JsonNode partition = json.get(Fields.PARTITION);
-        byte[] key =
-            json.has(Fields.KEY)
-                ? json.get(Fields.KEY).asText().getBytes(StandardCharsets.UTF_8)
-                : json.has(Fields.KEY_BASE64)
-                    ? Base64.getDecoder().decode(json.get(Fields.KEY_BASE64).asText())
-                    : null;
-        return new Envelope(
-            json.get(Fields.DATASET).asText(),
-            SourceKind.valueOf(json.get(Fields.SOURCE_KIND).asText().toUpperCase(Locale.ROOT)),
-            json.get(Fields.SOURCE).asText(),
-            partition == null ? null : partition.asText(),
-            json.get(Fields.OFFSET).asText(),
-            json.get(Fields.BROKER_TIMESTAMP).asLong(),
-            json.get(Fields.INGEST_TIME).asLong(),
-            payload,
-            key);
-      } catch (IOException | RuntimeException e) {
-        return new Envelope(
-            dev.zonestream.model.Dataset.UNROUTED_FOLDER,
-            SourceKind.FILES,
-            path,
-            null,
-            Long.toString(lineNumber),
-            0L,
-            Instant.now().getMillis(),
-            line);
       }
     }
   }

@@ -2,12 +2,17 @@ package dev.zonestream.landing;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
-import dev.zonestream.lake.CountFileLinesFn;
 import dev.zonestream.model.Envelope;
+import dev.zonestream.model.EnvelopeCoder;
+import dev.zonestream.model.JsonLines;
 import dev.zonestream.model.MetricNames;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Contextful;
@@ -16,9 +21,15 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
+import org.apache.beam.sdk.transforms.windowing.DefaultTrigger;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
@@ -34,9 +45,12 @@ import org.joda.time.Duration;
  * the runner drops it: the zonestream sources never emit such messages (see {@code
  * BrokerTimestampPolicy}), so this bound only limits how long window state is kept.
  *
- * <p><b>Output.</b> One {@link LandedFile} per final file, with the number of messages read back
- * from it; the counters {@link MetricNames#LANDED} count landed messages and {@link
- * MetricNames#INVALID} payloads kept as base64, per dataset.
+ * <p><b>Output.</b> Each final file is read back once: {@link #FILES} holds one {@link LandedFile}
+ * per final file with the number of messages read from it, {@link #MESSAGES} the messages
+ * themselves, parsed from their landing lines. Downstream zones take their input from {@link
+ * #MESSAGES}, so nothing reaches them before its landing file is final. The counters {@link
+ * MetricNames#LANDED} count landed messages and {@link MetricNames#INVALID} payloads kept as
+ * base64, per dataset.
  *
  * <p><b>Delivery.</b> Files are written to a temporary folder and moved into place when the pane is
  * final (Beam's {@link FileIO}); a retried bundle rewrites the same names. With {@link #withRunId}
@@ -44,8 +58,19 @@ import org.joda.time.Duration;
  * ones again) never replaces files of another: the same message landed by two runs is in landing
  * twice, and the trusted zone keeps it once.
  */
-public final class LandWindowedFiles
-    extends PTransform<PCollection<Envelope>, PCollection<LandedFile>> {
+public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, PCollectionTuple> {
+
+  /** One {@link LandedFile} per final file. */
+  public static final TupleTag<LandedFile> FILES = new TupleTag<>() {};
+
+  /**
+   * The messages read back from the final files, in the global window, each carrying the timestamp
+   * of its file's window end: what the trusted zone is built from, so nothing reaches trusted
+   * before its landing file is final, and a stream's trusted zone is what a backfill of its landing
+   * gives.
+   */
+  public static final TupleTag<Envelope> MESSAGES = new TupleTag<>() {};
+
   private final @Nullable String root;
   private final Duration window;
   private final Duration allowedLateness;
@@ -125,31 +150,72 @@ public final class LandWindowedFiles
   }
 
   @Override
-  public PCollection<LandedFile> expand(PCollection<Envelope> messages) {
+  public PCollectionTuple expand(PCollection<Envelope> messages) {
     String landingRoot = checkArgumentNotNull(root, "LandWindowedFiles needs to(landingRoot)");
     String run = runId;
-    return messages
-        .apply("FormatLandingLines", ParDo.of(new FormatLandingLineFn()))
-        .apply(
-            "WindowByBrokerTime",
-            Window.<LandingLine>into(FixedWindows.of(window))
-                .triggering(
-                    AfterWatermark.pastEndOfWindow()
-                        .withLateFirings(AfterPane.elementCountAtLeast(1)))
-                .withAllowedLateness(allowedLateness)
-                .discardingFiredPanes())
-        .apply(
-            "WriteJsonLines",
-            FileIO.<String, LandingLine>writeDynamic()
-                .by(LandingLine::dataset)
-                .withDestinationCoder(StringUtf8Coder.of())
-                .via(Contextful.fn(LandingLine::json), TextIO.sink())
-                .to(landingRoot)
-                .withNaming(dataset -> new LandingFileNaming(dataset, run))
-                .withCompression(compression)
-                .withNumShards(shards))
-        .getPerDestinationOutputFilenames()
-        .apply("CountLandedMessages", ParDo.of(new CountFileLinesFn(MetricNames.LANDED)));
+    PCollectionTuple landed =
+        messages
+            .apply("FormatLandingLines", ParDo.of(new FormatLandingLineFn()))
+            .apply(
+                "WindowByBrokerTime",
+                Window.<LandingLine>into(FixedWindows.of(window))
+                    .triggering(
+                        AfterWatermark.pastEndOfWindow()
+                            .withLateFirings(AfterPane.elementCountAtLeast(1)))
+                    .withAllowedLateness(allowedLateness)
+                    .discardingFiredPanes())
+            .apply(
+                "WriteJsonLines",
+                FileIO.<String, LandingLine>writeDynamic()
+                    .by(LandingLine::dataset)
+                    .withDestinationCoder(StringUtf8Coder.of())
+                    .via(Contextful.fn(LandingLine::json), TextIO.sink())
+                    .to(landingRoot)
+                    .withNaming(dataset -> new LandingFileNaming(dataset, run))
+                    .withCompression(compression)
+                    .withNumShards(shards))
+            .getPerDestinationOutputFilenames()
+            .apply(
+                "ReadBackLandedFiles",
+                ParDo.of(new ReadBackLandedFileFn())
+                    .withOutputTags(FILES, TupleTagList.of(MESSAGES)));
+    PCollection<Envelope> readBack =
+        landed
+            .get(MESSAGES)
+            .setCoder(EnvelopeCoder.of())
+            .apply(
+                "LandedMessagesInGlobalWindow",
+                Window.<Envelope>into(new GlobalWindows())
+                    .triggering(DefaultTrigger.of())
+                    .withAllowedLateness(Duration.ZERO)
+                    .discardingFiredPanes());
+    return PCollectionTuple.of(FILES, landed.get(FILES).setCoder(LandedFile.LandedFileCoder.of()))
+        .and(MESSAGES, readBack);
+  }
+
+  /**
+   * Reads each final file once: counts its lines into {@link MetricNames#LANDED} (a message counts
+   * as landed only once it can be read from the lake), emits its {@link LandedFile}, and every line
+   * as the envelope it was written from ({@link LandingLine#toEnvelope}).
+   */
+  static final class ReadBackLandedFileFn extends DoFn<KV<String, String>, LandedFile> {
+    @ProcessElement
+    public void processElement(@Element KV<String, String> file, MultiOutputReceiver out)
+        throws IOException {
+      String path = file.getValue();
+      OutputReceiver<Envelope> lines = out.get(MESSAGES);
+      long count;
+      try (InputStream in =
+          Channels.newInputStream(
+              Compression.detect(path)
+                  .readDecompressed(FileSystems.open(FileSystems.matchNewResource(path, false))))) {
+        count =
+            JsonLines.split(
+                in, (line, number) -> lines.output(LandingLine.toEnvelope(line, path, number)));
+      }
+      Metrics.counter(MetricNames.LANDED, file.getKey()).inc(count);
+      out.get(FILES).output(new LandedFile(file.getKey(), path, count));
+    }
   }
 
   /** Formats each envelope as its landing line, counting payloads that are not JSON. */

@@ -2,8 +2,10 @@ package dev.zonestream.landing;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonPayload;
+import dev.zonestream.model.SourceKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +17,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderProvider;
@@ -106,6 +109,53 @@ public record LandingLine(String dataset, String json, @Nullable String payloadE
       json.writeStringField(Fields.KEY, text);
     } catch (CharacterCodingException e) {
       json.writeStringField(Fields.KEY_BASE64, Base64.getEncoder().encodeToString(key));
+    }
+  }
+
+  /**
+   * Reads a landing line back into the envelope it was written from (the inverse of {@link #of}):
+   * dataset, source coordinates, broker and ingest times, key, and the payload (a JSON payload as
+   * the text of its value, a base64 one as its original bytes). A line that is not a landing record
+   * (hand-edited, truncated) becomes an envelope of {@link Dataset#UNROUTED_FOLDER} whose payload
+   * is the line, so the trusted zone rejects it with a reason instead of losing it.
+   *
+   * @param path the file the line was read from (the unrouted envelope's source)
+   * @param lineNumber its 1-based line number (the unrouted envelope's offset)
+   */
+  public static Envelope toEnvelope(byte[] line, String path, long lineNumber) {
+    try {
+      JsonNode json = JsonPayload.LANDING_LINE_MAPPER.readTree(line);
+      byte[] payload =
+          json.has(Fields.PAYLOAD)
+              ? json.get(Fields.PAYLOAD).toString().getBytes(StandardCharsets.UTF_8)
+              : Base64.getDecoder().decode(json.get(Fields.PAYLOAD_BASE64).asText());
+      JsonNode partition = json.get(Fields.PARTITION);
+      byte[] key =
+          json.has(Fields.KEY)
+              ? json.get(Fields.KEY).asText().getBytes(StandardCharsets.UTF_8)
+              : json.has(Fields.KEY_BASE64)
+                  ? Base64.getDecoder().decode(json.get(Fields.KEY_BASE64).asText())
+                  : null;
+      return new Envelope(
+          json.get(Fields.DATASET).asText(),
+          SourceKind.valueOf(json.get(Fields.SOURCE_KIND).asText().toUpperCase(Locale.ROOT)),
+          json.get(Fields.SOURCE).asText(),
+          partition == null ? null : partition.asText(),
+          json.get(Fields.OFFSET).asText(),
+          json.get(Fields.BROKER_TIMESTAMP).asLong(),
+          json.get(Fields.INGEST_TIME).asLong(),
+          payload,
+          key);
+    } catch (IOException | RuntimeException e) {
+      return new Envelope(
+          Dataset.UNROUTED_FOLDER,
+          SourceKind.FILES,
+          path,
+          null,
+          Long.toString(lineNumber),
+          0L,
+          System.currentTimeMillis(),
+          line);
     }
   }
 

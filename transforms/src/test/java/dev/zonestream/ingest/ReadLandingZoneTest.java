@@ -97,7 +97,7 @@ class ReadLandingZoneTest {
     assertThat("the payload landed as JSON, not base64", line.contains(deep), is(true));
 
     Envelope read =
-        ReadLandingZone.ParseLandingLinesFn.toEnvelope(
+        dev.zonestream.landing.LandingLine.toEnvelope(
             line.getBytes(StandardCharsets.UTF_8), "/lake/landing/x.jsonl.gz", 1);
 
     assertThat(read.dataset(), is("accelerometer"));

@@ -27,6 +27,7 @@ import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -115,7 +116,7 @@ class LandWindowedFilesTest {
             .addElements(at(tooLate))
             .advanceWatermarkToInfinity();
 
-    PCollection<LandedFile> landed =
+    PCollectionTuple output =
         pipeline
             .apply(stream)
             .apply(
@@ -123,6 +124,10 @@ class LandWindowedFilesTest {
                     .to(lake.toString())
                     .withWindow(Duration.standardMinutes(1))
                     .withAllowedLateness(Duration.standardMinutes(10)));
+    PCollection<LandedFile> landed = output.get(LandWindowedFiles.FILES);
+    // What trusted is built from: exactly the messages in final files, as they were sent.
+    PAssert.that(output.get(LandWindowedFiles.MESSAGES))
+        .containsInAnyOrder(first, lastMillisecond, nextWindow, binary, unrouted, lateButAllowed);
 
     String w1 = "20230806T185700Z";
     String w2 = "20230806T185800Z";
@@ -170,7 +175,8 @@ class LandWindowedFilesTest {
                 LandWindowedFiles.create()
                     .to(lake.toString())
                     .withCompression(Compression.UNCOMPRESSED)
-                    .withShards(1));
+                    .withShards(1))
+            .get(LandWindowedFiles.FILES);
 
     String path = file("step_trainer", "20230806T185700Z", "20230806T185800Z", 0, "");
     PAssert.that(landed).containsInAnyOrder(new LandedFile("step_trainer", path, 2));

@@ -1,4 +1,4 @@
-package dev.zonestream.ingest;
+package dev.zonestream.model;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

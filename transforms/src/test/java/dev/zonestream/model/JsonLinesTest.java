@@ -1,4 +1,4 @@
-package dev.zonestream.ingest;
+package dev.zonestream.model;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.contains;
