@@ -72,14 +72,14 @@ public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envel
   private final @Nullable PCollection<Envelope> landed;
   private final @Nullable String bootstrapServers;
   private final @Nullable String consumerGroup;
-  private final Map<String, Object> consumerProperties;
+  private final KafkaClientProperties consumerProperties;
   private final Duration commitInterval;
 
   private CommitLandedKafkaOffsets(
       @Nullable PCollection<Envelope> landed,
       @Nullable String bootstrapServers,
       @Nullable String consumerGroup,
-      Map<String, Object> consumerProperties,
+      KafkaClientProperties consumerProperties,
       Duration commitInterval) {
     this.landed = landed;
     this.bootstrapServers = bootstrapServers;
@@ -90,7 +90,8 @@ public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envel
 
   /** Defaults: commits every 2 s. */
   public static CommitLandedKafkaOffsets create() {
-    return new CommitLandedKafkaOffsets(null, null, null, Map.of(), Duration.standardSeconds(2));
+    return new CommitLandedKafkaOffsets(
+        null, null, null, KafkaClientProperties.none(), Duration.standardSeconds(2));
   }
 
   /** The messages read back from final landing files. */
@@ -102,12 +103,12 @@ public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envel
 
   /** The brokers and the group whose offsets are committed, as the read uses them. */
   public CommitLandedKafkaOffsets forGroup(
-      String servers, String group, Map<String, ?> properties) {
+      String servers, String group, KafkaClientProperties properties) {
     if (servers == null || servers.isBlank() || group == null || group.isBlank()) {
       throw new IllegalArgumentException("bootstrap servers and consumer group are needed");
     }
-    return new CommitLandedKafkaOffsets(
-        landed, servers, group, Map.copyOf(properties), commitInterval);
+    checkArgumentNotNull(properties, "consumer properties");
+    return new CommitLandedKafkaOffsets(landed, servers, group, properties, commitInterval);
   }
 
   /** How often each partition's committed offset is advanced (at most). */
@@ -203,7 +204,7 @@ public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envel
     private static final Logger LOG = LoggerFactory.getLogger(CommitFn.class);
     private final String servers;
     private final String group;
-    private final Map<String, Object> properties;
+    private final KafkaClientProperties properties;
     private final Duration interval;
     private transient @Nullable KafkaConsumer<byte[], byte[]> committer;
 
@@ -227,7 +228,7 @@ public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envel
     @TimerId("commit")
     private final TimerSpec commitSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
-    CommitFn(String servers, String group, Map<String, Object> properties, Duration interval) {
+    CommitFn(String servers, String group, KafkaClientProperties properties, Duration interval) {
       this.servers = servers;
       this.group = group;
       this.properties = properties;
@@ -236,7 +237,7 @@ public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envel
 
     @Setup
     public void setup() {
-      Map<String, Object> config = new HashMap<>(properties);
+      Map<String, Object> config = new HashMap<>(properties.all());
       config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
       config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
       config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
