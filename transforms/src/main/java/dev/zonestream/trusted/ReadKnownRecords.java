@@ -182,7 +182,7 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
           || relative.startsWith(".")
           || !relative.contains(".jsonl")
           || (runId != null && name != null && name.contains(runId))
-          || file.getMetadata().lastModifiedMillis() < modifiedSince) {
+          || (modifiedSince > 0 && lastModified(file) < modifiedSince)) {
         return;
       }
       try (InputStream in = Channels.newInputStream(file.open())) {
@@ -195,6 +195,15 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
               }
             });
       }
+    }
+
+    /** FileIO's match leaves the time unset (0) here; then it is asked of the file system. */
+    private static long lastModified(FileIO.ReadableFile file) throws IOException {
+      long known = file.getMetadata().lastModifiedMillis();
+      return known > 0
+          ? known
+          : FileSystems.matchSingleFileSpec(file.getMetadata().resourceId().toString())
+              .lastModifiedMillis();
     }
 
     private @Nullable Object parse(byte[] line, String path, long number) {
