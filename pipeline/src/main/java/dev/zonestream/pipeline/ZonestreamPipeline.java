@@ -2,6 +2,7 @@ package dev.zonestream.pipeline;
 
 import dev.zonestream.curated.AdmitStepTrainerReadings;
 import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
+import dev.zonestream.ingest.CommitLandedKafkaOffsets;
 import dev.zonestream.ingest.ReadJsonLinesFiles;
 import dev.zonestream.ingest.ReadKafkaMessages;
 import dev.zonestream.ingest.ReadKinesisRecords;
@@ -20,6 +21,7 @@ import dev.zonestream.model.MachineLearningRow;
 import dev.zonestream.model.StepTrainerReading;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.ParseRecords;
+import dev.zonestream.trusted.ReadKnownRecords;
 import java.security.SecureRandom;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -84,6 +86,15 @@ public final class ZonestreamPipeline {
                 .withRunId(runId));
     // Trusted and curated are built from the final landing files, never from the broker directly.
     PCollection<Envelope> landed = landing.get(LandWindowedFiles.MESSAGES);
+    if ((config.source() == SourceType.KAFKA || config.source() == SourceType.EMBEDDED_KAFKA)
+        && config.consumerGroup() != null) {
+      messages.apply(
+          "CommitLandedOffsets",
+          CommitLandedKafkaOffsets.create()
+              .whenLanded(landed)
+              .forGroup(
+                  config.bootstrapServers(), config.consumerGroup(), config.kafkaProperties()));
+    }
     return new Outputs(
         messages, landing.get(LandWindowedFiles.FILES), buildZones(landed, config, runId));
   }
@@ -106,24 +117,48 @@ public final class ZonestreamPipeline {
     PCollectionTuple parsed =
         messages.apply(
             "ParseRecords", ParseRecords.create().withMaxPayloadBytes(config.maxPayloadBytes()));
-    PCollectionTuple consented =
+    PCollectionTuple known = null;
+    PCollectionTuple consentInput =
         PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
-            .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
-            .apply(
-                "ApplyConsent",
-                ApplyConsent.create()
-                    .withScope(config.consentScope())
-                    .withWait(config.consentWait())
-                    .withDedupHorizon(config.dedupHorizon()));
-    PCollectionTuple stepTrainer =
+            .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER));
+    if (messages.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+      // A stream (a new job, or a restart after a crash) starts from what earlier jobs kept.
+      known =
+          messages
+              .getPipeline()
+              .apply(
+                  "ReadKnownRecords",
+                  ReadKnownRecords.create()
+                      .from(config.lake(), config.landingRoot())
+                      .withHorizon(config.dedupHorizon())
+                      .skippingRun(runId));
+      consentInput =
+          consentInput
+              .and(ApplyConsent.KNOWN_CUSTOMERS, known.get(ReadKnownRecords.CUSTOMERS))
+              .and(ApplyConsent.KNOWN_CURATED, known.get(ReadKnownRecords.CURATED))
+              .and(ApplyConsent.KNOWN_READINGS, known.get(ReadKnownRecords.READINGS));
+    }
+    PCollectionTuple consented =
+        consentInput.apply(
+            "ApplyConsent",
+            ApplyConsent.create()
+                .withScope(config.consentScope())
+                .withWait(config.consentWait())
+                .withDedupHorizon(config.dedupHorizon()));
+    PCollectionTuple stepInput =
         PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
-            .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER))
-            .apply(
-                "AdmitStepTrainerReadings",
-                AdmitStepTrainerReadings.create()
-                    .withScope(config.consentScope())
-                    .withWait(config.consentWait())
-                    .withDedupHorizon(config.dedupHorizon()));
+            .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER));
+    if (known != null) {
+      stepInput =
+          stepInput.and(AdmitStepTrainerReadings.KNOWN_READINGS, known.get(ReadKnownRecords.STEPS));
+    }
+    PCollectionTuple stepTrainer =
+        stepInput.apply(
+            "AdmitStepTrainerReadings",
+            AdmitStepTrainerReadings.create()
+                .withScope(config.consentScope())
+                .withWait(config.consentWait())
+                .withDedupHorizon(config.dedupHorizon()));
     PCollection<MachineLearningRow> machineLearning =
         PCollectionTuple.of(
                 AdmitStepTrainerReadings.OWNED_READINGS,

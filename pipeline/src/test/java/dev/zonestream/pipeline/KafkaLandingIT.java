@@ -45,6 +45,23 @@ class KafkaLandingIT {
   private static final int PARTITIONS = 3;
   private static EmbeddedKafka kafka;
 
+  /**
+   * Producer settings: with the client's 30 s request timeout, a broker starved by a loaded machine
+   * made the idempotent producer resend batches with reset sequence numbers, which the broker
+   * refused (OutOfOrderSequenceException) until delivery timed out.
+   */
+  private static final java.util.function.Function<String, Map<String, Object>> PRODUCER =
+      servers ->
+          Map.of(
+              "bootstrap.servers",
+              servers,
+              "acks",
+              "all",
+              "request.timeout.ms",
+              120_000,
+              "delivery.timeout.ms",
+              300_000);
+
   @BeforeAll
   static void startBroker() throws Exception {
     kafka = EmbeddedKafka.start();
@@ -70,9 +87,10 @@ class KafkaLandingIT {
     // Partitions 0 and 1 only: partition 2 of every topic stays empty for the whole run.
     Map<String, Long> published = new TreeMap<>();
     List<String> sentPayloads = new ArrayList<>();
+    List<String> sentCoordinates = new ArrayList<>();
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
-            Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
+            PRODUCER.apply(kafka.bootstrapServers()),
             new ByteArraySerializer(),
             new ByteArraySerializer())) {
       List<Future<RecordMetadata>> acks = new ArrayList<>();
@@ -94,7 +112,8 @@ class KafkaLandingIT {
                 Long::sum);
           });
       for (Future<RecordMetadata> ack : acks) {
-        ack.get();
+        RecordMetadata sent = ack.get();
+        sentCoordinates.add(sent.topic() + "/" + sent.partition() + "@" + sent.offset());
       }
     }
 
@@ -119,15 +138,23 @@ class KafkaLandingIT {
     PipelineResult result = pipeline.run();
     boolean landed;
     boolean committed;
+    CommitWatch watch = new CommitWatch("landing-it", sentCoordinates, lake.resolve("landing"));
+    Thread watcher = new Thread(watch, "commit-watch");
+    watcher.start();
     try {
       landed =
           Main.awaitSettled(result, published, Duration.standardMinutes(3), System.err).complete();
       committed = awaitCommittedToEnd("landing-it", topicOf.values(), result);
     } finally {
+      watch.stop();
+      watcher.join();
       result.cancel();
     }
     assertThat("every published message landed", landed, equalTo(true));
     assertThat("offsets committed up to the end of every partition", committed, equalTo(true));
+    // Offsets only ever pass messages already in final landing files, as seen while the job ran.
+    assertThat(watch.violations, equalTo(List.of()));
+    assertThat("commits seen while the job ran", watch.samplesWithCommits > 0, equalTo(true));
 
     List<JsonNode> lines = LakeFiles.readAll(lake.resolve("landing"));
     Set<String> coordinates = new HashSet<>();
@@ -151,6 +178,115 @@ class KafkaLandingIT {
                 Collectors.groupingBy(
                     l -> l.get("dataset").asText(), TreeMap::new, Collectors.counting()));
     assertThat(landedPerDataset, equalTo(published));
+  }
+
+  @Test
+  void aNewJobOfTheGroupResumesAfterWhatTheLastOneLandedAndKnowsItsCustomers(@TempDir Path work)
+      throws Exception {
+    Path lake = work.resolve("streamed");
+    List<String> topics = List.of("rs.customer", "rs.accelerometer");
+    kafka.createTopics(topics, PARTITIONS);
+    List<byte[]> customers = Main.readFolders(DATA).get("customer");
+    List<byte[]> readings = Main.readFolders(DATA).get("accelerometer");
+    String[] args = {
+      "--bootstrapServers=" + kafka.bootstrapServers(),
+      "--topics=customer=rs.customer,accelerometer=rs.accelerometer",
+      "--consumerGroup=restart-it",
+      "--windowSeconds=5",
+      "--consentWaitSeconds=3",
+      "--maxBrokerDelaySeconds=1",
+      "--lake=" + lake
+    };
+
+    // The first job lands the customers and half the readings, then stops.
+    List<String> first = publish("rs.customer", customers);
+    first.addAll(publish("rs.accelerometer", readings.subList(0, readings.size() / 2)));
+    runUntilLandedAndCommitted(
+        args,
+        Map.of("customer", (long) customers.size(), "accelerometer", (long) readings.size() / 2),
+        topics);
+    // While no job runs, devices keep sending; the next job of the group picks up from there.
+    List<String> second =
+        publish("rs.accelerometer", readings.subList(readings.size() / 2, readings.size()));
+    runUntilLandedAndCommitted(
+        args, Map.of("accelerometer", (long) (readings.size() - readings.size() / 2)), topics);
+
+    List<String> landed = new ArrayList<>();
+    for (JsonNode line : LakeFiles.readAll(lake.resolve("landing"))) {
+      landed.add(
+          line.get("source").asText()
+              + "/"
+              + line.get("partition").asText()
+              + "@"
+              + line.get("offset").asText());
+    }
+    List<String> sent = new ArrayList<>(first);
+    sent.addAll(second);
+    // Every message once: the second job neither missed nor re-read what the first one landed.
+    assertThat(landed, containsInAnyOrder(sent.toArray()));
+
+    // The second job never read a customer, yet decided their readings as one batch run of all
+    // the messages does (it starts from the customers the lake holds), and wrote no customer
+    // row twice.
+    Path input = work.resolve("input");
+    StediGenerator.writeTo(Map.of("customer", customers, "accelerometer", readings), input);
+    MainTest.Run batch = MainTest.run("--input=" + input, "--lake=" + work.resolve("batch"));
+    assertThat(batch.err(), batch.code(), equalTo(0));
+    for (String table : List.of("trusted/customer", "trusted/accelerometer", "curated/customer")) {
+      assertThat(table, rows(lake.resolve(table)), equalTo(rows(work.resolve("batch/" + table))));
+    }
+    assertThat(
+        "readings of the first job's customers were decided, not rejected",
+        rows(work.resolve("batch/trusted/accelerometer")).size() > readings.size() / 4,
+        equalTo(true));
+  }
+
+  private static List<String> rows(Path table) throws java.io.IOException {
+    return LakeFiles.readAll(table).stream().map(JsonNode::toString).sorted().toList();
+  }
+
+  private static List<String> publish(String topic, List<byte[]> messages) throws Exception {
+    List<String> coordinates = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            PRODUCER.apply(kafka.bootstrapServers()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      List<Future<RecordMetadata>> acks = new ArrayList<>();
+      for (int i = 0; i < messages.size(); i++) {
+        acks.add(producer.send(new ProducerRecord<>(topic, i % 2, null, messages.get(i))));
+      }
+      for (Future<RecordMetadata> ack : acks) {
+        RecordMetadata sent = ack.get();
+        coordinates.add(sent.topic() + "/" + sent.partition() + "@" + sent.offset());
+      }
+    }
+    return coordinates;
+  }
+
+  /** Runs one job until {@code expected} landed and the group committed every partition's end. */
+  private static void runUntilLandedAndCommitted(
+      String[] args, Map<String, Long> expected, List<String> topics) throws Exception {
+    ZonestreamOptions options = PipelineOptionsFactory.fromArgs(args).as(ZonestreamOptions.class);
+    JobConfig config = JobConfig.from(options);
+    options.setStreaming(true);
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    Main.useReaderCachingOnDirectRunner(options);
+    Pipeline pipeline = Pipeline.create(options);
+    ZonestreamPipeline.build(pipeline, config);
+    PipelineResult result = pipeline.run();
+    try {
+      assertThat(
+          "landed " + expected,
+          Main.awaitSettled(
+                  result, new TreeMap<>(expected), Duration.standardMinutes(2), System.err)
+              .complete(),
+          equalTo(true));
+      assertThat(
+          "committed to the end", awaitCommittedToEnd("restart-it", topics, result), equalTo(true));
+    } finally {
+      result.cancel();
+    }
   }
 
   /** Polls (bounded) until the group's committed offsets reach each partition's end offset. */
@@ -182,6 +318,76 @@ class KafkaLandingIT {
         result.waitUntilFinish(Duration.millis(500));
       }
       return false;
+    }
+  }
+
+  /**
+   * Samples, until stopped, the group's committed offsets and then the final landing files: every
+   * published message below a committed offset must already be in a final file.
+   */
+  private static final class CommitWatch implements Runnable {
+    private final String group;
+    private final List<String> sent;
+    private final Path landing;
+    private volatile boolean stopped;
+    final List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile int samplesWithCommits;
+
+    CommitWatch(String group, List<String> sent, Path landing) {
+      this.group = group;
+      this.sent = sent;
+      this.landing = landing;
+    }
+
+    void stop() {
+      stopped = true;
+    }
+
+    @Override
+    public void run() {
+      try (Admin admin = kafka.admin()) {
+        while (!stopped && violations.isEmpty()) {
+          Map<TopicPartition, OffsetAndMetadata> committed =
+              admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+          Set<String> landed = new HashSet<>();
+          try {
+            if (java.nio.file.Files.exists(landing)) {
+              for (JsonNode line : LakeFiles.readAll(landing)) {
+                landed.add(
+                    line.get("source").asText()
+                        + "/"
+                        + line.get("partition").asText()
+                        + "@"
+                        + line.get("offset").asText());
+              }
+            }
+          } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            continue; // a temporary folder vanished while listing: sample again
+          }
+          if (!committed.isEmpty()) {
+            samplesWithCommits++;
+          }
+          for (String coordinate : sent) {
+            int slash = coordinate.lastIndexOf('/');
+            int at = coordinate.lastIndexOf('@');
+            OffsetAndMetadata c =
+                committed.get(
+                    new TopicPartition(
+                        coordinate.substring(0, slash),
+                        Integer.parseInt(coordinate.substring(slash + 1, at))));
+            long offset = Long.parseLong(coordinate.substring(at + 1));
+            if (c != null
+                && offset < c.offset()
+                && !landed.contains(coordinate)
+                && violations.size() < 5) {
+              violations.add(coordinate + " below committed " + c.offset() + " but not landed");
+            }
+          }
+          Thread.sleep(100);
+        }
+      } catch (Exception e) {
+        violations.add("watch failed: " + e);
+      }
     }
   }
 }

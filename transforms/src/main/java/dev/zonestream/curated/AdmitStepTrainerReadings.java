@@ -79,6 +79,12 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
   public static final TupleTag<OwnedStepReading> OWNED_READINGS = new TupleTag<>() {};
   public static final TupleTag<Rejected> REJECTED = new TupleTag<>() {};
 
+  /**
+   * Optional stream input: step-trainer readings earlier jobs trusted within the de-duplication
+   * horizon; their repeats are dropped as repeats within this job are.
+   */
+  public static final TupleTag<StepTrainerReading> KNOWN_READINGS = new TupleTag<>() {};
+
   /** Hand-over name, in {@link MetricNames#HANDED_ON}, of owned readings. */
   public static final String OWNED_READINGS_COUNTER = "owned_step_readings";
 
@@ -157,7 +163,8 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
             .apply(
                 "DeduplicateReadings",
                 DeduplicateRecords.of(StepTrainerReading.RecordCoder.of())
-                    .withHorizon(dedupHorizon))
+                    .withHorizon(dedupHorizon)
+                    .withKnown(input.has(KNOWN_READINGS) ? input.get(KNOWN_READINGS) : null))
             .apply(
                 "LookUpOwners",
                 ParDo.of(new LookUpOwnersFn(view, scope, stream))

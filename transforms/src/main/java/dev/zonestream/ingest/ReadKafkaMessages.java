@@ -32,11 +32,10 @@ import org.joda.time.Instant;
  * <p><b>Timestamps and watermark.</b> Each message carries its broker timestamp (see {@link
  * BrokerTimestampPolicy}); windows downstream close even when a partition receives nothing.
  *
- * <p><b>Delivery.</b> With a consumer group, offsets are committed when the runner finalises a
- * checkpoint of the read ({@code commitOffsetsInFinalize}): the runner then holds the messages read
- * so far in its own durable state, which is not yet the same as their being written downstream. A
- * runner restored from its checkpoint delivers them at least once; a new job resumes after the
- * committed offsets. The trusted zone removes duplicates.
+ * <p><b>Delivery.</b> This read commits no offsets itself: with a consumer group, {@link
+ * CommitLandedKafkaOffsets} commits them once the messages are in final landing files, and a new
+ * job resumes after the committed offsets (auto-commit is off). A runner restored from its own
+ * checkpoint resumes from the checkpoint instead. The trusted zone removes duplicates.
  *
  * <p><b>Routing.</b> Topics are mapped to datasets; with a topic pattern, a matching topic that is
  * not mapped lands under {@link Dataset#UNROUTED_FOLDER}.
@@ -136,7 +135,10 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
         maxBrokerDelay);
   }
 
-  /** The consumer group; with one, offsets are committed once checkpoints are finalised. */
+  /**
+   * The consumer group: the read starts after its committed offsets ({@link
+   * CommitLandedKafkaOffsets} commits them).
+   */
   public ReadKafkaMessages withConsumerGroup(String groupId) {
     if (groupId == null || groupId.isBlank()) {
       throw new IllegalArgumentException("consumer group must not be empty");
@@ -201,6 +203,7 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
         startPosition.name().toLowerCase(java.util.Locale.ROOT));
     if (consumerGroup != null) {
       config.put(ConsumerConfig.GROUP_ID_CONFIG, consumerGroup);
+      config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     }
     KafkaIO.Read<byte[], byte[]> read =
         KafkaIO.readBytes()
@@ -211,9 +214,6 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
         topicPattern != null
             ? read.withTopicPattern(topicPattern)
             : read.withTopics(new ArrayList<>(topics.keySet()));
-    if (consumerGroup != null) {
-      read = read.commitOffsetsInFinalize();
-    }
     Map<String, String> routes = new HashMap<>();
     topics.forEach((topic, dataset) -> routes.put(topic, dataset.folder()));
     return input.apply("ReadKafka", read).apply("ToEnvelopes", ParDo.of(new ToEnvelopeFn(routes)));

@@ -14,6 +14,18 @@ public final class MetricNames {
   /** Messages read back from final landing files, per dataset. */
   public static final String LANDED = "zonestream.landing";
 
+  /**
+   * Kafka offsets committed for the consumer group, each past messages in final landing files, per
+   * topic (not per dataset).
+   */
+  public static final String COMMITTED = "zonestream.landing.committed";
+
+  /**
+   * Read marks that reached the offset tracker behind an offset it had already committed, per
+   * topic: 0 unless the read marks of a partition were overtaken by its landed marks.
+   */
+  public static final String COMMIT_BEHIND = "zonestream.landing.commit_behind";
+
   /** Landed payloads that are not UTF-8 JSON (kept as base64), per dataset. */
   public static final String INVALID = "zonestream.landing.invalid";
 

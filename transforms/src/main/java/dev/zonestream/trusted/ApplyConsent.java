@@ -95,6 +95,21 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
   public static final TupleTag<DeviceOwner> OWNERS = new TupleTag<>() {};
   public static final TupleTag<Rejected> REJECTED = new TupleTag<>() {};
 
+  /**
+   * Optional stream input: customer records earlier jobs read ({@link ReadKnownRecords}). They
+   * enter the view and the per-customer state as if this job had read them, and write no rows.
+   */
+  public static final TupleTag<Customer> KNOWN_CUSTOMERS = new TupleTag<>() {};
+
+  /** Optional stream input: emails of customers earlier jobs curated; they write no rows. */
+  public static final TupleTag<String> KNOWN_CURATED = new TupleTag<>() {};
+
+  /**
+   * Optional stream input: readings earlier jobs trusted within the de-duplication horizon; their
+   * repeats are dropped as repeats within this job are.
+   */
+  public static final TupleTag<AccelerometerReading> KNOWN_READINGS = new TupleTag<>() {};
+
   /** Why a reading without a customer is rejected. */
   public static final String NO_CUSTOMER =
       "user: no customer record with this email (a stream waits for one for the consent wait)";
@@ -172,6 +187,14 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
         customers.apply(
             "KeyCustomersByEmail",
             WithKeys.of(Customer::email).withKeyType(TypeDescriptors.strings()));
+    PCollection<KV<String, Customer>> known =
+        stream && input.has(KNOWN_CUSTOMERS)
+            ? input
+                .get(KNOWN_CUSTOMERS)
+                .apply(
+                    "KeyKnownByEmail",
+                    WithKeys.of(Customer::email).withKeyType(TypeDescriptors.strings()))
+            : null;
 
     // Bounded: the newest record per email is the whole view. A stream's view holds every
     // record seen; readers pick the newest.
@@ -185,7 +208,13 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
                     ParDo.of(new PickNewestFn())
                         .withOutputTags(NEWEST_RECORD, TupleTagList.of(CUSTOMER_TRUSTED)));
     PCollectionView<Iterable<ReferenceSnapshot<ResearchConsent>>> view =
-        (stream ? byEmail : newest.get(NEWEST_RECORD))
+        (stream
+                ? (known == null
+                    ? byEmail
+                    : PCollectionList.of(byEmail)
+                        .and(known)
+                        .apply("SeenAndKnown", Flatten.pCollections()))
+                : newest.get(NEWEST_RECORD))
             .apply(
                 "CustomersByEmail",
                 ViewReferenceData.newestPerIdentity(
@@ -200,7 +229,8 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
             .apply(
                 "DeduplicateReadings",
                 DeduplicateRecords.of(AccelerometerReading.RecordCoder.of())
-                    .withHorizon(dedupHorizon))
+                    .withHorizon(dedupHorizon)
+                    .withKnown(input.has(KNOWN_READINGS) ? input.get(KNOWN_READINGS) : null))
             .apply(
                 "LookUpCustomer",
                 ParDo.of(new LookUpCustomerFn(view, scope, stream))
@@ -210,8 +240,10 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
     decided.get(WAITING).setCoder(KvCoder.of(StringUtf8Coder.of(), readings.getCoder()));
     decided.get(MARKS).setCoder(StringUtf8Coder.of());
 
+    PCollection<String> knownCurated =
+        stream && input.has(KNOWN_CURATED) ? input.get(KNOWN_CURATED) : null;
     return stream
-        ? trackCustomers(byEmail, decided, readings.getCoder())
+        ? trackCustomers(byEmail, known, knownCurated, decided, readings.getCoder())
         : curateBounded(newest, decided);
   }
 
@@ -244,10 +276,18 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
   /** A stream: customers, waiting readings and marks meet in one stateful step per email. */
   private PCollectionTuple trackCustomers(
       PCollection<KV<String, Customer>> byEmail,
+      @Nullable PCollection<KV<String, Customer>> known,
+      @Nullable PCollection<String> knownCurated,
       PCollectionTuple decided,
       Coder<Parsed<AccelerometerReading>> readingCoder) {
     UnionCoder union =
-        UnionCoder.of(List.of(Customer.RecordCoder.of(), readingCoder, StringUtf8Coder.of()));
+        UnionCoder.of(
+            List.of(
+                Customer.RecordCoder.of(),
+                readingCoder,
+                StringUtf8Coder.of(),
+                Customer.RecordCoder.of(),
+                StringUtf8Coder.of()));
     KvCoder<String, RawUnionValue> coder = KvCoder.of(StringUtf8Coder.of(), union);
     PCollection<KV<String, RawUnionValue>> records =
         byEmail.apply("TagRecords", ParDo.of(new TagUnionFn<Customer>(0))).setCoder(coder);
@@ -264,10 +304,25 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
                 WithKeys.of((String email) -> email).withKeyType(TypeDescriptors.strings()))
             .apply("TagMarks", ParDo.of(new TagUnionFn<String>(2)))
             .setCoder(coder);
+    PCollectionList<KV<String, RawUnionValue>> inputs =
+        PCollectionList.of(records).and(waiting).and(marks);
+    if (known != null) {
+      inputs =
+          inputs.and(
+              known.apply("TagKnown", ParDo.of(new TagUnionFn<Customer>(3))).setCoder(coder));
+    }
+    if (knownCurated != null) {
+      inputs =
+          inputs.and(
+              knownCurated
+                  .apply(
+                      "KeyKnownCurated",
+                      WithKeys.of((String email) -> email).withKeyType(TypeDescriptors.strings()))
+                  .apply("TagKnownCurated", ParDo.of(new TagUnionFn<String>(4)))
+                  .setCoder(coder));
+    }
     PCollectionTuple tracked =
-        PCollectionList.of(records)
-            .and(waiting)
-            .and(marks)
+        inputs
             .apply("ByEmail", Flatten.pCollections())
             .apply(
                 "TrackCustomers",
@@ -482,6 +537,17 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
           Metrics.counter(MetricNames.TAKEN_OVER, CURATED_MARKS).inc();
           markCurated(newest.read(), curated, out);
         }
+        case 3 -> onKnownRecord((Customer) value.getValue(), newest, curated, waiting, out);
+        case 4 -> {
+          // Curated by an earlier job: its row exists; only the owner status is this job's.
+          if (!Boolean.TRUE.equals(curated.read())) {
+            curated.write(true);
+            Customer customer = newest.read();
+            if (customer != null) {
+              emitOwner(out, customer, true);
+            }
+          }
+        }
         default -> throw new IllegalStateException("unknown input " + value.getUnionTag());
       }
     }
@@ -514,6 +580,32 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
         Metrics.counter(MetricNames.EXCLUDED, CUSTOMER).inc();
       }
       emitOwner(out, record, isCurated);
+      if (!waiting.isEmpty().read()) {
+        for (Parsed<AccelerometerReading> reading : waiting.read()) {
+          Metrics.counter(MetricNames.RELEASED, DATASET).inc();
+          decide(record, reading.record(), curated, out);
+        }
+        waiting.clear();
+      }
+    }
+
+    /**
+     * A record an earlier job read: it becomes the newest record if it is newer than what this job
+     * has seen, writes no row and counts nothing (this job did not read it); owners and waiting
+     * readings learn of it as of any record.
+     */
+    private void onKnownRecord(
+        Customer record,
+        ValueState<Customer> newest,
+        ValueState<Boolean> curated,
+        BagState<Parsed<AccelerometerReading>> waiting,
+        MultiOutputReceiver out) {
+      Customer seen = newest.read();
+      if (seen != null && Customer.NEWEST.compare(record, seen) <= 0) {
+        return;
+      }
+      newest.write(record);
+      emitOwner(out, record, Boolean.TRUE.equals(curated.read()));
       if (!waiting.isEmpty().read()) {
         for (Parsed<AccelerometerReading> reading : waiting.read()) {
           Metrics.counter(MetricNames.RELEASED, DATASET).inc();

@@ -1,6 +1,8 @@
 package dev.zonestream.trusted;
 
+import dev.zonestream.model.Envelope;
 import dev.zonestream.model.Parsed;
+import dev.zonestream.model.SourceKind;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
@@ -11,14 +13,20 @@ import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.transforms.Deduplicate;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Filter;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.transforms.SimpleFunction;
 import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -39,17 +47,24 @@ public final class DeduplicateRecords<T extends Record>
     extends PTransform<PCollection<Parsed<T>>, PCollection<Parsed<T>>> {
   private static final int BUCKETS = 256;
 
+  /** The message a known record travels with; never output. */
+  static final Envelope KNOWN =
+      new Envelope("_known", SourceKind.FILES, "_known", null, "0", 0L, 0L, new byte[0]);
+
   private final Coder<T> recordCoder;
   private final Duration horizon;
+  private final @Nullable PCollection<T> known;
 
-  private DeduplicateRecords(Coder<T> recordCoder, Duration horizon) {
+  private DeduplicateRecords(
+      Coder<T> recordCoder, Duration horizon, @Nullable PCollection<T> known) {
     this.recordCoder = recordCoder;
     this.horizon = horizon;
+    this.known = known;
   }
 
   /** Records coded by {@code recordCoder} (deterministic), remembered for 24 hours by default. */
   public static <T extends Record> DeduplicateRecords<T> of(Coder<T> recordCoder) {
-    return new DeduplicateRecords<>(recordCoder, Duration.standardHours(24));
+    return new DeduplicateRecords<>(recordCoder, Duration.standardHours(24), null);
   }
 
   /** How long (processing time) a stream remembers a record it has seen. */
@@ -57,19 +72,46 @@ public final class DeduplicateRecords<T extends Record>
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("de-duplication horizon must be positive, got " + value);
     }
-    return new DeduplicateRecords<>(recordCoder, value);
+    return new DeduplicateRecords<>(recordCoder, value, known);
+  }
+
+  /**
+   * A stream's records that earlier jobs kept (for example {@link ReadKnownRecords}): each counts
+   * as seen when this job starts, so its repeats are dropped, and none is output. Ignored for
+   * bounded input.
+   */
+  public DeduplicateRecords<T> withKnown(@Nullable PCollection<T> records) {
+    return new DeduplicateRecords<>(recordCoder, horizon, records);
   }
 
   @Override
   public PCollection<Parsed<T>> expand(PCollection<Parsed<T>> input) {
     if (input.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+      PCollection<Parsed<T>> all = input;
+      if (known != null) {
+        // Known records reach the step long before live ones (those wait for a landing window).
+        all =
+            PCollectionList.of(input)
+                .and(
+                    known
+                        .apply("AsKnown", MapElements.via(new AsKnownFn<T>()))
+                        .setCoder(input.getCoder()))
+                .apply("LiveAndKnown", Flatten.pCollections());
+      }
       // Keyed by the record's coded form as a string, not by the record: the Spark runner's
       // streaming state shuffles its keys with Java serialization, which records do not support.
-      return input.apply(
-          "WithinHorizon",
-          Deduplicate.<Parsed<T>, String>withRepresentativeValueFn(new CodedFormFn<>(recordCoder))
-              .withRepresentativeCoder(StringUtf8Coder.of())
-              .withDuration(horizon));
+      PCollection<Parsed<T>> firsts =
+          all.apply(
+              "WithinHorizon",
+              Deduplicate.<Parsed<T>, String>withRepresentativeValueFn(
+                      new CodedFormFn<>(recordCoder))
+                  .withRepresentativeCoder(StringUtf8Coder.of())
+                  .withDuration(horizon));
+      return known == null
+          ? firsts
+          : firsts
+              .apply("DropKnown", Filter.by((Parsed<T> p) -> !isKnown(p)))
+              .setCoder(input.getCoder());
     }
     // Grouped into a fixed number of buckets by the record's hash, not one group per record: the
     // Direct runner pays a fixed cost per group (110,909 STEDI messages took over 15 minutes with
@@ -80,6 +122,18 @@ public final class DeduplicateRecords<T extends Record>
         .apply("GroupBuckets", GroupByKey.create())
         .apply("OneOfEach", ParDo.of(new OneOfEachFn<T>()))
         .setCoder(input.getCoder());
+  }
+
+  static boolean isKnown(Parsed<?> parsed) {
+    return KNOWN.equals(parsed.message());
+  }
+
+  /** Wraps a known record with the {@link #KNOWN} message. */
+  static final class AsKnownFn<T extends Record> extends SimpleFunction<T, Parsed<T>> {
+    @Override
+    public Parsed<T> apply(T record) {
+      return new Parsed<>(record, KNOWN);
+    }
   }
 
   /** The record's bucket: its coded form's hash, modulo {@value #BUCKETS}. */

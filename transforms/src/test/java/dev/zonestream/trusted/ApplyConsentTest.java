@@ -267,6 +267,58 @@ public class ApplyConsentTest {
   }
 
   @Test
+  void streamStartsFromWhatEarlierJobsKeptAndWritesNoRowForIt(TestPipeline pipeline) {
+    Customer ada = customer("ada@test.com", T, T); // known, curated by an earlier job
+    Customer bob = customer("bob@test.com", T, T); // known, not yet curated
+    Customer eve = customer("eve@test.com", T, null); // known, never consented
+    AccelerometerReading adas = reading("ada@test.com", T + 10, 1);
+    AccelerometerReading bobs = reading("bob@test.com", T + 10, 2);
+    AccelerometerReading eves = reading("eve@test.com", T + 10, 3);
+    Instant start = new Instant(T + DAY);
+
+    PCollectionTuple parsed =
+        pipeline
+            .apply(
+                "Live",
+                stream()
+                    // What the lake holds is read as the job starts, before any live message.
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .addElements(at(start, adas), at(start, bobs), at(start, eves))
+                    .advanceProcessingTime(Duration.standardSeconds(10))
+                    // ada's record again: a redelivery of what the earlier job read.
+                    .addElements(at(start.plus(Duration.standardSeconds(1)), ada))
+                    .advanceProcessingTime(Duration.standardMinutes(5))
+                    .advanceWatermarkToInfinity())
+            .apply(ParseRecords.create());
+    PCollectionTuple out =
+        PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
+            .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
+            .and(
+                ApplyConsent.KNOWN_CUSTOMERS,
+                pipeline.apply(
+                    "Known", Create.of(ada, bob, eve).withCoder(Customer.RecordCoder.of())))
+            .and(
+                ApplyConsent.KNOWN_CURATED,
+                pipeline.apply("KnownCurated", Create.of("ada@test.com")))
+            // ada's reading was trusted by the earlier job: here it is a redelivery.
+            .and(
+                ApplyConsent.KNOWN_READINGS,
+                pipeline.apply(
+                    "KnownReadings",
+                    Create.of(adas).withCoder(AccelerometerReading.RecordCoder.of())))
+            .apply(ApplyConsent.create().withWait(WAIT));
+
+    // Decided as the earlier job would have, without this job reading a single customer record;
+    // the redelivered reading is not trusted twice.
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(bobs);
+    PAssert.that(out.get(ApplyConsent.REJECTED)).empty();
+    // Rows: only bob becomes curated now; ada's rows exist already, eve never had one.
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).empty();
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(bob);
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
   void streamReadingBeforeItsCustomerWithinTheWaitIsAdmittedWhenTheCustomerArrives(
       TestPipeline pipeline) {
     Customer ada = customer("ada@test.com", T, T);

@@ -1,0 +1,241 @@
+package dev.zonestream.trusted;
+
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.lake.Tables;
+import dev.zonestream.landing.LandingLine;
+import dev.zonestream.model.AccelerometerReading;
+import dev.zonestream.model.Customer;
+import dev.zonestream.model.Dataset;
+import dev.zonestream.model.Envelope;
+import dev.zonestream.model.JsonLines;
+import dev.zonestream.model.JsonPayload;
+import dev.zonestream.model.SourceKind;
+import dev.zonestream.model.StepTrainerReading;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileIO;
+import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Reads what earlier jobs left in the lake, so that a stream that starts (a new job, or the same
+ * command after a crash) decides as the job before it would have: its per-customer state and its
+ * de-duplication start from the lake, not from nothing.
+ *
+ * <ul>
+ *   <li>{@link #CUSTOMERS}: every valid customer record in final landing files of the customer
+ *       dataset, so readings of customers this job will never read again are decided, not rejected
+ *       for want of a customer;
+ *   <li>{@link #CURATED}: the emails in the curated customer table, so no customer is curated
+ *       twice;
+ *   <li>{@link #READINGS} and {@link #STEPS}: the trusted phone and step-trainer readings in table
+ *       files written within the de-duplication horizon, so a redelivery of a message an earlier
+ *       job trusted is dropped as a repeat.
+ * </ul>
+ *
+ * <p>Feed them to {@link ApplyConsent} ({@code KNOWN_*}) and {@code AdmitStepTrainerReadings}
+ * ({@code KNOWN_READINGS}); they update views and state and write no rows.
+ *
+ * <p><b>Boundedness.</b> Bounded: the final files present when the job starts. Files of the running
+ * job (named with its run id, {@link #skippingRun}) and temporary files are skipped, so the job
+ * never mistakes its own new records for known ones. Cost at each start: one pass over the customer
+ * dataset's landing files (about 300 bytes a record) and over the trusted reading tables of the
+ * last horizon.
+ */
+public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple> {
+  public static final TupleTag<Customer> CUSTOMERS = new TupleTag<>() {};
+  public static final TupleTag<String> CURATED = new TupleTag<>() {};
+  public static final TupleTag<AccelerometerReading> READINGS = new TupleTag<>() {};
+  public static final TupleTag<StepTrainerReading> STEPS = new TupleTag<>() {};
+
+  private final @Nullable String lake;
+  private final @Nullable String landingRoot;
+  private final @Nullable String runId;
+  private final Duration horizon;
+
+  private ReadKnownRecords(
+      @Nullable String lake,
+      @Nullable String landingRoot,
+      @Nullable String runId,
+      Duration horizon) {
+    this.lake = lake;
+    this.landingRoot = landingRoot;
+    this.runId = runId;
+    this.horizon = horizon;
+  }
+
+  /** Defaults: readings of the last 24 hours. */
+  public static ReadKnownRecords create() {
+    return new ReadKnownRecords(null, null, null, Duration.standardHours(24));
+  }
+
+  /**
+   * The lake's root and its landing zone's root, for example {@code /lake}, {@code /lake/landing}.
+   */
+  public ReadKnownRecords from(String lakeRoot, String landing) {
+    if (lakeRoot == null || landing == null) {
+      throw new IllegalArgumentException("the lake and its landing zone are needed");
+    }
+    return new ReadKnownRecords(lakeRoot, landing, runId, horizon);
+  }
+
+  /** Skips the files of the run {@code id} (the running job's own). */
+  public ReadKnownRecords skippingRun(String id) {
+    checkArgumentNotNull(id, "run id");
+    return new ReadKnownRecords(lake, landingRoot, id, horizon);
+  }
+
+  /** Trusted readings in table files written within this long before the job starts. */
+  public ReadKnownRecords withHorizon(Duration value) {
+    if (value == null || value.getMillis() <= 0) {
+      throw new IllegalArgumentException("horizon must be positive, got " + value);
+    }
+    return new ReadKnownRecords(lake, landingRoot, runId, value);
+  }
+
+  @Override
+  public PCollectionTuple expand(PBegin input) {
+    String root = checkArgumentNotNull(lake, "ReadKnownRecords needs from(...)");
+    String landing = checkArgumentNotNull(landingRoot, "ReadKnownRecords needs from(...)");
+    long since = Instant.now().minus(horizon).getMillis();
+    PCollection<Customer> customers =
+        this.<Customer>read(
+                input, "Customers", landing + "/" + Dataset.CUSTOMER.folder(), Kind.CUSTOMER, 0)
+            .setCoder(Customer.RecordCoder.of());
+    PCollection<String> curated =
+        this.<String>read(input, "Curated", root + "/" + Tables.CUSTOMER_CURATED, Kind.CURATED, 0)
+            .setCoder(StringUtf8Coder.of());
+    PCollection<AccelerometerReading> readings =
+        this.<AccelerometerReading>read(
+                input, "Readings", root + "/" + Tables.ACCELEROMETER_TRUSTED, Kind.READING, since)
+            .setCoder(AccelerometerReading.RecordCoder.of());
+    PCollection<StepTrainerReading> steps =
+        this.<StepTrainerReading>read(
+                input, "Steps", root + "/" + Tables.STEP_TRAINER_TRUSTED, Kind.STEP, since)
+            .setCoder(StepTrainerReading.RecordCoder.of());
+    return PCollectionTuple.of(CUSTOMERS, customers)
+        .and(CURATED, curated)
+        .and(READINGS, readings)
+        .and(STEPS, steps);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> PCollection<T> read(
+      PBegin input, String name, String folder, Kind kind, long modifiedSince) {
+    return (PCollection<T>)
+        input
+            .apply(
+                "Match" + name,
+                FileIO.match()
+                    .filepattern(FileSystems.matchNewResource(folder, true).toString() + "**")
+                    .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
+            .apply("Read" + name, FileIO.readMatches())
+            .apply("Parse" + name, ParDo.of(new ParseFn(folder, runId, kind, modifiedSince)));
+  }
+
+  enum Kind {
+    CUSTOMER,
+    CURATED,
+    READING,
+    STEP
+  }
+
+  /**
+   * Landing lines to valid customer records, or table rows to emails or readings; anything else (a
+   * rejected record, an unreadable line) is not known and is skipped: the job that read it rejected
+   * it already.
+   */
+  static final class ParseFn extends DoFn<FileIO.ReadableFile, Object> {
+    private final String root;
+    private final @Nullable String runId;
+    private final Kind kind;
+    private final long modifiedSince;
+
+    ParseFn(String folder, @Nullable String runId, Kind kind, long modifiedSince) {
+      this.root = FileSystems.matchNewResource(folder, true).toString();
+      this.runId = runId;
+      this.kind = kind;
+      this.modifiedSince = modifiedSince;
+    }
+
+    @ProcessElement
+    public void processElement(@Element FileIO.ReadableFile file, OutputReceiver<Object> out)
+        throws IOException {
+      String path = file.getMetadata().resourceId().toString();
+      String relative = path.startsWith(root) ? path.substring(root.length()) : path;
+      String name = file.getMetadata().resourceId().getFilename();
+      if (relative.contains("/.")
+          || relative.startsWith(".")
+          || !relative.contains(".jsonl")
+          || (runId != null && name != null && name.contains(runId))
+          || (modifiedSince > 0 && lastModified(file) < modifiedSince)) {
+        return;
+      }
+      try (InputStream in = Channels.newInputStream(file.open())) {
+        JsonLines.split(
+            in,
+            (line, number) -> {
+              Object known = parse(line, path, number);
+              if (known != null) {
+                out.output(known);
+              }
+            });
+      }
+    }
+
+    /** FileIO's match leaves the time unset (0) here; then it is asked of the file system. */
+    private static long lastModified(FileIO.ReadableFile file) throws IOException {
+      long known = file.getMetadata().lastModifiedMillis();
+      return known > 0
+          ? known
+          : FileSystems.matchSingleFileSpec(file.getMetadata().resourceId().toString())
+              .lastModifiedMillis();
+    }
+
+    private @Nullable Object parse(byte[] line, String path, long number) {
+      switch (kind) {
+        case CUSTOMER -> {
+          Record record =
+              RecordRules.apply(LandingLine.toEnvelope(line, path, number), Integer.MAX_VALUE)
+                  .record();
+          return record instanceof Customer ? record : null;
+        }
+        case CURATED -> {
+          try {
+            JsonNode email = JsonPayload.LANDING_LINE_MAPPER.readTree(line).get("email");
+            return email != null && email.isTextual() ? email.asText() : null;
+          } catch (IOException e) {
+            return null;
+          }
+        }
+        default -> {
+          // A trusted row is its record's JSON: the record rules read it back as the same record.
+          String dataset =
+              kind == Kind.READING ? Dataset.ACCELEROMETER.folder() : Dataset.STEP_TRAINER.folder();
+          Record record =
+              RecordRules.apply(
+                      new Envelope(dataset, SourceKind.FILES, path, null, "0", 0L, 0L, line),
+                      Integer.MAX_VALUE)
+                  .record();
+          return kind == Kind.READING
+              ? (record instanceof AccelerometerReading ? record : null)
+              : (record instanceof StepTrainerReading ? record : null);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package dev.zonestream.trusted;
+
+import dev.zonestream.landing.LandingLine;
+import dev.zonestream.model.AccelerometerReading;
+import dev.zonestream.model.Customer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPOutputStream;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.testing.TestPipeline;
+import org.apache.beam.sdk.testing.TestPipelineExtension;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.joda.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+@ExtendWith(TestPipelineExtension.class)
+class ReadKnownRecordsTest {
+  private static final long T = 1_655_564_376_371L;
+
+  @TempDir Path lake;
+
+  @Test
+  void readsLandedCustomersCuratedEmailsAndRecentTrustedReadingsButNotThisRunsFiles(
+      TestPipeline pipeline) throws IOException {
+    Customer ada = ApplyConsentTest.customer("ada@test.com", T, T);
+    Customer bob = ApplyConsentTest.customer("bob@test.com", T, T);
+    AccelerometerReading reading = new AccelerometerReading("ada@test.com", T + 10, 0.104, 0, -1);
+    write(
+        "landing/customer/dt=2022-06-18/hr=15/customer-a-00000-of-00001-r1.jsonl.gz",
+        LandingLine.of(Messages.of(ada)).json() + "\n" + "not a landing line\n");
+    write(
+        "landing/customer/dt=2022-06-18/hr=15/customer-b-00000-of-00001-rNOW.jsonl.gz",
+        LandingLine.of(Messages.of(bob)).json() + "\n");
+    write(
+        "landing/customer/.temp-beam-x/customer-c.jsonl.gz",
+        LandingLine.of(Messages.of(bob)).json() + "\n");
+    write(
+        "curated/customer/dt=2022-06-18/hr=15/customer-r1-00000-of-00001.jsonl.gz",
+        "{\"email\":\"ada@test.com\",\"customerName\":\"Ada\"}\n");
+    write(
+        "trusted/accelerometer/dt=2022-06-18/hr=15/accelerometer-r1-00000-of-00001.jsonl.gz",
+        "{\"user\":\"ada@test.com\",\"timestamp\":"
+            + (T + 10)
+            + ",\"x\":0.104,\"y\":0,\"z\":-1}\n");
+
+    // Trusted two hours ago: beyond the one-hour horizon, so not a known repeat any more.
+    write(
+        "trusted/accelerometer/dt=2022-06-18/hr=14/accelerometer-r0-00000-of-00001.jsonl.gz",
+        "{\"user\":\"ada@test.com\",\"timestamp\":" + T + ",\"x\":1,\"y\":1,\"z\":1}\n");
+    Files.setLastModifiedTime(
+        lake.resolve(
+            "trusted/accelerometer/dt=2022-06-18/hr=14/accelerometer-r0-00000-of-00001.jsonl.gz"),
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 7_200_000L));
+
+    PCollectionTuple known =
+        pipeline.apply(
+            ReadKnownRecords.create()
+                .from(lake.toString(), lake.resolve("landing").toString())
+                .withHorizon(Duration.standardHours(1))
+                .skippingRun("rNOW"));
+
+    PAssert.that(known.get(ReadKnownRecords.CUSTOMERS)).containsInAnyOrder(ada);
+    PAssert.that(known.get(ReadKnownRecords.CURATED)).containsInAnyOrder("ada@test.com");
+    PAssert.that(known.get(ReadKnownRecords.READINGS)).containsInAnyOrder(reading);
+    PAssert.that(known.get(ReadKnownRecords.STEPS)).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  private void write(String relative, String text) throws IOException {
+    Path file = lake.resolve(relative);
+    Files.createDirectories(file.getParent());
+    try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+}
