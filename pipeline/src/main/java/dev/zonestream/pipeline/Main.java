@@ -82,6 +82,8 @@ public final class Main {
     ZonestreamOptions options;
     JobConfig config;
     Path sparkCheckpoint = null;
+    Path embeddedFlinkCheckpoint = null;
+    FlinkCheckpoints.Start flink = null;
     try {
       PipelineOptionsFactory.register(ZonestreamOptions.class);
       String[] expanded = RunnerArgs.withRunnerConfig(args);
@@ -116,19 +118,28 @@ public final class Main {
                   + " needs a checkpoint folder that Spark's Hadoop file systems reach (a shared"
                   + " path or hdfs://); the default, under the lake, is not one");
         }
+        // Likewise on Flink: a later stream into the lake must never resume a checkpoint of the
+        // embedded broker's stream (its restored read positions name a broker that is gone).
+        String flinkCheckpoints = flinkCheckpointUri(config.lake());
+        if (config.source() == SourceType.EMBEDDED_KAFKA && runner.equals("FlinkRunner")) {
+          embeddedFlinkCheckpoint = Files.createTempDirectory("zonestream-flink-checkpoint");
+          flinkCheckpoints = embeddedFlinkCheckpoint.toUri().toString();
+        }
         List<String> defaults =
             RunnerArgs.streamingDefaults(
-                runner,
-                expanded,
-                checkpointDir,
-                flinkCheckpointUri(config.lake()),
-                config.source().label());
+                runner, expanded, checkpointDir, flinkCheckpoints, config.source().label());
+        String[] all = expanded;
         if (!defaults.isEmpty()) {
-          List<String> all = new ArrayList<>(Arrays.asList(expanded));
-          all.addAll(defaults);
+          List<String> withDefaults = new ArrayList<>(Arrays.asList(expanded));
+          withDefaults.addAll(defaults);
           err.println("zonestream: " + runner + " streaming with " + String.join(" ", defaults));
-          options = parse(all.toArray(String[]::new));
+          all = withDefaults.toArray(String[]::new);
         }
+        if (runner.equals("FlinkRunner") && config.source() != SourceType.EMBEDDED_KAFKA) {
+          flink = FlinkCheckpoints.prepare(all, config.lake(), options.getFlinkResume(), err);
+          all = flink.args();
+        }
+        options = parse(all);
       }
     } catch (InvalidOptionException e) {
       err.println("zonestream: " + e.getMessage());
@@ -137,45 +148,54 @@ public final class Main {
       err.println("zonestream: " + firstLine(e.getMessage()) + runnerHint(e.getMessage()));
       return 2;
     } catch (IOException e) {
-      err.println("zonestream: cannot create a Spark checkpoint folder: " + e);
+      err.println("zonestream: cannot prepare the stream's checkpoint folder: " + e);
       return 1;
     }
     try {
       return switch (config.source()) {
         case FILES, LANDING -> runBounded(options, config, out, err);
-        case KAFKA -> runKafka(options, config, out, err);
+        case KAFKA -> runKafka(options, config, flink, err);
         case EMBEDDED_KAFKA -> runEmbedded(options, config, out, err);
         case KINESIS, SQS -> {
           EndpointChecks.verify(config);
           yield config.aws().bounded()
               ? runBounded(options, config, out, err)
-              : runAwsStream(options, config, err);
+              : runAwsStream(options, config, flink, err);
         }
       };
     } catch (InvalidOptionException e) {
       err.println("zonestream: " + e.getMessage());
       return 2;
     } finally {
-      if (sparkCheckpoint != null) {
-        deleteQuietly(sparkCheckpoint);
+      for (Path temporary :
+          new Path[] {
+            sparkCheckpoint, embeddedFlinkCheckpoint, flink == null ? null : flink.confDir()
+          }) {
+        if (temporary != null) {
+          deleteQuietly(temporary);
+        }
       }
     }
   }
 
   /** Whether {@code lake} is a URI with a scheme ({@code s3://...}) rather than a local path. */
-  private static boolean isRemote(String lake) {
+  static boolean isRemote(String lake) {
     return lake.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*");
   }
 
   /**
-   * Where a Flink stream checkpoints unless told: under a local lake, or in the temp folder when
-   * the lake is remote (Flink here has no S3 file system; a cluster is given a shared folder by
-   * runners-config/flink-cluster.args).
+   * Where a Flink stream checkpoints unless told: under a local lake, or in a folder of the lake's
+   * own in the temp folder when the lake is remote (Flink here has no S3 file system; a cluster is
+   * given a shared folder by runners-config/flink-cluster.args). One folder per lake: a restarted
+   * stream resumes from the newest checkpoint it finds there.
    */
   static String flinkCheckpointUri(String lake) {
     Path folder =
         isRemote(lake)
-            ? Path.of(System.getProperty("java.io.tmpdir"), "zonestream-flink-checkpoints")
+            ? Path.of(
+                System.getProperty("java.io.tmpdir"),
+                "zonestream-flink-checkpoints",
+                sanitize(lake))
             : Path.of(lake, "_checkpoints", "flink");
     return folder.toAbsolutePath().toUri().toString();
   }
@@ -238,10 +258,17 @@ public final class Main {
   }
 
   private static int runKafka(
-      ZonestreamOptions options, JobConfig config, PrintStream out, PrintStream err) {
+      ZonestreamOptions options,
+      JobConfig config,
+      FlinkCheckpoints.@Nullable Start flink,
+      PrintStream err) {
     verifyKafka(config);
     return streamUntilStopped(
-        options, config, config.topics().keySet() + " from " + config.bootstrapServers(), err);
+        options,
+        config,
+        flink,
+        config.topics().keySet() + " from " + config.bootstrapServers(),
+        err);
   }
 
   private static void verifyKafka(JobConfig config) {
@@ -252,30 +279,83 @@ public final class Main {
         config.brokerCheckTimeout().getStandardSeconds());
   }
 
-  private static int runAwsStream(ZonestreamOptions options, JobConfig config, PrintStream err) {
+  private static int runAwsStream(
+      ZonestreamOptions options,
+      JobConfig config,
+      FlinkCheckpoints.@Nullable Start flink,
+      PrintStream err) {
     return streamUntilStopped(
         options,
         config,
+        flink,
         config.source() == SourceType.SQS
             ? "SQS queues " + config.aws().queues().keySet()
             : "Kinesis streams " + config.aws().streams().keySet(),
         err);
   }
 
-  /** Runs the graph as a stream of {@code what} until it is stopped (Ctrl-C, a cancel). */
+  /**
+   * Runs the graph as a stream of {@code what} until it is stopped (Ctrl-C, a cancel); on Flink
+   * from the checkpoint and with the run id {@code flink} names.
+   *
+   * @throws InvalidOptionException when Flink cannot restore that checkpoint
+   */
   private static int streamUntilStopped(
-      ZonestreamOptions options, JobConfig config, String what, PrintStream err) {
+      ZonestreamOptions options,
+      JobConfig config,
+      FlinkCheckpoints.@Nullable Start flink,
+      String what,
+      PrintStream err) {
     options.setStreaming(true);
     useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
-    ZonestreamPipeline.build(pipeline, config);
+    ZonestreamPipeline.build(
+        pipeline, config, flink != null ? flink.runId() : ZonestreamPipeline.newRunId());
     err.println(
         "zonestream: streaming " + what + " into " + config.landingRoot() + " (Ctrl-C stops)");
     announceLake(config, err);
-    PipelineResult result = pipeline.run();
+    String resumedFrom = flink == null ? null : flink.resumedFrom();
+    String startAfresh =
+        flink != null && flink.savepointGiven()
+            ? "drop --savepointPath to start a new job"
+            : "--flinkResume=false starts a new job (setting the old checkpoints aside)";
+    PipelineResult result;
+    try {
+      result = pipeline.run();
+    } catch (RuntimeException e) {
+      // Flink's mini cluster restores a job as it starts it: a checkpoint of another graph (a
+      // step renamed, added or removed) or a damaged one fails the submission.
+      if (resumedFrom == null) {
+        throw e;
+      }
+      throw new InvalidOptionException(
+          "cannot resume the stream from Flink checkpoint "
+              + resumedFrom
+              + " ("
+              + rootCause(e)
+              + "): it was taken by a job with another graph or options, or it is damaged; "
+              + startAfresh);
+    }
     PipelineResult.State state = result.waitUntilFinish();
     err.println("zonestream: the pipeline ended " + state);
+    if (state == PipelineResult.State.FAILED && resumedFrom != null) {
+      // On a cluster the restore happens after a detached submission has returned.
+      err.println(
+          "zonestream: the job resumed from "
+              + resumedFrom
+              + "; if it failed to restore it (see the cluster's log), "
+              + startAfresh);
+    }
     return state == PipelineResult.State.DONE || state == PipelineResult.State.CANCELLED ? 0 : 1;
+  }
+
+  /** The innermost cause's type and the first line of its message. */
+  private static String rootCause(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + firstLine(root.getMessage());
   }
 
   /**

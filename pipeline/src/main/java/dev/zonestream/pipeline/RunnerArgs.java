@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The runner is chosen by options, never in code: this class only merges a {@code --runnerConfig}
@@ -99,9 +100,9 @@ final class RunnerArgs {
         }
         if (!given.contains("stateBackend") && !given.contains("stateBackendFactory")) {
           defaults.add("--stateBackend=filesystem");
-          if (!given.contains("stateBackendStoragePath")) {
-            defaults.add("--stateBackendStoragePath=" + flinkCheckpointUri);
-          }
+        }
+        if (!given.contains("stateBackendFactory") && !given.contains("stateBackendStoragePath")) {
+          defaults.add("--stateBackendStoragePath=" + flinkCheckpointUri);
         }
         if (!given.contains("attachedMode")) {
           defaults.add("--attachedMode=false");
@@ -130,6 +131,17 @@ final class RunnerArgs {
       default -> {}
     }
     return defaults;
+  }
+
+  /** The value of the last {@code --name=value} in {@code args}; null when not given. */
+  static @Nullable String value(String[] args, String name) {
+    String value = null;
+    for (String arg : args) {
+      if (arg.startsWith("--" + name + "=")) {
+        value = arg.substring(name.length() + 3);
+      }
+    }
+    return value;
   }
 
   private static Set<String> names(List<String> args) {

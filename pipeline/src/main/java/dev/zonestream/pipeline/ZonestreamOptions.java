@@ -261,4 +261,15 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   Long getMaxReadSeconds();
 
   void setMaxReadSeconds(Long value);
+
+  @Description(
+      "Flink streams (kafka, kinesis, sqs; not embedded-kafka): resume from the newest completed"
+          + " checkpoint under --stateBackendStoragePath (by default <lake>/_checkpoints/flink),"
+          + " with the run id of the job that took it. false starts a new job: the earlier jobs'"
+          + " checkpoints are moved into set-aside-<time>/ in that folder first. Ignored when"
+          + " --savepointPath is given.")
+  @Default.Boolean(true)
+  Boolean getFlinkResume();
+
+  void setFlinkResume(Boolean value);
 }

@@ -52,7 +52,14 @@ public final class ZonestreamPipeline {
    * id of their own ({@link #newRunId}), so this run never replaces files another run wrote.
    */
   public static Outputs build(Pipeline pipeline, JobConfig config) {
-    String runId = newRunId();
+    return build(pipeline, config, newRunId());
+  }
+
+  /**
+   * As above, naming the files with {@code runId}: a Flink stream restored from its checkpoint
+   * takes the run id of the job it resumes, so the files it rewrites replace their first copies.
+   */
+  public static Outputs build(Pipeline pipeline, JobConfig config, String runId) {
     PCollection<Envelope> messages =
         switch (config.source()) {
           case FILES ->

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import java.nio.file.Files;
@@ -72,6 +73,19 @@ class RunnerArgsTest {
             "cp",
             "file:///f/",
             "kafka"),
+        contains("--stateBackendStoragePath=file:///f/"));
+    assertThat(
+        RunnerArgs.streamingDefaults(
+            "FlinkRunner",
+            new String[] {
+              "--checkpointingInterval=500",
+              "--attachedMode=true",
+              "--stateBackend=rocksdb",
+              "--stateBackendStoragePath=file:///g/"
+            },
+            "cp",
+            "file:///f/",
+            "kafka"),
         empty());
     assertThat(
         RunnerArgs.streamingDefaults("SparkRunner", new String[0], "/c", "file:///f/", "kafka"),
@@ -84,6 +98,10 @@ class RunnerArgsTest {
     assertThat(
         Main.flinkCheckpointUri("s3://bucket/lake"),
         containsString("zonestream-flink-checkpoints"));
+    // A folder per lake: a restarted stream resumes from the newest checkpoint in its folder.
+    assertThat(
+        Main.flinkCheckpointUri("s3://bucket/lake"),
+        not(equalTo(Main.flinkCheckpointUri("s3://bucket/other"))));
   }
 
   @Test
