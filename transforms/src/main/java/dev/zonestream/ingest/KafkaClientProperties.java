@@ -113,9 +113,15 @@ public final class KafkaClientProperties implements Serializable {
     if (text == null || secrets.isEmpty()) {
       return text;
     }
+    // Whole secrets first, longest first: hiding a JAAS user name inside another secret ("zs" in
+    // "zs:reg-5e3b") first would leave the rest of that secret in the text.
+    List<String> whole = new ArrayList<>(secrets.values());
+    whole.sort(java.util.Comparator.comparingInt(String::length).reversed());
     String redacted = text;
-    for (String secret : secrets.values()) {
+    for (String secret : whole) {
       redacted = hide(redacted, secret);
+    }
+    for (String secret : whole) {
       for (String value : jaasValues(secret)) {
         redacted = hideWord(redacted, value);
       }
