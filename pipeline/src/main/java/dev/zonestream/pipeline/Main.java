@@ -88,9 +88,7 @@ public final class Main {
       PipelineOptionsFactory.register(ZonestreamOptions.class);
       String[] expanded = RunnerArgs.withRunnerConfig(args);
       options = parse(expanded);
-      if (Arrays.stream(expanded).noneMatch(a -> a.startsWith("--s3UploadBufferSizeBytes"))) {
-        options.setS3UploadBufferSizeBytes(S3_UPLOAD_BUFFER_BYTES);
-      }
+      withS3Defaults(options, expanded);
       config = JobConfig.from(options);
       boolean stream =
           config.source() == SourceType.KAFKA
@@ -140,6 +138,11 @@ public final class Main {
           all = flink.args();
         }
         options = parse(all);
+        // The stream runs with these options: they need what the first ones got after parsing
+        // (the S3 buffer, and path-style S3 from LakeChecks.configure, which registers them with
+        // Beam's file systems; without it a stream into an S3 lake addressed bucket.host).
+        withS3Defaults(options, all);
+        LakeChecks.configure(options);
       }
     } catch (InvalidOptionException e) {
       err.println("zonestream: " + e.getMessage());
@@ -255,6 +258,12 @@ public final class Main {
       return 1;
     }
     return summarize(result, options, config, Map.of(), null, start, out, err);
+  }
+
+  private static void withS3Defaults(ZonestreamOptions options, String[] args) {
+    if (Arrays.stream(args).noneMatch(a -> a.startsWith("--s3UploadBufferSizeBytes"))) {
+      options.setS3UploadBufferSizeBytes(S3_UPLOAD_BUFFER_BYTES);
+    }
   }
 
   private static int runKafka(
