@@ -131,6 +131,7 @@ public final class ZonestreamPipeline {
                   ReadKnownRecords.create()
                       .from(config.lake(), config.landingRoot())
                       .withHorizon(config.dedupHorizon())
+                      .withMaxPayloadBytes(config.maxPayloadBytes())
                       .skippingRun(runId));
       consentInput =
           consentInput

@@ -1,5 +1,7 @@
 package dev.zonestream.pipeline;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -23,7 +25,20 @@ import org.apache.beam.sdk.io.fs.MatchResult;
 
 /** Reads a lake back as any JSON Lines reader would, for assertions. */
 final class LakeFiles {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+  /**
+   * A reader of lake lines: Jackson's defaults, but nesting to 2,000 levels and strings of any
+   * length (a landing line holds its payload one level deeper than the job's payload limit, and a
+   * base64 payload of megabytes).
+   */
+  static final ObjectMapper MAPPER =
+      new ObjectMapper(
+          JsonFactory.builder()
+              .streamReadConstraints(
+                  StreamReadConstraints.builder()
+                      .maxNestingDepth(2000)
+                      .maxStringLength(Integer.MAX_VALUE)
+                      .build())
+              .build());
 
   private LakeFiles() {}
 

@@ -16,6 +16,8 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.checkerframework.checker.nullness.qual.Nullable;
@@ -29,10 +31,11 @@ import org.joda.time.Instant;
  * .jsonl.gz}); temporary files of a running writer (under {@code .temp-beam*}) are not read.
  *
  * <p>Each envelope gets back its dataset, source coordinates, broker timestamp (also its element
- * timestamp), ingest time and payload: a JSON payload as the text of its value, a base64 one as its
- * original bytes. A line that is not a landing record (hand-edited, truncated) becomes an envelope
- * of {@code _unrouted} whose payload is the line, so the trusted zone rejects it with a reason
- * instead of losing it.
+ * timestamp, held within the runners' range), ingest time and payload: a JSON payload byte for byte
+ * as it stands in its line, a base64 one as its original bytes (see {@link
+ * LandingLine#toEnvelope}). A line that is not a landing record (hand-edited, truncated) becomes an
+ * envelope of {@code _unrouted} whose payload is the line, so the trusted zone rejects it with a
+ * reason instead of losing it.
  */
 public final class ReadLandingZone extends PTransform<PBegin, PCollection<Envelope>> {
   private final @Nullable String landingRoot;
@@ -88,9 +91,20 @@ public final class ReadLandingZone extends PTransform<PBegin, PCollection<Envelo
             (line, lineNumber) -> {
               Envelope envelope = LandingLine.toEnvelope(line, path, lineNumber);
               Metrics.counter(MetricNames.READ, envelope.dataset()).inc();
-              out.outputWithTimestamp(envelope, new Instant(envelope.brokerTimestamp()));
+              out.outputWithTimestamp(envelope, elementTimestamp(envelope.brokerTimestamp()));
             });
       }
+    }
+
+    /**
+     * A broker time as an element timestamp: within the range the runners accept, whatever a
+     * producer's clock or an edited line says (the envelope keeps the time as landed).
+     */
+    static Instant elementTimestamp(long brokerTimestamp) {
+      Instant min = BoundedWindow.TIMESTAMP_MIN_VALUE;
+      Instant max = GlobalWindow.INSTANCE.maxTimestamp();
+      Instant time = new Instant(Math.max(brokerTimestamp, min.getMillis()));
+      return time.isAfter(max) ? max : time;
     }
   }
 }

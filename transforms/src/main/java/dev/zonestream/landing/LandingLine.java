@@ -1,7 +1,8 @@
 package dev.zonestream.landing;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonPayload;
@@ -15,9 +16,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderProvider;
@@ -113,39 +117,17 @@ public record LandingLine(String dataset, String json, @Nullable String payloadE
   }
 
   /**
-   * Reads a landing line back into the envelope it was written from (the inverse of {@link #of}):
-   * dataset, source coordinates, broker and ingest times, key, and the payload (a JSON payload as
-   * the text of its value, a base64 one as its original bytes). A line that is not a landing record
-   * (hand-edited, truncated) becomes an envelope of {@link Dataset#UNROUTED_FOLDER} whose payload
-   * is the line, so the trusted zone rejects it with a reason instead of losing it.
+   * Reads a landing line back into the envelope it was written from (see {@link #parse}). A line
+   * that is not a landing record (hand-edited, truncated) becomes an envelope of {@link
+   * Dataset#UNROUTED_FOLDER} whose payload is the line, so the trusted zone rejects it with a
+   * reason instead of losing it.
    *
    * @param path the file the line was read from (the unrouted envelope's source)
    * @param lineNumber its 1-based line number (the unrouted envelope's offset)
    */
   public static Envelope toEnvelope(byte[] line, String path, long lineNumber) {
     try {
-      JsonNode json = JsonPayload.LANDING_LINE_MAPPER.readTree(line);
-      byte[] payload =
-          json.has(Fields.PAYLOAD)
-              ? json.get(Fields.PAYLOAD).toString().getBytes(StandardCharsets.UTF_8)
-              : Base64.getDecoder().decode(json.get(Fields.PAYLOAD_BASE64).asText());
-      JsonNode partition = json.get(Fields.PARTITION);
-      byte[] key =
-          json.has(Fields.KEY)
-              ? json.get(Fields.KEY).asText().getBytes(StandardCharsets.UTF_8)
-              : json.has(Fields.KEY_BASE64)
-                  ? Base64.getDecoder().decode(json.get(Fields.KEY_BASE64).asText())
-                  : null;
-      return new Envelope(
-          json.get(Fields.DATASET).asText(),
-          SourceKind.valueOf(json.get(Fields.SOURCE_KIND).asText().toUpperCase(Locale.ROOT)),
-          json.get(Fields.SOURCE).asText(),
-          partition == null ? null : partition.asText(),
-          json.get(Fields.OFFSET).asText(),
-          json.get(Fields.BROKER_TIMESTAMP).asLong(),
-          json.get(Fields.INGEST_TIME).asLong(),
-          payload,
-          key);
+      return parse(line);
     } catch (IOException | RuntimeException e) {
       return new Envelope(
           Dataset.UNROUTED_FOLDER,
@@ -164,12 +146,79 @@ public record LandingLine(String dataset, String json, @Nullable String payloadE
     if (text.startsWith("\uFEFF")) {
       text = text.substring(1); // a byte-order mark is not part of the value
     }
-    if (text.indexOf('\n') < 0 && text.indexOf('\r') < 0) {
-      json.writeRawValue(text.strip());
-    } else {
-      JsonNode tree = JsonPayload.MAPPER.readTree(payload);
-      json.writeTree(tree);
+    // JSON Lines cannot hold a line break: a value spread over lines loses the whitespace between
+    // its tokens, nothing else (a tree would re-format numbers and drop repeated names).
+    json.writeRawValue(
+        text.indexOf('\n') < 0 && text.indexOf('\r') < 0
+            ? text.strip()
+            : JsonPayload.compact(text));
+  }
+
+  /**
+   * The envelope a landing line was written from (the inverse of {@link #of}): its metadata, and
+   * its payload as it landed: a JSON payload byte for byte as it stands in the line (the line is
+   * not parsed into a tree, so nothing in the payload is re-formatted), a base64 one as its
+   * original bytes. Reads with {@link JsonPayload#LANDING_LINE_LIMITS}, so any line {@link #of}
+   * wrote reads back.
+   *
+   * @throws IOException when the line is not JSON
+   * @throws IllegalArgumentException when it is JSON but no landing line (a field missing or of the
+   *     wrong type)
+   */
+  public static Envelope parse(byte[] line) throws IOException {
+    try (JsonParser parser = JsonPayload.LANDING_LINE_MAPPER.getFactory().createParser(line)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("a landing line is one JSON object");
+      }
+      Map<String, String> text = new HashMap<>();
+      Map<String, Long> numbers = new HashMap<>();
+      byte[] payload = null;
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        JsonToken value = parser.nextToken();
+        if (name.equals(Fields.PAYLOAD)) {
+          int start = (int) parser.getTokenLocation().getByteOffset();
+          parser.skipChildren();
+          parser.finishToken();
+          int end = (int) parser.getCurrentLocation().getByteOffset();
+          payload = Arrays.copyOfRange(line, start, end);
+        } else if (value == JsonToken.VALUE_STRING) {
+          text.put(name, parser.getText());
+        } else if (value == JsonToken.VALUE_NUMBER_INT) {
+          numbers.put(name, parser.getLongValue());
+        } else {
+          parser.skipChildren();
+        }
+      }
+      if (parser.nextToken() != null) {
+        throw new IllegalArgumentException("more than one value on a landing line");
+      }
+      if (payload == null) {
+        payload = Base64.getDecoder().decode(required(text, Fields.PAYLOAD_BASE64));
+      }
+      String key = text.get(Fields.KEY);
+      String keyBase64 = text.get(Fields.KEY_BASE64);
+      return new Envelope(
+          required(text, Fields.DATASET),
+          SourceKind.valueOf(required(text, Fields.SOURCE_KIND).toUpperCase(Locale.ROOT)),
+          required(text, Fields.SOURCE),
+          text.get(Fields.PARTITION),
+          required(text, Fields.OFFSET),
+          required(numbers, Fields.BROKER_TIMESTAMP),
+          required(numbers, Fields.INGEST_TIME),
+          payload,
+          key != null
+              ? key.getBytes(StandardCharsets.UTF_8)
+              : keyBase64 != null ? Base64.getDecoder().decode(keyBase64) : null);
     }
+  }
+
+  private static <T> T required(Map<String, T> fields, String name) {
+    T value = fields.get(name);
+    if (value == null) {
+      throw new IllegalArgumentException("a landing line needs " + name);
+    }
+    return value;
   }
 
   /** Coder for {@link LandingLine}. */

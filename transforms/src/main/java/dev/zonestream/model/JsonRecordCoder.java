@@ -1,6 +1,8 @@
 package dev.zonestream.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -18,9 +20,17 @@ import org.apache.beam.sdk.coders.CustomCoder;
  * bytes, so it is deterministic and records can be grouping keys.
  */
 public class JsonRecordCoder<T extends Record> extends CustomCoder<T> {
-  /** The mapper of zone records: no nulls written, unknown fields tolerated. */
+  /**
+   * The mapper of zone records: no nulls written, unknown fields tolerated, strings of any length
+   * (a record's strings come from a payload that {@link JsonPayload#PAYLOAD_LIMITS} let through:
+   * with a large {@code --maxPayloadBytes}, longer than Jackson's default 20 million characters).
+   */
   public static final ObjectMapper MAPPER =
-      new ObjectMapper()
+      new ObjectMapper(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+                  .build())
           .setSerializationInclusion(JsonInclude.Include.NON_NULL)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 

@@ -66,21 +66,36 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
   private final @Nullable String landingRoot;
   private final @Nullable String runId;
   private final Duration horizon;
+  private final int maxPayloadBytes;
 
   private ReadKnownRecords(
       @Nullable String lake,
       @Nullable String landingRoot,
       @Nullable String runId,
-      Duration horizon) {
+      Duration horizon,
+      int maxPayloadBytes) {
     this.lake = lake;
     this.landingRoot = landingRoot;
     this.runId = runId;
     this.horizon = horizon;
+    this.maxPayloadBytes = maxPayloadBytes;
   }
 
-  /** Defaults: readings of the last 24 hours. */
+  /** Defaults: readings of the last 24 hours, customer records of at most 64 KiB. */
   public static ReadKnownRecords create() {
-    return new ReadKnownRecords(null, null, null, Duration.standardHours(24));
+    return new ReadKnownRecords(null, null, null, Duration.standardHours(24), 64 * 1024);
+  }
+
+  /**
+   * Landed customer records larger than this are not known: the trusted zone's limit ({@link
+   * ParseRecords#withMaxPayloadBytes}), so a record it rejected does not become known at the next
+   * start.
+   */
+  public ReadKnownRecords withMaxPayloadBytes(int bytes) {
+    if (bytes < 1) {
+      throw new IllegalArgumentException("max payload bytes must be positive, got " + bytes);
+    }
+    return new ReadKnownRecords(lake, landingRoot, runId, horizon, bytes);
   }
 
   /**
@@ -90,13 +105,13 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
     if (lakeRoot == null || landing == null) {
       throw new IllegalArgumentException("the lake and its landing zone are needed");
     }
-    return new ReadKnownRecords(lakeRoot, landing, runId, horizon);
+    return new ReadKnownRecords(lakeRoot, landing, runId, horizon, maxPayloadBytes);
   }
 
   /** Skips the files of the run {@code id} (the running job's own). */
   public ReadKnownRecords skippingRun(String id) {
     checkArgumentNotNull(id, "run id");
-    return new ReadKnownRecords(lake, landingRoot, id, horizon);
+    return new ReadKnownRecords(lake, landingRoot, id, horizon, maxPayloadBytes);
   }
 
   /** Trusted readings in table files written within this long before the job starts. */
@@ -104,7 +119,7 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("horizon must be positive, got " + value);
     }
-    return new ReadKnownRecords(lake, landingRoot, runId, value);
+    return new ReadKnownRecords(lake, landingRoot, runId, value, maxPayloadBytes);
   }
 
   @Override
@@ -144,7 +159,9 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
                     .filepattern(FileSystems.matchNewResource(folder, true).toString() + "**")
                     .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
             .apply("Read" + name, FileIO.readMatches())
-            .apply("Parse" + name, ParDo.of(new ParseFn(folder, runId, kind, modifiedSince)));
+            .apply(
+                "Parse" + name,
+                ParDo.of(new ParseFn(folder, runId, kind, modifiedSince, maxPayloadBytes)));
   }
 
   enum Kind {
@@ -164,12 +181,15 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
     private final @Nullable String runId;
     private final Kind kind;
     private final long modifiedSince;
+    private final int maxPayloadBytes;
 
-    ParseFn(String folder, @Nullable String runId, Kind kind, long modifiedSince) {
+    ParseFn(
+        String folder, @Nullable String runId, Kind kind, long modifiedSince, int maxPayloadBytes) {
       this.root = FileSystems.matchNewResource(folder, true).toString();
       this.runId = runId;
       this.kind = kind;
       this.modifiedSince = modifiedSince;
+      this.maxPayloadBytes = maxPayloadBytes;
     }
 
     @ProcessElement
@@ -210,7 +230,7 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
       switch (kind) {
         case CUSTOMER -> {
           Record record =
-              RecordRules.apply(LandingLine.toEnvelope(line, path, number), Integer.MAX_VALUE)
+              RecordRules.apply(LandingLine.toEnvelope(line, path, number), maxPayloadBytes)
                   .record();
           return record instanceof Customer ? record : null;
         }

@@ -17,8 +17,11 @@ import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,5 +106,19 @@ class ReadLandingZoneTest {
     assertThat(read.dataset(), is("accelerometer"));
     assertThat(read.brokerTimestamp(), is(message.brokerTimestamp()));
     assertThat(new String(read.payload(), StandardCharsets.UTF_8), is(deep));
+  }
+
+  @Test
+  void aBrokerTimeOutsideTheRunnersRangeBecomesATimestampWithinIt() {
+    // A producer's clock (a CreateTime topic) or an edited line can say year 292278994.
+    assertThat(
+        ReadLandingZone.ParseLandingLinesFn.elementTimestamp(Long.MAX_VALUE),
+        is(GlobalWindow.INSTANCE.maxTimestamp()));
+    assertThat(
+        ReadLandingZone.ParseLandingLinesFn.elementTimestamp(Long.MIN_VALUE),
+        is(BoundedWindow.TIMESTAMP_MIN_VALUE));
+    assertThat(
+        ReadLandingZone.ParseLandingLinesFn.elementTimestamp(1_691_280_000_000L),
+        is(new Instant(1_691_280_000_000L)));
   }
 }

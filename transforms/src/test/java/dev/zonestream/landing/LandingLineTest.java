@@ -10,7 +10,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.SourceKind;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
@@ -133,5 +135,74 @@ class LandingLineTest {
     assertThat(binary.has("key"), is(false));
     assertThat(binary.get("keyBase64").asText(), equalTo("/g=="));
     assertThat(MAPPER.readTree(LandingLine.of(kafka(utf8("{}"))).json()).has("key"), is(false));
+  }
+
+  /** The envelope read back from {@code line}, its payload as text (base64 ones as bytes). */
+  private static Envelope roundTrip(Envelope envelope) throws Exception {
+    return LandingLine.parse(utf8(LandingLine.of(envelope).json()));
+  }
+
+  @Test
+  void everyLineReadsBackIntoItsEnvelope() throws Exception {
+    Envelope withKey =
+        new Envelope(
+            "customer",
+            SourceKind.KAFKA,
+            "stedi.customer",
+            "2",
+            "41",
+            1_691_280_000_000L,
+            7L,
+            utf8("{\"email\":\"a@test.com\"}"),
+            new byte[] {(byte) 0xfe, 1});
+    Envelope file =
+        new Envelope(
+            "accelerometer", SourceKind.FILES, "/in/a.jsonl", null, "3", 1L, 2L, new byte[0]);
+
+    assertThat(roundTrip(withKey), equalTo(withKey));
+    assertThat(roundTrip(file), equalTo(file));
+  }
+
+  @Test
+  void payloadsAtTheLimitsReadBackByteForByte() throws Exception {
+    // Landing accepted each of these; reading its line back must not refuse it (the line nests
+    // one level deeper, and holds a base64 payload as one string of 4/3 its size).
+    String deep = "[".repeat(1000) + "]".repeat(1000);
+    String longString = "{\"s\":\"" + "s".repeat(20_000_001) + "\"}";
+    byte[] binary = new byte[16 << 20];
+    Arrays.fill(binary, (byte) 0xff);
+    String repeatedNames = "{\"x\":1e400,\"x\":0.10000000000000000000001,\"x\":\"\\ud800\"}";
+
+    for (byte[] payload :
+        new byte[][] {utf8(deep), utf8(longString), binary, utf8(repeatedNames)}) {
+      Envelope read = roundTrip(kafka(payload));
+      assertThat(Arrays.equals(read.payload(), payload), is(true));
+    }
+  }
+
+  @Test
+  void aPayloadOverSeveralLinesKeepsItsTokensExactly() throws Exception {
+    String pretty = "{\n  \"x\": 1e400,\r\n  \"x\": 0.10000000000000000000001\n}";
+
+    Envelope read = roundTrip(kafka(utf8(pretty)));
+
+    // A tree would have written "Infinity" and 0.1, and kept one x.
+    assertThat(
+        new String(read.payload(), StandardCharsets.UTF_8),
+        equalTo("{\"x\":1e400,\"x\":0.10000000000000000000001}"));
+  }
+
+  @Test
+  void aLineThatIsNoLandingLineIsRefused() {
+    for (String line : new String[] {"[1]", "{\"dataset\":\"customer\"}", "{\"truncated\": "}) {
+      boolean refused;
+      try {
+        LandingLine.parse(utf8(line));
+        refused = false;
+      } catch (IOException | IllegalArgumentException e) {
+        refused = true;
+      }
+      assertThat(line, refused, is(true));
+    }
   }
 }

@@ -3,6 +3,7 @@ package dev.zonestream.trusted;
 import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.Customer;
+import dev.zonestream.model.JsonRecordCoder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,30 @@ class ReadKnownRecordsTest {
     PAssert.that(known.get(ReadKnownRecords.CURATED)).containsInAnyOrder("ada@test.com");
     PAssert.that(known.get(ReadKnownRecords.READINGS)).containsInAnyOrder(reading);
     PAssert.that(known.get(ReadKnownRecords.STEPS)).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  @Test
+  void aLandedCustomerTheTrustedZoneRejectedAsOversizedIsNotKnown(TestPipeline pipeline)
+      throws IOException {
+    Customer ada = ApplyConsentTest.customer("ada@test.com", T, T);
+    String small = LandingLine.of(Messages.of(ada)).json();
+    // Another customer with a long extra field: over a limit of 1 KiB.
+    String bob =
+        JsonRecordCoder.MAPPER.writeValueAsString(ApplyConsentTest.customer("bob@test.com", T, T));
+    String oversized =
+        bob.substring(0, bob.length() - 1) + ",\"note\":\"" + "n".repeat(1024) + "\"}";
+    write(
+        "landing/customer/dt=2022-06-18/hr=15/customer-a-00000-of-00001-r1.jsonl.gz",
+        small + "\n" + LandingLine.of(Messages.of("customer", oversized)).json() + "\n");
+
+    PCollectionTuple known =
+        pipeline.apply(
+            ReadKnownRecords.create()
+                .from(lake.toString(), lake.resolve("landing").toString())
+                .withMaxPayloadBytes(1024));
+
+    PAssert.that(known.get(ReadKnownRecords.CUSTOMERS)).containsInAnyOrder(ada);
     pipeline.run().waitUntilFinish();
   }
 

@@ -100,4 +100,102 @@ class RecordRulesTest {
             .reason(),
         equalTo("oversized payload: 119 bytes, more than the limit of 50"));
   }
+
+  private static String customer(String name, String email) {
+    return "{\"customerName\":\""
+        + name
+        + "\",\"email\":\""
+        + email
+        + "\",\"phone\":\"1\",\"birthDay\":\"x\",\"serialNumber\":\""
+        + SERIAL
+        + "\",\"registrationDate\":1655564414415,\"lastUpdateDate\":1655564414415}";
+  }
+
+  @Test
+  void textWithAnUnpairedSurrogateIsRejectedAndAPairIsKept() {
+    for (String escape : new String[] {"\\ud800", "\\udc00", "\\ude00\\ud83d", "a\\ud800"}) {
+      assertThat(
+          escape,
+          apply("customer", customer("Ada " + escape, "a@test.com")).reason(),
+          equalTo("customerName: not Unicode text (an unpaired surrogate escape)"));
+    }
+    Customer kept =
+        (Customer) apply("customer", customer("Ada \\ud83d\\ude00", "a@test.com")).record();
+    assertThat(kept.customerName(), equalTo("Ada \ud83d\ude00"));
+  }
+
+  @Test
+  void pathLikeAndOverlongAddressesAreNoAddresses() {
+    for (String email :
+        new String[] {
+          "../../etc@evil.example.com",
+          "root@../../etc",
+          "a..b@test.com",
+          "a@test..com",
+          "a@test.com.",
+          "a@test",
+          "a".repeat(250) + "@test.com"
+        }) {
+      assertThat(
+          email,
+          apply("customer", customer("Ada", email)).reason(),
+          equalTo("email: not an email address"));
+    }
+    assertThat(
+        apply("customer", customer("Ada", "ada.o'brien+stedi@mail.test.com")).reason(),
+        nullValue());
+  }
+
+  @Test
+  void anAddressBuiltToBacktrackIsRefusedQuickly() {
+    // The pattern used before took 12 s for this one message.
+    String dots = "a@" + ".".repeat(64_000) + " ";
+    long start = System.nanoTime();
+
+    String reason = apply("customer", customer("Ada", dots)).reason();
+
+    assertThat(reason, equalTo("email: not an email address"));
+    assertThat((System.nanoTime() - start) / 1_000_000 < 1000, equalTo(true));
+  }
+
+  @Test
+  void aPayloadOfExactlyTheLimitIsParsedAndOneByteMoreIsNot() {
+    String record = customer("Ada", "a@test.com");
+    String base = record.substring(0, record.length() - 1) + ",\"pad\":\"\"}";
+    int padding = LIMIT - base.length();
+    String atLimit =
+        record.substring(0, record.length() - 1) + ",\"pad\":\"" + "p".repeat(padding) + "\"}";
+    String overLimit = atLimit.replace("\"pad\":\"", "\"pad\":\"p");
+
+    assertThat(atLimit.length(), equalTo(LIMIT));
+    assertThat(apply("customer", atLimit).reason(), nullValue());
+    assertThat(
+        apply("customer", overLimit).reason(),
+        equalTo("oversized payload: 65537 bytes, more than the limit of 65536"));
+  }
+
+  @Test
+  void aRecordAsLargeAsTheConfiguredLimitAllowsIsParsedAndCoded() throws Exception {
+    // With --maxPayloadBytes raised to 32 MB, a name longer than Jackson's default string limit
+    // (20,000,000 characters) passes the rules and must pass the records' coder too.
+    String name = "N".repeat(20_000_001);
+    Customer record =
+        (Customer)
+            RecordRules.apply(Messages.of("customer", customer(name, "a@test.com")), 32 << 20)
+                .record();
+
+    assertThat(record.customerName().length(), equalTo(name.length()));
+    assertThat(
+        org.apache.beam.sdk.util.CoderUtils.clone(Customer.RecordCoder.of(), record),
+        equalTo(record));
+  }
+
+  @Test
+  void aRepeatedFieldIsAmbiguous() {
+    String record = customer("Ada", "a@test.com");
+    assertThat(
+        apply("customer", record.replace("\"phone\":\"1\"", "\"phone\":\"1\",\"phone\":\"2\""))
+            .reason(),
+        equalTo("ambiguous JSON: duplicate field 'phone'"));
+  }
 }
