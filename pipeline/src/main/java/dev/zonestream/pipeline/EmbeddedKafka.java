@@ -29,28 +29,45 @@ import org.apache.kafka.common.utils.Time;
 
 /**
  * A single-node Apache Kafka broker (KRaft, broker and controller in one) inside this JVM, on
- * loopback, on free ports, with its data in a temporary folder removed on {@link #close()}.
+ * loopback, on free ports, with its data in a temporary folder removed on {@link #close()} (or on
+ * given ports and a given folder that it keeps).
  *
  * <p>Settings a one-node cluster needs: replication factor 1 for the internal topics (otherwise
  * consumer groups silently receive nothing) and no initial rebalance delay.
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private final Path dataDir;
+  private final boolean ownsDataDir;
   private final KafkaRaftServer server;
   private final String bootstrapServers;
 
-  private EmbeddedKafka(Path dataDir, KafkaRaftServer server, String bootstrapServers) {
+  private EmbeddedKafka(
+      Path dataDir, boolean ownsDataDir, KafkaRaftServer server, String bootstrapServers) {
     this.dataDir = dataDir;
+    this.ownsDataDir = ownsDataDir;
     this.server = server;
     this.bootstrapServers = bootstrapServers;
   }
 
   /** Formats storage and starts the broker; returns once it accepts connections. */
   public static EmbeddedKafka start() throws IOException {
-    Path dir = Files.createTempDirectory("zonestream-kafka-");
     int[] ports = freePorts(2);
-    int brokerPort = ports[0];
-    int controllerPort = ports[1];
+    return start(Files.createTempDirectory("zonestream-kafka-"), ports[0], ports[1], true);
+  }
+
+  /**
+   * Starts the broker on these ports with its data in {@code dir}, formatting it only if it is not
+   * formatted yet: started again with the same folder and ports, it is the same broker, with the
+   * messages and committed offsets it had (the chaos benchmark restarts it this way). {@link
+   * #close()} leaves the folder in place.
+   */
+  public static EmbeddedKafka start(Path dir, int brokerPort, int controllerPort)
+      throws IOException {
+    return start(Files.createDirectories(dir), brokerPort, controllerPort, false);
+  }
+
+  private static EmbeddedKafka start(Path dir, int brokerPort, int controllerPort, boolean ownsDir)
+      throws IOException {
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");
@@ -77,6 +94,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     try (OutputStream out = Files.newOutputStream(config)) {
       props.store(out, "zonestream embedded broker");
     }
+    // Formatted already (a restart on the same folder): Kafka 3.9's format refuses another cluster
+    // id even with --ignore-formatted, and the folder keeps its own.
+    if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
+      format(dir, config, ownsDir);
+    }
+    KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+    server.startup();
+    EmbeddedKafka kafka = new EmbeddedKafka(dir, ownsDir, server, "127.0.0.1:" + brokerPort);
+    kafka.awaitReady();
+    return kafka;
+  }
+
+  private static void format(Path dir, Path config, boolean ownsDir) throws IOException {
     ByteArrayOutputStream formatLog = new ByteArrayOutputStream();
     int formatted =
         StorageTool.execute(
@@ -90,15 +120,12 @@ public final class EmbeddedKafka implements AutoCloseable {
             },
             new PrintStream(formatLog, true, StandardCharsets.UTF_8));
     if (formatted != 0) {
-      deleteRecursively(dir);
+      if (ownsDir) {
+        deleteRecursively(dir);
+      }
       throw new IOException(
           "could not format embedded Kafka storage: " + formatLog.toString(StandardCharsets.UTF_8));
     }
-    KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-    server.startup();
-    EmbeddedKafka kafka = new EmbeddedKafka(dir, server, "127.0.0.1:" + brokerPort);
-    kafka.awaitReady();
-    return kafka;
   }
 
   /** {@code 127.0.0.1:PORT} of the broker. */
@@ -148,7 +175,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   public void close() {
     server.shutdown();
     server.awaitShutdown();
-    deleteRecursively(dataDir);
+    if (ownsDataDir) {
+      deleteRecursively(dataDir);
+    }
   }
 
   private static int[] freePorts(int count) throws IOException {
