@@ -76,7 +76,7 @@ public final class ChaosBenchmark {
     @Description(
         "About this many messages (the generator's customers are sized to it; the exact count is"
             + " printed).")
-    @Default.Integer(30_000)
+    @Default.Integer(20_000)
     int getMessages();
 
     void setMessages(int value);
@@ -123,6 +123,14 @@ public final class ChaosBenchmark {
 
     void setRestartBroker(boolean value);
 
+    @Description(
+        "FlinkRunner: start each new run from the newest complete checkpoint the killed run left"
+            + " (--savepointPath=...), as a Flink operator would, instead of the same command.")
+    @Default.Boolean(false)
+    boolean getRestoreFromCheckpoint();
+
+    void setRestoreFromCheckpoint(boolean value);
+
     @Description("The job's --windowSeconds.")
     @Default.Integer(30)
     int getWindowSeconds();
@@ -146,6 +154,14 @@ public final class ChaosBenchmark {
     int getIdleSeconds();
 
     void setIdleSeconds(int value);
+
+    @Description(
+        "Once the consumer group has no lag, seconds without a new landed message after which the"
+            + " missing ones count as lost.")
+    @Default.Integer(150)
+    int getQuietSeconds();
+
+    void setQuietSeconds(int value);
 
     @Description("Give up waiting for the last run to land and settle after this many seconds.")
     @Default.Integer(900)
@@ -193,10 +209,11 @@ public final class ChaosBenchmark {
         || options.getBrokerHours() < 0
         || options.getWindowSeconds() < 1
         || options.getConsentWaitSeconds() < 1
-        || options.getIdleSeconds() < 1) {
+        || options.getIdleSeconds() < 1
+        || options.getQuietSeconds() < 1) {
       throw new IllegalArgumentException(
-          "--messages must be at least 100, --batches, --windowSeconds, --consentWaitSeconds and"
-              + " --idleSeconds at least 1, the others not negative");
+          "--messages must be at least 100, --batches, --windowSeconds, --consentWaitSeconds,"
+              + " --idleSeconds and --quietSeconds at least 1, the others not negative");
     }
     ChaosBenchmark benchmark = new ChaosBenchmark(options, findRepository(), err);
     List<Result> results = new ArrayList<>();
@@ -271,8 +288,18 @@ public final class ChaosBenchmark {
 
     void startJob() throws IOException {
       result.runs++;
-      job = JobProcess.start(repository, jobArgs, dir.resolve("job-" + result.runs + ".log"));
-      log("job run " + result.runs + " started (pid " + job.pid() + ")");
+      List<String> args = new ArrayList<>(jobArgs);
+      String restored = "";
+      if (options.getRestoreFromCheckpoint()) {
+        Path checkpoint = latestFlinkCheckpoint(lake.resolve("_checkpoints").resolve("flink"));
+        if (checkpoint != null) {
+          args.add("--savepointPath=" + checkpoint.toUri());
+          restored = ", restored from " + lake.relativize(checkpoint);
+          result.restores++;
+        }
+      }
+      job = JobProcess.start(repository, args, dir.resolve("job-" + result.runs + ".log"));
+      log("job run " + result.runs + " started (pid " + job.pid() + restored + ")");
     }
 
     /** Restarts the job if it ended by itself (while the broker is up), as a supervisor would. */
@@ -297,6 +324,33 @@ public final class ChaosBenchmark {
         keepJobRunning();
         Thread.sleep(Math.min(1000, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
       }
+    }
+  }
+
+  /**
+   * The newest complete Flink checkpoint ({@code <job id>/chk-<n>} holding {@code _metadata}) under
+   * {@code root}, else none. A kill -9 leaves every checkpoint in place; one it interrupted has no
+   * {@code _metadata}.
+   */
+  private static Path latestFlinkCheckpoint(Path root) throws IOException {
+    if (!Files.isDirectory(root)) {
+      return null;
+    }
+    try (Stream<Path> paths = Files.walk(root, 3)) {
+      return paths
+          .filter(p -> p.getFileName().toString().equals("_metadata"))
+          .map(Path::getParent)
+          .filter(p -> p.getFileName().toString().startsWith("chk-"))
+          .max(Comparator.comparingLong(ChaosBenchmark::modifiedMillis))
+          .orElse(null);
+    }
+  }
+
+  private static long modifiedMillis(Path path) {
+    try {
+      return Files.getLastModifiedTime(path.resolve("_metadata")).toMillis();
+    } catch (IOException e) {
+      return 0;
     }
   }
 
@@ -475,28 +529,31 @@ public final class ChaosBenchmark {
   }
 
   /**
-   * Waits for the last run to land every message the broker holds, or for the landing zone to stop
-   * changing (some are lost), then for the tables to settle: three consent waits plus a window of
-   * wall time (the broker's partitions are idle, so their watermark follows the clock), then table
-   * row counts unchanged between two looks.
+   * Waits for the last run to land every message the broker holds, or for it to stop making
+   * progress (landed count and consumer group lag unchanged for {@code --quietSeconds}, with no lag
+   * left: the missing messages are lost; three times that with lag left: the job is stuck), then
+   * for the tables to settle: three consent waits plus a window of wall time (the broker's
+   * partitions are idle, so their watermark follows the clock), then table row counts unchanged
+   * between two looks.
    */
   private void settle(Run run) throws Exception {
     long start = System.nanoTime();
     long deadline = start + options.getSettleTimeoutSeconds() * 1_000_000_000L;
     Set<String> sent = sentCoordinates(run.broker);
-    long quietNanos = (options.getWindowSeconds() + MAX_BROKER_DELAY_SECONDS + 60) * 1_000_000_000L;
+    long quietNanos = options.getQuietSeconds() * 1_000_000_000L;
     long lastChange = System.nanoTime();
-    long lastLanded = -1;
+    String lastProgress = "";
     long lastReport = 0;
     while (true) {
       run.keepJobRunning();
       long landed = run.audit.landedCoordinates().keySet().stream().filter(sent::contains).count();
+      long lag = lag(run.broker);
       long now = System.nanoTime();
-      if (landed != lastLanded) {
-        lastLanded = landed;
+      String progress = landed + "/" + lag;
+      if (!progress.equals(lastProgress)) {
+        lastProgress = progress;
         lastChange = now;
       }
-      long lag = lag(run.broker);
       if (now - lastReport > 10_000_000_000L) {
         lastReport = now;
         log("landed " + landed + " of " + sent.size() + ", consumer group lag " + lag);
@@ -507,13 +564,12 @@ public final class ChaosBenchmark {
       }
       if (now - lastChange > (lag == 0 ? quietNanos : 3 * quietNanos)) {
         log(
-            "landing unchanged for "
+            "no progress for "
                 + (now - lastChange) / 1_000_000_000L
                 + " s with "
                 + (sent.size() - landed)
-                + " messages missing (consumer group lag "
-                + lag
-                + "): lost");
+                + " messages in no landing file and a consumer group lag of "
+                + lag);
         break;
       }
       if (now > deadline) {
@@ -730,6 +786,7 @@ public final class ChaosBenchmark {
     int stalls;
     int stallSeconds;
     int brokerRestarts;
+    int restores;
     boolean settled = true;
     double chaosSeconds;
     double landSeconds;
@@ -790,7 +847,10 @@ public final class ChaosBenchmark {
           out,
           "faults: kill -9 / broker stalls / broker restarts",
           kills + " / " + stalls + " (" + stallSeconds + " s) / " + brokerRestarts);
-      row(out, "job runs / ended by themselves", runs + " / " + selfExits);
+      row(
+          out,
+          "job runs / ended by themselves / restored from a checkpoint",
+          runs + " / " + selfExits + " / " + restores);
       row(out, "idle CPU of the job's process tree", percent(idleJobCpu));
       row(out, "idle CPU of the broker", percent(idleBrokerCpu));
       row(
