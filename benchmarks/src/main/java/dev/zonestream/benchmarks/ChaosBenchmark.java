@@ -5,6 +5,7 @@ import dev.zonestream.pipeline.StediGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -293,7 +294,16 @@ public final class ChaosBenchmark {
       if (options.getRestoreFromCheckpoint()) {
         Path checkpoint = latestFlinkCheckpoint(lake.resolve("_checkpoints").resolve("flink"));
         if (checkpoint != null) {
+          // Beam 2.70 applies --savepointPath only when submitting to a remote cluster; a [local]
+          // mini cluster takes the restore path from its Flink configuration.
+          Path conf = dir.resolve("flink-conf-" + result.runs);
+          Files.createDirectories(conf);
+          Files.writeString(
+              conf.resolve("config.yaml"),
+              "execution.savepoint.path: " + checkpoint.toUri() + "\n",
+              StandardCharsets.UTF_8);
           args.add("--savepointPath=" + checkpoint.toUri());
+          args.add("--flinkConfDir=" + conf);
           restored = ", restored from " + lake.relativize(checkpoint);
           result.restores++;
         }
