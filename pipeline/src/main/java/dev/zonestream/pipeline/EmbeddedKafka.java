@@ -31,7 +31,8 @@ import org.apache.kafka.common.utils.Time;
 
 /**
  * A single-node Apache Kafka broker (KRaft, broker and controller in one) inside this JVM, on
- * loopback, on free ports, with its data in a temporary folder removed on {@link #close()}.
+ * loopback, on free ports, with its data in a temporary folder removed on {@link #close()} (or on
+ * given ports and a given folder that it keeps).
  *
  * <p>Settings a one-node cluster needs: replication factor 1 for the internal topics (otherwise
  * consumer groups silently receive nothing) and no initial rebalance delay.
@@ -39,12 +40,17 @@ import org.apache.kafka.common.utils.Time;
 public final class EmbeddedKafka implements AutoCloseable {
   private static final String PLAINTEXT = "PLAINTEXT";
   private final Path dataDir;
+  private final boolean ownsDataDir;
   private final KafkaRaftServer server;
   private final Map<String, String> listenerAddresses;
 
   private EmbeddedKafka(
-      Path dataDir, KafkaRaftServer server, Map<String, String> listenerAddresses) {
+      Path dataDir,
+      boolean ownsDataDir,
+      KafkaRaftServer server,
+      Map<String, String> listenerAddresses) {
     this.dataDir = dataDir;
+    this.ownsDataDir = ownsDataDir;
     this.server = server;
     this.listenerAddresses = listenerAddresses;
   }
@@ -64,16 +70,51 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   static EmbeddedKafka start(Map<String, String> listeners, Map<String, String> settings)
       throws IOException {
-    Path dir = Files.createTempDirectory("zonestream-kafka-");
     int[] ports = freePorts(2 + listeners.size());
-    int brokerPort = ports[0];
-    int controllerPort = ports[1];
+    int[] extra = java.util.Arrays.copyOfRange(ports, 2, ports.length);
+    return start(
+        Files.createTempDirectory("zonestream-kafka-"),
+        ports[0],
+        ports[1],
+        true,
+        listeners,
+        extra,
+        settings);
+  }
+
+  /**
+   * Starts the broker on these ports with its data in {@code dir}, formatting it only if it is not
+   * formatted yet: started again with the same folder and ports, it is the same broker, with the
+   * messages and committed offsets it had (the chaos benchmark restarts it this way). {@link
+   * #close()} leaves the folder in place.
+   */
+  public static EmbeddedKafka start(Path dir, int brokerPort, int controllerPort)
+      throws IOException {
+    return start(
+        Files.createDirectories(dir),
+        brokerPort,
+        controllerPort,
+        false,
+        Map.of(),
+        new int[0],
+        Map.of());
+  }
+
+  private static EmbeddedKafka start(
+      Path dir,
+      int brokerPort,
+      int controllerPort,
+      boolean ownsDir,
+      Map<String, String> listeners,
+      int[] listenerPorts,
+      Map<String, String> settings)
+      throws IOException {
     Map<String, String> addresses = new LinkedHashMap<>();
     addresses.put(PLAINTEXT, "127.0.0.1:" + brokerPort);
     StringBuilder protocols = new StringBuilder("PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-    int next = 2;
+    int next = 0;
     for (Map.Entry<String, String> listener : listeners.entrySet()) {
-      addresses.put(listener.getKey(), "127.0.0.1:" + ports[next++]);
+      addresses.put(listener.getKey(), "127.0.0.1:" + listenerPorts[next++]);
       protocols.append(',').append(listener.getKey()).append(':').append(listener.getValue());
     }
     String advertised =
@@ -105,6 +146,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     try (OutputStream out = Files.newOutputStream(config)) {
       props.store(out, "zonestream embedded broker");
     }
+    // Formatted already (a restart on the same folder): Kafka 3.9's format refuses another cluster
+    // id even with --ignore-formatted, and the folder keeps its own.
+    if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
+      format(dir, config, ownsDir);
+    }
+    KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+    server.startup();
+    EmbeddedKafka kafka = new EmbeddedKafka(dir, ownsDir, server, Map.copyOf(addresses));
+    kafka.awaitReady();
+    return kafka;
+  }
+
+  private static void format(Path dir, Path config, boolean ownsDir) throws IOException {
     ByteArrayOutputStream formatLog = new ByteArrayOutputStream();
     int formatted =
         StorageTool.execute(
@@ -118,15 +172,12 @@ public final class EmbeddedKafka implements AutoCloseable {
             },
             new PrintStream(formatLog, true, StandardCharsets.UTF_8));
     if (formatted != 0) {
-      deleteRecursively(dir);
+      if (ownsDir) {
+        deleteRecursively(dir);
+      }
       throw new IOException(
           "could not format embedded Kafka storage: " + formatLog.toString(StandardCharsets.UTF_8));
     }
-    KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-    server.startup();
-    EmbeddedKafka kafka = new EmbeddedKafka(dir, server, Map.copyOf(addresses));
-    kafka.awaitReady();
-    return kafka;
   }
 
   /** {@code 127.0.0.1:PORT} of the broker's plain listener. */
@@ -186,7 +237,9 @@ public final class EmbeddedKafka implements AutoCloseable {
   public void close() {
     server.shutdown();
     server.awaitShutdown();
-    deleteRecursively(dataDir);
+    if (ownsDataDir) {
+      deleteRecursively(dataDir);
+    }
   }
 
   private static int[] freePorts(int count) throws IOException {
