@@ -111,13 +111,20 @@ final class LakeAudit {
     if (!Files.isDirectory(folder)) {
       return List.of();
     }
-    try (Stream<Path> paths = Files.walk(folder)) {
-      return paths
-          .filter(Files::isRegularFile)
-          .filter(p -> p.getFileName().toString().contains(".jsonl"))
-          .filter(p -> !hidden(folder.relativize(p)))
-          .sorted()
-          .toList();
+    // A running job removes its temporary folders while the walk goes on: walk again.
+    for (int attempt = 1; ; attempt++) {
+      try (Stream<Path> paths = Files.walk(folder)) {
+        return paths
+            .filter(Files::isRegularFile)
+            .filter(p -> p.getFileName().toString().contains(".jsonl"))
+            .filter(p -> !hidden(folder.relativize(p)))
+            .sorted()
+            .toList();
+      } catch (java.io.UncheckedIOException e) {
+        if (attempt >= 5 || !(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
+          throw e;
+        }
+      }
     }
   }
 
