@@ -237,12 +237,25 @@ public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envel
 
     @Setup
     public void setup() {
-      Map<String, Object> config = new HashMap<>(properties.all());
-      config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-      config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-      config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-      committer =
-          new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      committer();
+    }
+
+    /**
+     * The committing consumer, made on first use: the Spark runner calls a timer of this DoFn on an
+     * instance whose {@code @Setup} it has not run (seen: a null committer at the first commit).
+     */
+    private KafkaConsumer<byte[], byte[]> committer() {
+      KafkaConsumer<byte[], byte[]> consumer = committer;
+      if (consumer == null) {
+        Map<String, Object> config = new HashMap<>(properties.all());
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        consumer =
+            new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        committer = consumer;
+      }
+      return consumer;
     }
 
     @Teardown
@@ -318,8 +331,7 @@ public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envel
               topicPartition.substring(0, slash),
               Integer.parseInt(topicPartition.substring(slash + 1)));
       try {
-        checkArgumentNotNull(committer, "committer")
-            .commitSync(Map.of(partition, new OffsetAndMetadata(safe)));
+        committer().commitSync(Map.of(partition, new OffsetAndMetadata(safe)));
       } catch (KafkaException e) {
         LOG.warn("zonestream: committing {} to offset {} failed, retrying: {}", partition, safe, e);
         commit.offset(interval).setRelative();
