@@ -160,12 +160,7 @@ class KafkaLandingIT {
     Set<String> coordinates = new HashSet<>();
     for (JsonNode line : lines) {
       assertThat(line.get("sourceKind").asText(), equalTo("kafka"));
-      String coordinate =
-          line.get("source").asText()
-              + "/"
-              + line.get("partition").asText()
-              + "@"
-              + line.get("offset").asText();
+      String coordinate = coordinate(line);
       assertThat("landed twice: " + coordinate, coordinates.add(coordinate), equalTo(true));
       assertThat(line.get("key").asText(), startsWith("device-"));
     }
@@ -213,12 +208,7 @@ class KafkaLandingIT {
 
     List<String> landed = new ArrayList<>();
     for (JsonNode line : LakeFiles.readAll(lake.resolve("landing"))) {
-      landed.add(
-          line.get("source").asText()
-              + "/"
-              + line.get("partition").asText()
-              + "@"
-              + line.get("offset").asText());
+      landed.add(coordinate(line));
     }
     List<String> sent = new ArrayList<>(first);
     sent.addAll(second);
@@ -239,6 +229,15 @@ class KafkaLandingIT {
         "readings of the first job's customers were decided, not rejected",
         rows(work.resolve("batch/trusted/accelerometer")).size() > readings.size() / 4,
         equalTo(true));
+  }
+
+  /** {@code topic/partition@offset} of a landing line. */
+  private static String coordinate(JsonNode line) {
+    return line.get("source").asText()
+        + "/"
+        + line.get("partition").asText()
+        + "@"
+        + line.get("offset").asText();
   }
 
   private static List<String> rows(Path table) throws java.io.IOException {
@@ -353,12 +352,7 @@ class KafkaLandingIT {
           try {
             if (java.nio.file.Files.exists(landing)) {
               for (JsonNode line : LakeFiles.readAll(landing)) {
-                landed.add(
-                    line.get("source").asText()
-                        + "/"
-                        + line.get("partition").asText()
-                        + "@"
-                        + line.get("offset").asText());
+                landed.add(coordinate(line));
               }
             }
           } catch (java.io.IOException | java.io.UncheckedIOException e) {

@@ -2,6 +2,7 @@ package dev.zonestream.ingest;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import dev.zonestream.lake.LakePaths;
 import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonLines;
@@ -82,7 +83,7 @@ public final class ReadLandingZone extends PTransform<PBegin, PCollection<Envelo
         throws IOException {
       String path = file.getMetadata().resourceId().toString();
       String relative = path.startsWith(rootPath) ? path.substring(rootPath.length()) : path;
-      if (relative.contains("/.") || relative.startsWith(".") || !relative.contains(".jsonl")) {
+      if (!LakePaths.isFinalLakeFile(relative)) {
         return; // a running writer's temporary file, or not a landing file
       }
       try (InputStream in = Channels.newInputStream(file.open())) {

@@ -25,6 +25,14 @@ public final class LakePaths {
     return "dt=" + DAY.print(epochMillis) + "/hr=" + HOUR.print(epochMillis);
   }
 
+  /**
+   * Whether {@code relative} (a path below a zone's root) names a final JSON Lines file of the
+   * lake: not a running writer's temporary file (under a folder or name starting with {@code .}).
+   */
+  public static boolean isFinalLakeFile(String relative) {
+    return relative.contains(".jsonl") && !relative.startsWith(".") && !relative.contains("/.");
+  }
+
   /** {@code 20230806T185700Z}. */
   public static String basic(ReadableInstant instant) {
     return BASIC.print(instant);

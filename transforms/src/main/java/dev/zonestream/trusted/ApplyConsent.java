@@ -580,13 +580,7 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
         Metrics.counter(MetricNames.EXCLUDED, CUSTOMER).inc();
       }
       emitOwner(out, record, isCurated);
-      if (!waiting.isEmpty().read()) {
-        for (Parsed<AccelerometerReading> reading : waiting.read()) {
-          Metrics.counter(MetricNames.RELEASED, DATASET).inc();
-          decide(record, reading.record(), curated, out);
-        }
-        waiting.clear();
-      }
+      releaseWaiting(record, curated, waiting, out);
     }
 
     /**
@@ -606,6 +600,15 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
       }
       newest.write(record);
       emitOwner(out, record, Boolean.TRUE.equals(curated.read()));
+      releaseWaiting(record, curated, waiting, out);
+    }
+
+    /** Decides the readings that waited for {@code record}'s customer. */
+    private void releaseWaiting(
+        Customer record,
+        ValueState<Boolean> curated,
+        BagState<Parsed<AccelerometerReading>> waiting,
+        MultiOutputReceiver out) {
       if (!waiting.isEmpty().read()) {
         for (Parsed<AccelerometerReading> reading : waiting.read()) {
           Metrics.counter(MetricNames.RELEASED, DATASET).inc();

@@ -3,6 +3,7 @@ package dev.zonestream.trusted;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.lake.LakePaths;
 import dev.zonestream.lake.Tables;
 import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.AccelerometerReading;
@@ -198,9 +199,7 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
       String path = file.getMetadata().resourceId().toString();
       String relative = path.startsWith(root) ? path.substring(root.length()) : path;
       String name = file.getMetadata().resourceId().getFilename();
-      if (relative.contains("/.")
-          || relative.startsWith(".")
-          || !relative.contains(".jsonl")
+      if (!LakePaths.isFinalLakeFile(relative)
           || (runId != null && name != null && name.contains(runId))
           || (modifiedSince > 0 && lastModified(file) < modifiedSince)) {
         return;
