@@ -29,13 +29,16 @@ class FlinkClusterIT extends ClusterRunChecks {
     clusterJar(TARGET, "zonestream-flink-cluster.jar");
     // The argument file stages only that jar and, for a stream, submits detached (attached, run()
     // would block until the job ends): the driver then waits on the job's state.
+    // A checkpoint folder of this run's own: the argument file's shared /tmp folder may hold
+    // another lake's stream (an earlier run on this machine), which a stream rightly refuses.
     return List.of(
         java(),
         "-cp",
         classpath(TARGET, "classpath-compile.txt", "classpath-runtime.txt"),
         "dev.zonestream.pipeline.Main",
         "--runnerConfig=runners-config/flink-cluster.args",
-        "--flinkMaster=" + cluster.master());
+        "--flinkMaster=" + cluster.master(),
+        "--stateBackendStoragePath=" + scratch.resolve("flink-checkpoints").toUri());
   }
 
   @Override
