@@ -86,6 +86,35 @@ public record JobConfig(
         aws);
   }
 
+  /** The same settings reading the lake's landing zone instead of a source (a backfill). */
+  public JobConfig asBackfill() {
+    return new JobConfig(
+        SourceType.LANDING,
+        null,
+        lake,
+        null,
+        topics,
+        null,
+        consumerGroup,
+        startPosition,
+        kafkaProperties,
+        brokerCheckTimeout,
+        maxBrokerDelay,
+        window,
+        allowedLateness,
+        landingShards,
+        landingCompression,
+        consentScope,
+        consentWait,
+        dedupHorizon,
+        maxPayloadBytes,
+        customers,
+        seed,
+        runTimeout,
+        readingsDelay,
+        aws);
+  }
+
   /**
    * Validates the options.
    *

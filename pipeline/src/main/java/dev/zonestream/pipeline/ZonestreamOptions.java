@@ -272,4 +272,15 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   Boolean getFlinkResume();
 
   void setFlinkResume(Boolean value);
+
+  @Description(
+      "Streams (kafka, kinesis, sqs): before reading the broker, rebuild trusted and curated from"
+          + " the lake's landing zone (a backfill, as --source=landing) when the runner restores"
+          + " no state of an earlier job (Direct; Flink or Spark without a checkpoint to resume)."
+          + " The rows an earlier job held in memory when it stopped or crashed are then in the"
+          + " tables. false starts at once and leaves them missing until a backfill.")
+  @Default.Boolean(true)
+  Boolean getRebuildTablesOnStart();
+
+  void setRebuildTablesOnStart(Boolean value);
 }
