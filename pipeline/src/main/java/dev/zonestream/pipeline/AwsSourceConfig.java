@@ -23,6 +23,8 @@ import software.amazon.kinesis.common.InitialPositionInStream;
  * @param sqsEndpoint an SQS endpoint other than AWS's, or {@code null}
  * @param maxMessages bounded read: at most this many messages per stream or queue, or {@code null}
  * @param maxReadTime bounded read: read this long, or {@code null}
+ * @param kinesisStreamStarts streams that start at an instant of their own instead of {@code
+ *     kinesisStart}: where their landing ends ({@link KinesisStarts}); empty until decided
  */
 public record AwsSourceConfig(
     Map<String, String> streams,
@@ -32,11 +34,26 @@ public record AwsSourceConfig(
     Map<String, String> queues,
     @Nullable URI sqsEndpoint,
     @Nullable Long maxMessages,
-    @Nullable Duration maxReadTime) {
+    @Nullable Duration maxReadTime,
+    Map<String, Instant> kinesisStreamStarts) {
 
   /** Whether a Kinesis or SQS read is bounded (by count or time) instead of a stream. */
   public boolean bounded() {
     return maxMessages != null || maxReadTime != null;
+  }
+
+  /** The same settings, with streams that start at an instant of their own. */
+  AwsSourceConfig withKinesisStreamStarts(Map<String, Instant> starts) {
+    return new AwsSourceConfig(
+        streams,
+        kinesisStart,
+        kinesisStartTimestamp,
+        kinesisEndpoint,
+        queues,
+        sqsEndpoint,
+        maxMessages,
+        maxReadTime,
+        Map.copyOf(starts));
   }
 
   /** Validates the Kinesis and SQS options; the source decides which are required. */
@@ -103,7 +120,8 @@ public record AwsSourceConfig(
         queues,
         endpoint("sqsEndpoint", options.getSqsEndpoint()),
         maxMessages,
-        maxReadSeconds == null ? null : Duration.standardSeconds(maxReadSeconds));
+        maxReadSeconds == null ? null : Duration.standardSeconds(maxReadSeconds),
+        Map.of());
   }
 
   /**

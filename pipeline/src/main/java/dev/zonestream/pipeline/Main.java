@@ -243,7 +243,8 @@ public final class Main {
       ZonestreamOptions options, JobConfig config, PrintStream out, PrintStream err) {
     long start = System.nanoTime();
     Pipeline pipeline = Pipeline.create(options);
-    ZonestreamPipeline.build(pipeline, config);
+    String runId = ZonestreamPipeline.newRunId();
+    ZonestreamPipeline.build(pipeline, withKinesisStarts(config, false, runId, null, err), runId);
     try {
       clearDerivedZones(config.lake(), err);
     } catch (IOException e) {
@@ -318,8 +319,11 @@ public final class Main {
     options.setStreaming(true);
     useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
+    String runId = flink != null ? flink.runId() : ZonestreamPipeline.newRunId();
     ZonestreamPipeline.build(
-        pipeline, config, flink != null ? flink.runId() : ZonestreamPipeline.newRunId());
+        pipeline,
+        withKinesisStarts(config, true, runId, flink == null ? null : flink.resumedFrom(), err),
+        runId);
     err.println(
         "zonestream: streaming " + what + " into " + config.landingRoot() + " (Ctrl-C stops)");
     announceLake(config, err);
@@ -356,6 +360,29 @@ public final class Main {
               + startAfresh);
     }
     return state == PipelineResult.State.DONE || state == PipelineResult.State.CANCELLED ? 0 : 1;
+  }
+
+  /**
+   * A Kinesis job's configuration with where each stream starts, said in one line per stream
+   * ({@link KinesisStarts}); any other job's unchanged.
+   *
+   * @throws IllegalStateException when the lake cannot be read to find where landing ends
+   */
+  private static JobConfig withKinesisStarts(
+      JobConfig config,
+      boolean stream,
+      String runId,
+      @Nullable String flinkCheckpoint,
+      PrintStream err) {
+    if (config.source() != SourceType.KINESIS) {
+      return config;
+    }
+    try {
+      return KinesisStarts.prepare(config, stream, runId, flinkCheckpoint, err);
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot read the lake to find where the Kinesis streams' landing ends: " + e, e);
+    }
   }
 
   /** The innermost cause's type and the first line of its message. */
@@ -413,7 +440,8 @@ public final class Main {
     }
     useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
-    ZonestreamPipeline.build(pipeline, graph);
+    String runId = ZonestreamPipeline.newRunId();
+    ZonestreamPipeline.build(pipeline, withKinesisStarts(graph, true, runId, null, err), runId);
     announceLake(config, err);
     PipelineResult result = pipeline.run();
     AtomicReference<RuntimeException> publishFailure = new AtomicReference<>();
