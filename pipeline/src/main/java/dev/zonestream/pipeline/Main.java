@@ -242,6 +242,7 @@ public final class Main {
   private static int runBounded(
       ZonestreamOptions options, JobConfig config, PrintStream out, PrintStream err) {
     long start = System.nanoTime();
+    useEnoughDirectThreadsForAwsReads(options, config);
     Pipeline pipeline = Pipeline.create(options);
     String runId = ZonestreamPipeline.newRunId();
     ZonestreamPipeline.build(pipeline, withKinesisStarts(config, false, runId, null, err), runId);
@@ -592,6 +593,27 @@ public final class Main {
   }
 
   private static final int DIRECT_STREAM_THREADS = 12;
+
+  /**
+   * A bounded Kinesis or SQS read has one reader per stream or queue, each reading until one
+   * deadline ({@code --maxReadSeconds}) and holding a worker thread meanwhile: a reader the runner
+   * starts after the deadline reads nothing, so the Direct runner gets a thread for every reader
+   * and a few for the rest of the graph (its default is three in all).
+   */
+  static void useEnoughDirectThreadsForAwsReads(ZonestreamOptions options, JobConfig config) {
+    if (options.getRunner() != DirectRunner.class
+        || (config.source() != SourceType.KINESIS && config.source() != SourceType.SQS)) {
+      return;
+    }
+    int readers =
+        config.source() == SourceType.KINESIS
+            ? config.aws().streams().size()
+            : config.aws().queues().size();
+    DirectOptions direct = options.as(DirectOptions.class);
+    if (direct.getTargetParallelism() < readers + 3) {
+      direct.setTargetParallelism(readers + 3);
+    }
+  }
 
   /** When a streaming run read, landed and decided everything, or why it stopped waiting. */
   record Progress(boolean complete, @Nullable Double readSeconds) {}

@@ -29,11 +29,13 @@ import org.joda.time.Instant;
  * {@code --maxReadSeconds=90} over 3 streams of 4 shards read for about 6.4 minutes on the Direct
  * runner's three threads; and a split whose records keep coming never looks at its clock at all.
  *
- * <p>Here every split carries the same deadline. Its reader returns no record once the deadline has
- * passed, and until then waits for one (polling the wrapped reader) instead of reporting none, so
- * "nothing to read" means "the deadline has passed". {@link #boundedRead} pairs it with a per-split
- * read time of 1 ms, so a split ends as soon as its reader first reports nothing: at the deadline.
- * A split that starts after the deadline reads nothing. Unbounded reads do not use this source.
+ * <p>Here the read carries one deadline and keeps one split (see {@link #split}), whose reader
+ * returns no record once the deadline has passed, and until then waits for one (polling the wrapped
+ * reader) instead of reporting none, so "nothing to read" means "the deadline has passed". {@link
+ * #boundedRead} pairs it with a per-split read time of 1 ms, so the split ends as soon as its
+ * reader first reports nothing: at the deadline. The runner must run the reads of all streams at
+ * once (the entry point gives the Direct runner enough threads). Unbounded reads do not use this
+ * source.
  */
 final class DeadlineSource<T, CheckpointT extends UnboundedSource.CheckpointMark>
     extends UnboundedSource<T, CheckpointT> {
@@ -97,11 +99,17 @@ final class DeadlineSource<T, CheckpointT extends UnboundedSource.CheckpointMark
     return (UnboundedSource<T, UnboundedSource.CheckpointMark>) source;
   }
 
+  /**
+   * One split, whatever is asked: a runner runs a few splits at a time, and a split it starts after
+   * the deadline reads nothing, so a read of many splits (one per Kinesis shard) would leave shards
+   * unread. One reader per stream or queue runs from the start; a Kinesis reader fetches all its
+   * shards in threads of its own.
+   */
   @Override
   public List<DeadlineSource<T, CheckpointT>> split(int desiredNumSplits, PipelineOptions options)
       throws Exception {
     List<DeadlineSource<T, CheckpointT>> splits = new ArrayList<>();
-    for (UnboundedSource<T, CheckpointT> split : delegate.split(desiredNumSplits, options)) {
+    for (UnboundedSource<T, CheckpointT> split : delegate.split(1, options)) {
       splits.add(new DeadlineSource<>(split, deadline));
     }
     return splits;

@@ -30,12 +30,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A Direct Kinesis stream killed with {@code kill -9} and started again with the same command loses
- * nothing: the new job starts where the killed one's landing ends, not at {@code
- * --kinesisStartFrom}. The command says {@code latest}, the setting that loses most when a restart
- * obeys it (what was read but not landed, and what arrived while the job was down).
+ * Where a Kinesis read starts and when a bounded one ends, against a real kinesis-mock:
+ *
+ * <ul>
+ *   <li>a Direct stream killed with {@code kill -9} and started again with the same command loses
+ *       nothing: the new job starts where the killed one's landing ends, not at {@code
+ *       --kinesisStartFrom}. The command says {@code latest}, the setting that loses most when a
+ *       restart obeys it (what was read but not landed, and what arrived while the job was down);
+ *   <li>{@code --maxReadSeconds} bounds the whole read of several streams of several shards, not
+ *       each shard's reader.
+ * </ul>
  */
-class KinesisRestartIT {
+class KinesisReadIT {
   private static final Path TARGET = Path.of("target").toAbsolutePath();
   private static final Map<String, String> STREAMS =
       Map.of("restart.customer", "customer", "restart.accelerometer", "accelerometer");
@@ -59,10 +65,54 @@ class KinesisRestartIT {
     }
   }
 
+  /**
+   * 4 streams of 3 shards are 12 readers in Beam's bounded read, each given the read time from when
+   * it started, and the Direct runner ran them 3 at a time: 20 s took 4 x 20 s of reading. Now
+   * every reader stops at one deadline: the run takes the bound, its start-up and the zones of a
+   * few records.
+   */
+  @Test
+  void aBoundedReadOfManyShardsEndsAtItsReadTime() throws Exception {
+    List<String> mapping = new ArrayList<>();
+    List<String> folders = List.of("customer", "accelerometer", "step_trainer", "_unrouted");
+    Map<String, Long> sent = new TreeMap<>();
+    for (String folder : folders) {
+      String stream = "bounded." + folder;
+      kinesis.createStream(stream, 3);
+      mapping.add(folder + "=" + stream);
+      List<byte[]> values = new ArrayList<>();
+      for (int i = 0; i < 9; i++) {
+        values.add(("{\"probe\":\"" + stream + "#" + i + "\"}").getBytes(StandardCharsets.UTF_8));
+      }
+      kinesis.putAndLocate(stream, values, 0);
+      sent.put(folder, (long) values.size());
+    }
+    Path lake = work.resolve("bounded");
+    List<String> args = new ArrayList<>(jobArgs(lake, String.join(",", mapping), "trim-horizon"));
+    args.add("--maxReadSeconds=20");
+    long begin = System.nanoTime();
+    MainTest.Run run = MainTest.run(args.toArray(String[]::new));
+    double seconds = (System.nanoTime() - begin) / 1e9;
+    timing("a bounded read of 4 streams x 3 shards, --maxReadSeconds=20, ended", begin);
+    assertThat(run.err(), run.code(), equalTo(0));
+    assertThat(run.err(), seconds < 20 + 40, equalTo(true));
+    Map<String, Long> landed = new TreeMap<>();
+    for (JsonNode line : LakeFiles.readAll(lake.resolve("landing"))) {
+      landed.merge(line.get("dataset").asText(), 1L, Long::sum);
+    }
+    assertThat(landed, equalTo(sent));
+  }
+
   @Test
   void aKilledStreamStartedAgainWithTheSameCommandLosesNothing() throws Exception {
     Path lake = work.resolve("lake");
-    List<String> command = command(lake);
+    List<String> command =
+        command(
+            lake,
+            STREAMS.entrySet().stream()
+                .map(e -> e.getValue() + "=" + e.getKey())
+                .collect(Collectors.joining(",")),
+            "latest");
     Map<String, Put> sent = new TreeMap<>();
 
     long begin = System.nanoTime();
@@ -259,7 +309,9 @@ class KinesisRestartIT {
     return lines.stream().collect(Collectors.groupingBy(l -> l.get("source").asText()));
   }
 
-  private static List<String> command(Path lake) throws IOException {
+  /** The job as a JVM of its own (a Direct stream, to kill). */
+  private static List<String> command(Path lake, String streams, String startFrom)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ClusterRunChecks.java());
     command.add("-Xmx768m");
@@ -271,14 +323,16 @@ class KinesisRestartIT {
             TARGET.resolve("test-classes").toString(),
             ClusterRunChecks.classpath(TARGET.toFile(), "classpath.txt")));
     command.add(Main.class.getName());
+    command.addAll(jobArgs(lake, streams, startFrom));
+    return command;
+  }
+
+  private static List<String> jobArgs(Path lake, String streams, String startFrom) {
+    List<String> command = new ArrayList<>();
     command.add("--source=kinesis");
-    command.add(
-        "--streams="
-            + STREAMS.entrySet().stream()
-                .map(e -> e.getValue() + "=" + e.getKey())
-                .collect(Collectors.joining(",")));
+    command.add("--streams=" + streams);
     command.add("--kinesisEndpoint=" + kinesis.endpoint());
-    command.add("--kinesisStartFrom=latest");
+    command.add("--kinesisStartFrom=" + startFrom);
     command.add("--awsRegion=" + KinesisMock.REGION);
     command.add(
         "--awsCredentialsProvider={\"@type\":\"StaticCredentialsProvider\","
