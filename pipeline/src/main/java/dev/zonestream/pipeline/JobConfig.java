@@ -115,6 +115,35 @@ public record JobConfig(
         aws);
   }
 
+  /** The same settings with other Kinesis and SQS settings (where each Kinesis stream starts). */
+  public JobConfig withAws(AwsSourceConfig other) {
+    return new JobConfig(
+        source,
+        input,
+        lake,
+        bootstrapServers,
+        topics,
+        topicPattern,
+        consumerGroup,
+        startPosition,
+        kafkaProperties,
+        brokerCheckTimeout,
+        maxBrokerDelay,
+        window,
+        allowedLateness,
+        landingShards,
+        landingCompression,
+        consentScope,
+        consentWait,
+        dedupHorizon,
+        maxPayloadBytes,
+        customers,
+        seed,
+        runTimeout,
+        readingsDelay,
+        other);
+  }
+
   /**
    * Validates the options.
    *

@@ -257,8 +257,10 @@ public final class Main {
   private static int runBounded(
       ZonestreamOptions options, JobConfig config, PrintStream out, PrintStream err) {
     long start = System.nanoTime();
+    useEnoughDirectThreadsForAwsReads(options, config);
     Pipeline pipeline = Pipeline.create(options);
-    ZonestreamPipeline.build(pipeline, config);
+    String runId = ZonestreamPipeline.newRunId();
+    ZonestreamPipeline.build(pipeline, withKinesisStarts(config, false, runId, null, err), runId);
     try {
       clearDerivedZones(config.lake(), err);
     } catch (IOException e) {
@@ -423,8 +425,11 @@ public final class Main {
     options.setStreaming(true);
     useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
+    String runId = flink != null ? flink.runId() : ZonestreamPipeline.newRunId();
     ZonestreamPipeline.build(
-        pipeline, config, flink != null ? flink.runId() : ZonestreamPipeline.newRunId());
+        pipeline,
+        withKinesisStarts(config, true, runId, flink == null ? null : flink.resumedFrom(), err),
+        runId);
     err.println(
         "zonestream: streaming " + what + " into " + config.landingRoot() + " (Ctrl-C stops)");
     announceLake(config, err);
@@ -461,6 +466,29 @@ public final class Main {
               + startAfresh);
     }
     return state == PipelineResult.State.DONE || state == PipelineResult.State.CANCELLED ? 0 : 1;
+  }
+
+  /**
+   * A Kinesis job's configuration with where each stream starts, said in one line per stream
+   * ({@link KinesisStarts}); any other job's unchanged.
+   *
+   * @throws IllegalStateException when the lake cannot be read to find where landing ends
+   */
+  private static JobConfig withKinesisStarts(
+      JobConfig config,
+      boolean stream,
+      String runId,
+      @Nullable String flinkCheckpoint,
+      PrintStream err) {
+    if (config.source() != SourceType.KINESIS) {
+      return config;
+    }
+    try {
+      return KinesisStarts.prepare(config, stream, runId, flinkCheckpoint, err);
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot read the lake to find where the Kinesis streams' landing ends: " + e, e);
+    }
   }
 
   /** The innermost cause's type and the first line of its message. */
@@ -518,7 +546,8 @@ public final class Main {
     }
     useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
-    ZonestreamPipeline.build(pipeline, graph);
+    String runId = ZonestreamPipeline.newRunId();
+    ZonestreamPipeline.build(pipeline, withKinesisStarts(graph, true, runId, null, err), runId);
     announceLake(config, err);
     PipelineResult result = pipeline.run();
     AtomicReference<RuntimeException> publishFailure = new AtomicReference<>();
@@ -669,6 +698,27 @@ public final class Main {
   }
 
   private static final int DIRECT_STREAM_THREADS = 12;
+
+  /**
+   * A bounded Kinesis or SQS read has one reader per stream or queue, each reading until one
+   * deadline ({@code --maxReadSeconds}) and holding a worker thread meanwhile: a reader the runner
+   * starts after the deadline reads nothing, so the Direct runner gets a thread for every reader
+   * and a few for the rest of the graph (its default is three in all).
+   */
+  static void useEnoughDirectThreadsForAwsReads(ZonestreamOptions options, JobConfig config) {
+    if (options.getRunner() != DirectRunner.class
+        || (config.source() != SourceType.KINESIS && config.source() != SourceType.SQS)) {
+      return;
+    }
+    int readers =
+        config.source() == SourceType.KINESIS
+            ? config.aws().streams().size()
+            : config.aws().queues().size();
+    DirectOptions direct = options.as(DirectOptions.class);
+    if (direct.getTargetParallelism() < readers + 3) {
+      direct.setTargetParallelism(readers + 3);
+    }
+  }
 
   /** When a streaming run read, landed and decided everything, or why it stopped waiting. */
   record Progress(boolean complete, @Nullable Double readSeconds) {}

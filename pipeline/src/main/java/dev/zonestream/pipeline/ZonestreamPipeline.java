@@ -257,6 +257,9 @@ public final class ZonestreamPipeline {
         aws.kinesisStartTimestamp() != null
             ? read.withStartTimestamp(aws.kinesisStartTimestamp())
             : read.withStartPosition(aws.kinesisStart());
+    if (!aws.kinesisStreamStarts().isEmpty()) {
+      read = read.withStreamStartTimestamps(aws.kinesisStreamStarts());
+    }
     if (aws.kinesisEndpoint() != null) {
       read = read.withEndpoint(aws.kinesisEndpoint());
     }
