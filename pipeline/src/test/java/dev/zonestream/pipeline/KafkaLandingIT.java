@@ -244,7 +244,7 @@ class KafkaLandingIT {
       "--bootstrapServers=" + kafka.bootstrapServers(),
       "--topics=" + datasets.stream().map(d -> d + "=kill." + d).collect(Collectors.joining(",")),
       "--consumerGroup=kill-it",
-      "--windowSeconds=8",
+      "--windowSeconds=5",
       // Readings of one moment pair within twice this of each other: the second job's readings
       // pair with the first job's, held from the second job's start.
       "--consentWaitSeconds=30",
@@ -263,6 +263,7 @@ class KafkaLandingIT {
         });
     first.forEach((d, messages) -> publishQuietly("kill." + d, messages));
     long firstCount = first.values().stream().mapToLong(List::size).sum();
+    long begin = System.nanoTime();
     Process job = startJob(args, work.resolve("first.log"));
     try {
       awaitLanded(lake, firstCount, job);
@@ -270,25 +271,29 @@ class KafkaLandingIT {
       // As kill -9: the job's memory (open table windows, readings waiting) is gone.
       job.destroyForcibly().waitFor();
     }
-    Map<String, List<String>> batchOfFirst = batchTables(first, work.resolve("batch-first"));
+    timing("first job landed and was killed", begin);
     Map<String, List<String>> killed = ClusterRunChecks.tables(lake);
-    System.out.println("after the kill: " + difference(killed, batchOfFirst));
-    assertThat(
-        "the kill left landed messages without their rows (the case this test is about)",
-        killed.equals(batchOfFirst),
-        equalTo(false));
 
     // While no job runs the devices send the rest; the same command starts the job again.
     second.forEach((d, messages) -> publishQuietly("kill." + d, messages));
-    Map<String, List<String>> batch = batchTables(all, work.resolve("batch"));
     Process again = startJob(args, work.resolve("second.log"));
     try {
+      // The batch runs' tables, while the job starts.
+      Map<String, List<String>> batchOfFirst = batchTables(first, work.resolve("batch-first"));
+      System.out.println("after the kill: " + difference(killed, batchOfFirst));
+      assertThat(
+          "the kill left landed messages without their rows (the case this test is about)",
+          killed.equals(batchOfFirst),
+          equalTo(false));
+      Map<String, List<String>> batch = batchTables(all, work.resolve("batch"));
+      timing("batch runs", begin);
       long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
       Map<String, List<String>> streamed = ClusterRunChecks.tables(lake);
       while (!streamed.equals(batch) && again.isAlive() && System.nanoTime() < deadline) {
         again.waitFor(1, java.util.concurrent.TimeUnit.SECONDS);
         streamed = ClusterRunChecks.tables(lake);
       }
+      timing("second job's tables complete", begin);
       String log =
           java.nio.file.Files.readString(work.resolve("second.log"), StandardCharsets.UTF_8);
       assertThat(log, again.isAlive(), equalTo(true));
@@ -297,6 +302,10 @@ class KafkaLandingIT {
     } finally {
       again.destroyForcibly().waitFor();
     }
+  }
+
+  private static void timing(String what, long begin) {
+    System.out.printf("%s after %.1f s%n", what, (System.nanoTime() - begin) / 1e9);
   }
 
   /** Per table: the rows only in {@code actual} and only in {@code expected} (a few of each). */
