@@ -23,6 +23,7 @@ import software.amazon.kinesis.common.InitialPositionInStream;
  * @param sqsEndpoint an SQS endpoint other than AWS's, or {@code null}
  * @param maxMessages bounded read: at most this many messages per stream or queue, or {@code null}
  * @param maxReadTime bounded read: read this long, or {@code null}
+ * @param sqsVisibilityTimeout how long SQS hides a received message, and each extension of it
  */
 public record AwsSourceConfig(
     Map<String, String> streams,
@@ -32,7 +33,8 @@ public record AwsSourceConfig(
     Map<String, String> queues,
     @Nullable URI sqsEndpoint,
     @Nullable Long maxMessages,
-    @Nullable Duration maxReadTime) {
+    @Nullable Duration maxReadTime,
+    Duration sqsVisibilityTimeout) {
 
   /** Whether a Kinesis or SQS read is bounded (by count or time) instead of a stream. */
   public boolean bounded() {
@@ -95,6 +97,11 @@ public record AwsSourceConfig(
           (maxMessages != null ? "--maxMessages" : "--maxReadSeconds")
               + ": bounds a --source=kinesis or --source=sqs read only");
     }
+    Long visibility = options.getSqsVisibilityTimeoutSeconds();
+    if (visibility == null || visibility < 4 || visibility > 43_200) {
+      throw new InvalidOptionException(
+          "sqsVisibilityTimeoutSeconds", visibility, "must be from 4 to 43200 (12 hours)");
+    }
     return new AwsSourceConfig(
         streams,
         position,
@@ -103,7 +110,8 @@ public record AwsSourceConfig(
         queues,
         endpoint("sqsEndpoint", options.getSqsEndpoint()),
         maxMessages,
-        maxReadSeconds == null ? null : Duration.standardSeconds(maxReadSeconds));
+        maxReadSeconds == null ? null : Duration.standardSeconds(maxReadSeconds),
+        Duration.standardSeconds(visibility));
   }
 
   /**
