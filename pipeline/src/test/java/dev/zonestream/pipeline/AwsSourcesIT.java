@@ -223,8 +223,8 @@ class AwsSourcesIT {
    * from other consumers until then. While a stream with 20 s windows runs, the queues are sampled
    * every 200 ms: the messages deleted so far (sent minus those still in the queues, visible or
    * hidden) never outnumber the message ids in final landing files, read after that sample. The
-   * visibility timeout (8 s) is shorter than a window, so the messages stay hidden only because the
-   * job extends it: each lands exactly once.
+   * visibility timeout (10 s) is shorter than a window, so the messages stay hidden only because
+   * the job extends it: each lands exactly once.
    */
   @Test
   void sqsMessagesAreDeletedOnlyOnceLandedAndStayHiddenUntilThen() throws Exception {
@@ -240,7 +240,7 @@ class AwsSourcesIT {
                 "--maxBrokerDelaySeconds=1",
                 "--consentWaitSeconds=5",
                 "--runTimeoutSeconds=150",
-                "--sqsVisibilityTimeoutSeconds=8"));
+                "--sqsVisibilityTimeoutSeconds=10"));
     List<String> sent = new ArrayList<>();
     List<String> deletedBeforeLanded = new ArrayList<>();
     int samplesInFlight = 0;
@@ -290,7 +290,7 @@ class AwsSourcesIT {
   /**
    * Issue 10: a stream killed mid-stream ({@code destroyForcibly}, a JVM of its own) and started
    * again with the same command lands every message sent, at least once: what the first job had
-   * read but not landed was not deleted, and SQS delivers it again once its visibility (5 s) ends.
+   * read but not landed was not deleted, and SQS delivers it again once its visibility (10 s) ends.
    */
   @Test
   void sqsStreamKilledAndStartedAgainLandsEveryMessage() throws Exception {
@@ -304,7 +304,7 @@ class AwsSourcesIT {
                 "--windowSeconds=2",
                 "--maxBrokerDelaySeconds=1",
                 "--consentWaitSeconds=2",
-                "--sqsVisibilityTimeoutSeconds=5"));
+                "--sqsVisibilityTimeoutSeconds=10"));
     Set<String> sent = ConcurrentHashMap.newKeySet();
     ExecutorService producer = Executors.newSingleThreadExecutor();
     ChildJob first = ChildJob.start("sqs-crash-first", args);

@@ -277,17 +277,22 @@ public final class DeleteLandedSqsMessages extends PTransform<PCollection<SqsRec
     final Duration visibilityTimeout;
     private transient @Nullable SqsClient client;
 
-    @StateId("read")
-    final StateSpec<MapState<String, SqsReceipt>> readSpec =
-        StateSpecs.map(StringUtf8Coder.of(), SqsReceipt.ReceiptCoder.of());
-
-    @StateId("landed")
-    final StateSpec<MapState<String, Long>> landedSpec =
-        StateSpecs.map(StringUtf8Coder.of(), VarLongCoder.of());
-
     TrackFn(ClientConfiguration clientConfiguration, Duration visibilityTimeout) {
       this.clientConfiguration = clientConfiguration;
       this.visibilityTimeout = visibilityTimeout;
+    }
+
+    /**
+     * Message id to the newest delivery read and not yet deleted (Beam takes state declared in the
+     * concrete DoFn only).
+     */
+    static StateSpec<MapState<String, SqsReceipt>> readSpec() {
+      return StateSpecs.map(StringUtf8Coder.of(), SqsReceipt.ReceiptCoder.of());
+    }
+
+    /** Message id to when its landing was first seen, for messages landed and not yet deleted. */
+    static StateSpec<MapState<String, Long>> landedSpec() {
+      return StateSpecs.map(StringUtf8Coder.of(), VarLongCoder.of());
     }
 
     /**
@@ -383,7 +388,7 @@ public final class DeleteLandedSqsMessages extends PTransform<PCollection<SqsRec
         }
         for (BatchResultErrorEntry failed : response.failed()) {
           if (STALE_HANDLE.equals(failed.code())) {
-            read.remove(batch.get(Integer.parseInt(failed.id())).messageId());
+            forget(read, batch.get(Integer.parseInt(failed.id())));
           } else {
             LOG.warn("zonestream: SQS did not delete a landed message of {}: {}", queue, failed);
           }
@@ -416,15 +421,44 @@ public final class DeleteLandedSqsMessages extends PTransform<PCollection<SqsRec
       forgotten.forEach(landed::remove);
       deleteLanded(queue, landedIds, read, landed, options);
 
-      List<SqsReceipt> due = new ArrayList<>();
+      List<SqsReceipt> deliveries = new ArrayList<>();
+      read.values().read().forEach(deliveries::add);
+      extendDue(queue, deliveries, read, options);
+      return !read.isEmpty().read() || !landed.isEmpty().read();
+    }
+
+    /**
+     * Drops {@code delivery} unless a newer delivery of its message has replaced it meanwhile (that
+     * one's handle is the one that counts).
+     */
+    private static void forget(MapState<String, SqsReceipt> read, SqsReceipt delivery) {
+      SqsReceipt current = read.get(delivery.messageId()).read();
+      if (current != null && current.receiptHandle().equals(delivery.receiptHandle())) {
+        read.remove(delivery.messageId());
+      }
+    }
+
+    /**
+     * Extends those of {@code deliveries} that are still the newest of their message, not yet
+     * deleted, and have less than half of the visibility timeout left.
+     */
+    void extendDue(
+        String queue,
+        Collection<SqsReceipt> deliveries,
+        MapState<String, SqsReceipt> read,
+        PipelineOptions options) {
+      long now = System.currentTimeMillis();
       long margin = visibilityTimeout.getMillis() / 2;
-      for (SqsReceipt delivery : read.values().read()) {
-        if (delivery.hiddenUntil() - now < margin) {
-          due.add(delivery);
+      List<SqsReceipt> due = new ArrayList<>();
+      for (SqsReceipt delivery : deliveries) {
+        SqsReceipt current = read.get(delivery.messageId()).read();
+        if (current != null
+            && current.receiptHandle().equals(delivery.receiptHandle())
+            && current.hiddenUntil() - now < margin) {
+          due.add(current);
         }
       }
       extend(queue, due, read, options);
-      return !read.isEmpty().read() || !landed.isEmpty().read();
     }
 
     private void extend(
@@ -465,7 +499,7 @@ public final class DeleteLandedSqsMessages extends PTransform<PCollection<SqsRec
         for (BatchResultErrorEntry failed : response.failed()) {
           // Not in flight under this handle any more (its visibility lapsed, SQS's 12 hours are
           // up): SQS delivers it again, with the handle to delete it by.
-          read.remove(batch.get(Integer.parseInt(failed.id())).messageId());
+          forget(read, batch.get(Integer.parseInt(failed.id())));
           lapsed++;
         }
       }
@@ -480,6 +514,12 @@ public final class DeleteLandedSqsMessages extends PTransform<PCollection<SqsRec
 
   /** A bounded read's step: deletes what has landed by the end of the job; no timers. */
   static final class DeleteLandedFn extends TrackFn {
+    @StateId("read")
+    private final StateSpec<MapState<String, SqsReceipt>> readSpec = readSpec();
+
+    @StateId("landed")
+    private final StateSpec<MapState<String, Long>> landedSpec = landedSpec();
+
     DeleteLandedFn(ClientConfiguration clientConfiguration, Duration visibilityTimeout) {
       super(clientConfiguration, visibilityTimeout);
     }
@@ -504,6 +544,12 @@ public final class DeleteLandedSqsMessages extends PTransform<PCollection<SqsRec
    * the deliveries not yet landed hidden.
    */
   static final class HideAndDeleteLandedFn extends TrackFn {
+    @StateId("read")
+    private final StateSpec<MapState<String, SqsReceipt>> readSpec = readSpec();
+
+    @StateId("landed")
+    private final StateSpec<MapState<String, Long>> landedSpec = landedSpec();
+
     @TimerId("tend")
     private final TimerSpec tendSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
@@ -523,6 +569,8 @@ public final class DeleteLandedSqsMessages extends PTransform<PCollection<SqsRec
         @TimerId("tend") Timer tend,
         PipelineOptions options) {
       track(marks.getKey(), marks.getValue(), read, landed, options);
+      // A delivery that reached this step late is extended now rather than at the next wake-up.
+      extendDue(marks.getKey(), marks.getValue().read(), read, options);
       // Aligned: the same instant however often it is set, so a steady stream cannot postpone it.
       tend.align(period()).setRelative();
     }
