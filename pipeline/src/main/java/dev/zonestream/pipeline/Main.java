@@ -95,8 +95,8 @@ public final class Main {
               || config.source() == SourceType.EMBEDDED_KAFKA
               || ((config.source() == SourceType.KINESIS || config.source() == SourceType.SQS)
                   && !config.aws().bounded());
-      // Flink's checkpoints are what commits Kafka offsets and deletes SQS messages: a stream of
-      // any broker gets them.
+      // Flink's checkpoints hold a stream's read positions and state: a stream of any broker gets
+      // them. (Kafka offsets and SQS deletes follow the landing files, not the checkpoints.)
       if (stream) {
         String runner = options.getRunner().getSimpleName();
         // A stream from a real broker resumes from its Spark checkpoint; the embedded broker is
