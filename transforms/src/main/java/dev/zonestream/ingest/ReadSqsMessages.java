@@ -54,8 +54,8 @@ import org.joda.time.Instant;
  * repeats of one message id: a repeat carries the receipt handle the delete needs); the trusted
  * zone keeps equal records once.
  *
- * <p><b>Failures.</b> A failed receive fails the bundle and the runner retries it; retries of
- * single calls are the AWS SDK's.
+ * <p><b>Failures.</b> Retries of single calls are the AWS SDK's; a receive that still fails is
+ * logged and tried again at the next read, so a stream outlives an outage of SQS.
  *
  * <p><b>Routing.</b> Queue URLs are mapped to datasets; the dataset cannot come from a message
  * attribute (the envelope keeps body, id and timestamps, as Beam's {@code SqsMessage} does). A body

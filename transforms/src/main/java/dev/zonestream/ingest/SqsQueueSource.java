@@ -113,6 +113,17 @@ final class SqsQueueSource extends UnboundedSource<SqsMessage, SqsQueueSource.Ch
 
     @Override
     public void finalizeCheckpoint() {}
+
+    // All alike: the runner may compare checkpoints (the Direct runner's reader cache does).
+    @Override
+    public boolean equals(@Nullable Object other) {
+      return other instanceof Checkpoint;
+    }
+
+    @Override
+    public int hashCode() {
+      return Checkpoint.class.hashCode();
+    }
   }
 
   private static final class Reader extends UnboundedReader<SqsMessage> {
@@ -152,18 +163,26 @@ final class SqsQueueSource extends UnboundedSource<SqsMessage, SqsQueueSource.Ch
       return current != null;
     }
 
+    /** Up to ten messages; none when SQS cannot be reached (the next advance tries again). */
     private void receive() {
       long requestTime = System.currentTimeMillis();
-      List<Message> messages =
-          client()
-              .receiveMessage(
-                  b ->
-                      b.queueUrl(source.queueUrl)
-                          .maxNumberOfMessages(MAX_MESSAGES)
-                          .visibilityTimeout((int) source.visibilityTimeout.getStandardSeconds())
-                          .attributeNamesWithStrings(
-                              MessageSystemAttributeName.SENT_TIMESTAMP.toString()))
-              .messages();
+      List<Message> messages;
+      try {
+        messages =
+            client()
+                .receiveMessage(
+                    b ->
+                        b.queueUrl(source.queueUrl)
+                            .maxNumberOfMessages(MAX_MESSAGES)
+                            .visibilityTimeout((int) source.visibilityTimeout.getStandardSeconds())
+                            .attributeNamesWithStrings(
+                                MessageSystemAttributeName.SENT_TIMESTAMP.toString()))
+                .messages();
+      } catch (SdkException e) {
+        // The SDK has retried already; a stream outlives an outage of SQS.
+        LOG.warn("zonestream: receiving from {} failed: {}", source.queueUrl, e.toString());
+        return;
+      }
       for (Message message : messages) {
         String sent = message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP);
         received.add(
