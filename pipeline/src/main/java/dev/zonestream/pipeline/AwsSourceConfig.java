@@ -4,6 +4,7 @@ import dev.zonestream.model.Dataset;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.format.DateTimeParseException;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -23,6 +24,8 @@ import software.amazon.kinesis.common.InitialPositionInStream;
  * @param sqsEndpoint an SQS endpoint other than AWS's, or {@code null}
  * @param maxMessages bounded read: at most this many messages per stream or queue, or {@code null}
  * @param maxReadTime bounded read: read this long, or {@code null}
+ * @param kinesisStreamStarts streams that start at an instant of their own instead of {@code
+ *     kinesisStart}: where their landing ends ({@link KinesisStarts}); empty until decided
  * @param sqsVisibilityTimeout how long SQS hides a received message, and each extension of it
  */
 public record AwsSourceConfig(
@@ -34,11 +37,27 @@ public record AwsSourceConfig(
     @Nullable URI sqsEndpoint,
     @Nullable Long maxMessages,
     @Nullable Duration maxReadTime,
+    Map<String, Instant> kinesisStreamStarts,
     Duration sqsVisibilityTimeout) {
 
   /** Whether a Kinesis or SQS read is bounded (by count or time) instead of a stream. */
   public boolean bounded() {
     return maxMessages != null || maxReadTime != null;
+  }
+
+  /** The same settings, with streams that start at an instant of their own. */
+  AwsSourceConfig withKinesisStreamStarts(Map<String, Instant> starts) {
+    return new AwsSourceConfig(
+        streams,
+        kinesisStart,
+        kinesisStartTimestamp,
+        kinesisEndpoint,
+        queues,
+        sqsEndpoint,
+        maxMessages,
+        maxReadTime,
+        Map.copyOf(starts),
+        sqsVisibilityTimeout);
   }
 
   /** Validates the Kinesis and SQS options; the source decides which are required. */
@@ -111,6 +130,7 @@ public record AwsSourceConfig(
         endpoint("sqsEndpoint", options.getSqsEndpoint()),
         maxMessages,
         maxReadSeconds == null ? null : Duration.standardSeconds(maxReadSeconds),
+        Map.of(),
         Duration.standardSeconds(visibility));
   }
 
@@ -157,7 +177,9 @@ public record AwsSourceConfig(
         throw new InvalidOptionException(option, value, "'" + target + "' is named twice");
       }
     }
-    return Map.copyOf(mapping);
+    // In the order given, the same in every JVM: the read steps are named by position, and a
+    // Flink job restored from a checkpoint must give each stream its own positions back.
+    return Collections.unmodifiableMap(mapping);
   }
 
   private static @Nullable URI endpoint(String option, @Nullable String value) {

@@ -86,6 +86,64 @@ public record JobConfig(
         aws);
   }
 
+  /** The same settings reading the lake's landing zone instead of a source (a backfill). */
+  public JobConfig asBackfill() {
+    return new JobConfig(
+        SourceType.LANDING,
+        null,
+        lake,
+        null,
+        topics,
+        null,
+        consumerGroup,
+        startPosition,
+        kafkaProperties,
+        brokerCheckTimeout,
+        maxBrokerDelay,
+        window,
+        allowedLateness,
+        landingShards,
+        landingCompression,
+        consentScope,
+        consentWait,
+        dedupHorizon,
+        maxPayloadBytes,
+        customers,
+        seed,
+        runTimeout,
+        readingsDelay,
+        aws);
+  }
+
+  /** The same settings with other Kinesis and SQS settings (where each Kinesis stream starts). */
+  public JobConfig withAws(AwsSourceConfig other) {
+    return new JobConfig(
+        source,
+        input,
+        lake,
+        bootstrapServers,
+        topics,
+        topicPattern,
+        consumerGroup,
+        startPosition,
+        kafkaProperties,
+        brokerCheckTimeout,
+        maxBrokerDelay,
+        window,
+        allowedLateness,
+        landingShards,
+        landingCompression,
+        consentScope,
+        consentWait,
+        dedupHorizon,
+        maxPayloadBytes,
+        customers,
+        seed,
+        runTimeout,
+        readingsDelay,
+        other);
+  }
+
   /**
    * Validates the options.
    *

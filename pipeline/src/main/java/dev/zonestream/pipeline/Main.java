@@ -1,6 +1,7 @@
 package dev.zonestream.pipeline;
 
 import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
+import dev.zonestream.lake.LakePaths;
 import dev.zonestream.lake.Tables;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.JsonLines;
@@ -84,6 +85,9 @@ public final class Main {
     Path sparkCheckpoint = null;
     Path embeddedFlinkCheckpoint = null;
     FlinkCheckpoints.Start flink = null;
+    // A stream's options for the rebuild of the tables before it, and the runner state it resumes.
+    ZonestreamOptions batchOptions = null;
+    String restoredBy = null;
     try {
       PipelineOptionsFactory.register(ZonestreamOptions.class);
       String[] expanded = RunnerArgs.withRunnerConfig(args);
@@ -136,7 +140,12 @@ public final class Main {
         if (runner.equals("FlinkRunner") && config.source() != SourceType.EMBEDDED_KAFKA) {
           flink = FlinkCheckpoints.prepare(all, config.lake(), options.getFlinkResume(), err);
           all = flink.args();
+          restoredBy = flink.resumedFrom() == null ? null : "Flink checkpoint it resumes";
         }
+        if (runner.equals("SparkRunner") && holdsFiles(RunnerArgs.value(all, "checkpointDir"))) {
+          restoredBy = "Spark checkpoint in --checkpointDir (Spark restores the stream from it)";
+        }
+        batchOptions = options;
         options = parse(all);
         // The stream runs with these options: they need what the first ones got after parsing
         // (the S3 buffer, and path-style S3 from LakeChecks.configure, which registers them with
@@ -157,13 +166,19 @@ public final class Main {
     try {
       return switch (config.source()) {
         case FILES, LANDING -> runBounded(options, config, out, err);
-        case KAFKA -> runKafka(options, config, flink, err);
+        case KAFKA -> {
+          verifyKafka(config);
+          int rebuilt = rebuildTablesOnStart(batchOptions, config, restoredBy, err);
+          yield rebuilt != 0 ? rebuilt : runKafka(options, config, flink, err);
+        }
         case EMBEDDED_KAFKA -> runEmbedded(options, config, out, err);
         case KINESIS, SQS -> {
           EndpointChecks.verify(config);
-          yield config.aws().bounded()
-              ? runBounded(options, config, out, err)
-              : runAwsStream(options, config, flink, err);
+          if (config.aws().bounded()) {
+            yield runBounded(options, config, out, err);
+          }
+          int rebuilt = rebuildTablesOnStart(batchOptions, config, restoredBy, err);
+          yield rebuilt != 0 ? rebuilt : runAwsStream(options, config, flink, err);
         }
       };
     } catch (InvalidOptionException e) {
@@ -242,8 +257,10 @@ public final class Main {
   private static int runBounded(
       ZonestreamOptions options, JobConfig config, PrintStream out, PrintStream err) {
     long start = System.nanoTime();
+    useEnoughDirectThreadsForAwsReads(options, config);
     Pipeline pipeline = Pipeline.create(options);
-    ZonestreamPipeline.build(pipeline, config);
+    String runId = ZonestreamPipeline.newRunId();
+    ZonestreamPipeline.build(pipeline, withKinesisStarts(config, false, runId, null, err), runId);
     try {
       clearDerivedZones(config.lake(), err);
     } catch (IOException e) {
@@ -260,6 +277,97 @@ public final class Main {
     return summarize(result, options, config, Map.of(), null, start, out, err);
   }
 
+  /**
+   * Rebuilds trusted and curated from the landing zone before a stream reads its broker, unless the
+   * runner restores the state of the job before it ({@code restoredBy}) or the lake has no final
+   * landing file. A job that stopped (a crash, a cancel, Ctrl-C) without such state lost what it
+   * held in memory: rows of open table windows, readings waiting for their customer or partner.
+   * Their messages are in landing and, the broker's position being past them, are never read again:
+   * the rebuild (a backfill, as {@code --source=landing}) puts them in the tables, and the stream
+   * then starts from the rebuilt lake ({@code ReadKnownRecords}).
+   *
+   * @return the exit code: 0 to go on streaming
+   */
+  private static int rebuildTablesOnStart(
+      @Nullable ZonestreamOptions batchOptions,
+      JobConfig config,
+      @Nullable String restoredBy,
+      PrintStream err) {
+    if (batchOptions == null || !Boolean.TRUE.equals(batchOptions.getRebuildTablesOnStart())) {
+      return 0;
+    }
+    if (restoredBy != null) {
+      err.println(
+          "zonestream: trusted and curated go on from the "
+              + restoredBy
+              + "; no rebuild from landing");
+      return 0;
+    }
+    try {
+      if (!hasFinalFile(config.landingRoot())) {
+        return 0;
+      }
+    } catch (IOException e) {
+      err.println("zonestream: cannot list " + config.landingRoot() + ": " + e);
+      return 1;
+    }
+    long start = System.nanoTime();
+    err.println(
+        "zonestream: rebuilding trusted and curated from "
+            + config.landingRoot()
+            + " before the stream starts (an earlier job's rows in flight are in landing only;"
+            + " --rebuildTablesOnStart=false skips this)");
+    batchOptions.setStreaming(false);
+    Pipeline pipeline = Pipeline.create(batchOptions);
+    ZonestreamPipeline.build(pipeline, config.asBackfill());
+    try {
+      clearDerivedZones(config.lake(), err);
+    } catch (IOException e) {
+      err.println("zonestream: cannot clear the old trusted and curated zones: " + e);
+      return 1;
+    }
+    PipelineResult.State state = pipeline.run().waitUntilFinish();
+    if (state != PipelineResult.State.DONE) {
+      err.println(
+          "zonestream: the rebuild from landing ended "
+              + state
+              + "; the stream did not start (--rebuildTablesOnStart=false starts it without)");
+      return 1;
+    }
+    err.printf(
+        Locale.ROOT,
+        "zonestream: rebuilt trusted and curated from landing in %.1f s%n",
+        (System.nanoTime() - start) / 1e9);
+    return 0;
+  }
+
+  /** Whether a final (not temporary) file lies anywhere under {@code root}. */
+  private static boolean hasFinalFile(String root) throws IOException {
+    MatchResult match = FileSystems.match(root + "/**", EmptyMatchTreatment.ALLOW);
+    String prefix = FileSystems.matchNewResource(root, true).toString();
+    for (MatchResult.Metadata file : match.metadata()) {
+      String path = file.resourceId().toString();
+      if (LakePaths.isFinalLakeFile(
+          path.startsWith(prefix) ? path.substring(prefix.length()) : path)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code folder} (a path or file: URI) exists and holds anything. */
+  private static boolean holdsFiles(@Nullable String folder) {
+    if (folder == null) {
+      return false;
+    }
+    Path path = folder.startsWith("file:") ? Path.of(java.net.URI.create(folder)) : Path.of(folder);
+    try (Stream<Path> entries = Files.list(path)) {
+      return entries.findAny().isPresent();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   private static void withS3Defaults(ZonestreamOptions options, String[] args) {
     if (Arrays.stream(args).noneMatch(a -> a.startsWith("--s3UploadBufferSizeBytes"))) {
       options.setS3UploadBufferSizeBytes(S3_UPLOAD_BUFFER_BYTES);
@@ -271,7 +379,6 @@ public final class Main {
       JobConfig config,
       FlinkCheckpoints.@Nullable Start flink,
       PrintStream err) {
-    verifyKafka(config);
     return streamUntilStopped(
         options,
         config,
@@ -318,8 +425,11 @@ public final class Main {
     options.setStreaming(true);
     useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
+    String runId = flink != null ? flink.runId() : ZonestreamPipeline.newRunId();
     ZonestreamPipeline.build(
-        pipeline, config, flink != null ? flink.runId() : ZonestreamPipeline.newRunId());
+        pipeline,
+        withKinesisStarts(config, true, runId, flink == null ? null : flink.resumedFrom(), err),
+        runId);
     err.println(
         "zonestream: streaming " + what + " into " + config.landingRoot() + " (Ctrl-C stops)");
     announceLake(config, err);
@@ -356,6 +466,29 @@ public final class Main {
               + startAfresh);
     }
     return state == PipelineResult.State.DONE || state == PipelineResult.State.CANCELLED ? 0 : 1;
+  }
+
+  /**
+   * A Kinesis job's configuration with where each stream starts, said in one line per stream
+   * ({@link KinesisStarts}); any other job's unchanged.
+   *
+   * @throws IllegalStateException when the lake cannot be read to find where landing ends
+   */
+  private static JobConfig withKinesisStarts(
+      JobConfig config,
+      boolean stream,
+      String runId,
+      @Nullable String flinkCheckpoint,
+      PrintStream err) {
+    if (config.source() != SourceType.KINESIS) {
+      return config;
+    }
+    try {
+      return KinesisStarts.prepare(config, stream, runId, flinkCheckpoint, err);
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot read the lake to find where the Kinesis streams' landing ends: " + e, e);
+    }
   }
 
   /** The innermost cause's type and the first line of its message. */
@@ -413,7 +546,8 @@ public final class Main {
     }
     useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
-    ZonestreamPipeline.build(pipeline, graph);
+    String runId = ZonestreamPipeline.newRunId();
+    ZonestreamPipeline.build(pipeline, withKinesisStarts(graph, true, runId, null, err), runId);
     announceLake(config, err);
     PipelineResult result = pipeline.run();
     AtomicReference<RuntimeException> publishFailure = new AtomicReference<>();
@@ -564,6 +698,27 @@ public final class Main {
   }
 
   private static final int DIRECT_STREAM_THREADS = 12;
+
+  /**
+   * A bounded Kinesis or SQS read has one reader per stream or queue, each reading until one
+   * deadline ({@code --maxReadSeconds}) and holding a worker thread meanwhile: a reader the runner
+   * starts after the deadline reads nothing, so the Direct runner gets a thread for every reader
+   * and a few for the rest of the graph (its default is three in all).
+   */
+  static void useEnoughDirectThreadsForAwsReads(ZonestreamOptions options, JobConfig config) {
+    if (options.getRunner() != DirectRunner.class
+        || (config.source() != SourceType.KINESIS && config.source() != SourceType.SQS)) {
+      return;
+    }
+    int readers =
+        config.source() == SourceType.KINESIS
+            ? config.aws().streams().size()
+            : config.aws().queues().size();
+    DirectOptions direct = options.as(DirectOptions.class);
+    if (direct.getTargetParallelism() < readers + 3) {
+      direct.setTargetParallelism(readers + 3);
+    }
+  }
 
   /** When a streaming run read, landed and decided everything, or why it stopped waiting. */
   record Progress(boolean complete, @Nullable Double readSeconds) {}

@@ -217,9 +217,11 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setStreams(String value);
 
   @Description(
-      "Kinesis: where a read starts: trim-horizon (the oldest record kept), latest (records"
-          + " arriving from now on) or an ISO-8601 instant such as 2024-05-01T00:00:00Z (the first"
-          + " record that arrived at or after it).")
+      "Kinesis: where a stream with no landing in the lake yet starts (a stream job otherwise"
+          + " starts where its landing ends): trim-horizon (the oldest record kept) or latest"
+          + " (records arriving from now on). An ISO-8601 instant such as 2024-05-01T00:00:00Z (the"
+          + " first record that arrived at or after it) wins over the landing: a replay or a skip."
+          + " A bounded read starts here.")
   @Default.String("trim-horizon")
   String getKinesisStartFrom();
 
@@ -267,7 +269,8 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
 
   @Description(
       "Kinesis and SQS: make the read bounded, ending after this many seconds of reading (with"
-          + " --maxMessages, whichever comes first).")
+          + " --maxMessages, whichever comes first). Kinesis: one deadline for all streams and"
+          + " shards, counted from the job's start; SQS: per queue reader.")
   Long getMaxReadSeconds();
 
   void setMaxReadSeconds(Long value);
@@ -282,4 +285,15 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   Boolean getFlinkResume();
 
   void setFlinkResume(Boolean value);
+
+  @Description(
+      "Streams (kafka, kinesis, sqs): before reading the broker, rebuild trusted and curated from"
+          + " the lake's landing zone (a backfill, as --source=landing) when the runner restores"
+          + " no state of an earlier job (Direct; Flink or Spark without a checkpoint to resume)."
+          + " The rows an earlier job held in memory when it stopped or crashed are then in the"
+          + " tables. false starts at once and leaves them missing until a backfill.")
+  @Default.Boolean(true)
+  Boolean getRebuildTablesOnStart();
+
+  void setRebuildTablesOnStart(Boolean value);
 }

@@ -140,6 +140,7 @@ public final class ZonestreamPipeline {
                       .from(config.lake(), config.landingRoot())
                       .withHorizon(config.dedupHorizon())
                       .withMaxPayloadBytes(config.maxPayloadBytes())
+                      .withScope(config.consentScope())
                       .skippingRun(runId));
       consentInput =
           consentInput
@@ -168,16 +169,27 @@ public final class ZonestreamPipeline {
                 .withScope(config.consentScope())
                 .withWait(config.consentWait())
                 .withDedupHorizon(config.dedupHorizon()));
-    PCollection<MachineLearningRow> machineLearning =
+    PCollectionTuple joinInput =
         PCollectionTuple.of(
                 AdmitStepTrainerReadings.OWNED_READINGS,
                 stepTrainer.get(AdmitStepTrainerReadings.OWNED_READINGS))
             .and(
                 ApplyConsent.ACCELEROMETER_TRUSTED,
-                consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
-            .apply(
-                "JoinStepTrainerWithAccelerometer",
-                JoinStepTrainerWithAccelerometer.create().withWait(config.consentWait()));
+                consented.get(ApplyConsent.ACCELEROMETER_TRUSTED));
+    if (known != null) {
+      joinInput =
+          joinInput
+              .and(
+                  JoinStepTrainerWithAccelerometer.KNOWN_STEPS,
+                  known.get(ReadKnownRecords.OWNED_STEPS))
+              .and(
+                  JoinStepTrainerWithAccelerometer.KNOWN_PHONES,
+                  known.get(ReadKnownRecords.READINGS));
+    }
+    PCollection<MachineLearningRow> machineLearning =
+        joinInput.apply(
+            "JoinStepTrainerWithAccelerometer",
+            JoinStepTrainerWithAccelerometer.create().withWait(config.consentWait()));
 
     PCollectionList<TableRow> rows =
         PCollectionList.of(
@@ -253,6 +265,9 @@ public final class ZonestreamPipeline {
         aws.kinesisStartTimestamp() != null
             ? read.withStartTimestamp(aws.kinesisStartTimestamp())
             : read.withStartPosition(aws.kinesisStart());
+    if (!aws.kinesisStreamStarts().isEmpty()) {
+      read = read.withStreamStartTimestamps(aws.kinesisStreamStarts());
+    }
     if (aws.kinesisEndpoint() != null) {
       read = read.withEndpoint(aws.kinesisEndpoint());
     }

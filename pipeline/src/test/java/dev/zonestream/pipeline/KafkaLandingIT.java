@@ -231,6 +231,161 @@ class KafkaLandingIT {
         equalTo(true));
   }
 
+  @Test
+  void aJobKilledWithRowsInFlightIsStartedAgainAndItsTablesAreTheBatchRunsTables(@TempDir Path work)
+      throws Exception {
+    Path lake = work.resolve("streamed");
+    List<String> datasets = List.of("customer", "accelerometer", "step_trainer");
+    Map<String, List<byte[]>> folders = Main.readFolders(DATA);
+    Map<String, List<byte[]>> all = new TreeMap<>();
+    datasets.forEach(d -> all.put(d, folders.get(d)));
+    kafka.createTopics(datasets.stream().map(d -> "kill." + d).toList(), PARTITIONS);
+    String[] args = {
+      "--bootstrapServers=" + kafka.bootstrapServers(),
+      "--topics=" + datasets.stream().map(d -> d + "=kill." + d).collect(Collectors.joining(",")),
+      "--consumerGroup=kill-it",
+      "--windowSeconds=5",
+      // Readings of one moment pair within twice this of each other: the second job's readings
+      // pair with the first job's, held from the second job's start.
+      "--consentWaitSeconds=30",
+      "--maxBrokerDelaySeconds=1",
+      "--lake=" + lake
+    };
+
+    // The first job: the customers, then half of each device's readings.
+    Map<String, List<byte[]>> first = new TreeMap<>();
+    Map<String, List<byte[]>> second = new TreeMap<>();
+    all.forEach(
+        (d, messages) -> {
+          int half = d.equals("customer") ? messages.size() : messages.size() / 2;
+          first.put(d, messages.subList(0, half));
+          second.put(d, messages.subList(half, messages.size()));
+        });
+    first.forEach((d, messages) -> publishQuietly("kill." + d, messages));
+    long firstCount = first.values().stream().mapToLong(List::size).sum();
+    long begin = System.nanoTime();
+    Process job = startJob(args, work.resolve("first.log"));
+    try {
+      awaitLanded(lake, firstCount, job);
+    } finally {
+      // As kill -9: the job's memory (open table windows, readings waiting) is gone.
+      job.destroyForcibly().waitFor();
+    }
+    timing("first job landed and was killed", begin);
+    Map<String, List<String>> killed = ClusterRunChecks.tables(lake);
+
+    // While no job runs the devices send the rest; the same command starts the job again.
+    second.forEach((d, messages) -> publishQuietly("kill." + d, messages));
+    Process again = startJob(args, work.resolve("second.log"));
+    try {
+      // The batch runs' tables, while the job starts.
+      Map<String, List<String>> batchOfFirst = batchTables(first, work.resolve("batch-first"));
+      System.out.println("after the kill: " + difference(killed, batchOfFirst));
+      assertThat(
+          "the kill left landed messages without their rows (the case this test is about)",
+          killed.equals(batchOfFirst),
+          equalTo(false));
+      Map<String, List<String>> batch = batchTables(all, work.resolve("batch"));
+      timing("batch runs", begin);
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
+      Map<String, List<String>> streamed = ClusterRunChecks.tables(lake);
+      while (!streamed.equals(batch) && again.isAlive() && System.nanoTime() < deadline) {
+        again.waitFor(1, java.util.concurrent.TimeUnit.SECONDS);
+        streamed = ClusterRunChecks.tables(lake);
+      }
+      timing("second job's tables complete", begin);
+      String log =
+          java.nio.file.Files.readString(work.resolve("second.log"), StandardCharsets.UTF_8);
+      assertThat(log, again.isAlive(), equalTo(true));
+      assertThat(log, log.contains("rebuilt trusted and curated from landing"), equalTo(true));
+      assertThat(difference(streamed, batch) + "\n" + log, streamed, equalTo(batch));
+    } finally {
+      again.destroyForcibly().waitFor();
+    }
+  }
+
+  private static void timing(String what, long begin) {
+    System.out.printf("%s after %.1f s%n", what, (System.nanoTime() - begin) / 1e9);
+  }
+
+  /** Per table: the rows only in {@code actual} and only in {@code expected} (a few of each). */
+  private static String difference(
+      Map<String, List<String>> actual, Map<String, List<String>> expected) {
+    StringBuilder text = new StringBuilder();
+    expected.forEach(
+        (table, rows) -> {
+          List<String> got = actual.getOrDefault(table, List.of());
+          List<String> extra = new ArrayList<>(got);
+          rows.forEach(extra::remove);
+          List<String> missing = new ArrayList<>(rows);
+          got.forEach(missing::remove);
+          if (!extra.isEmpty() || !missing.isEmpty()) {
+            text.append(
+                String.format(
+                    "%s: %d rows, expected %d; %d extra %s; %d missing %s%n",
+                    table,
+                    got.size(),
+                    rows.size(),
+                    extra.size(),
+                    extra.subList(0, Math.min(3, extra.size())),
+                    missing.size(),
+                    missing.subList(0, Math.min(3, missing.size()))));
+          }
+        });
+    return text.toString();
+  }
+
+  /** The tables of a bounded files run over {@code messages} (by dataset folder). */
+  private static Map<String, List<String>> batchTables(
+      Map<String, List<byte[]>> messages, Path work) throws Exception {
+    Path input = work.resolve("input");
+    StediGenerator.writeTo(messages, input);
+    MainTest.Run batch = MainTest.run("--input=" + input, "--lake=" + work.resolve("lake"));
+    assertThat(batch.err(), batch.code(), equalTo(0));
+    return ClusterRunChecks.tables(work.resolve("lake"));
+  }
+
+  /** The job as a user starts it ({@link Main}), in a JVM of its own. */
+  private static Process startJob(String[] args, Path log) throws java.io.IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx1g");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  /** Waits (bounded) until {@code count} messages are in final landing files. */
+  private static void awaitLanded(Path lake, long count, Process job) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+    long landed = 0;
+    while (landed < count && job.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      try {
+        landed =
+            java.nio.file.Files.exists(lake.resolve("landing"))
+                ? LakeFiles.readAll(lake.resolve("landing")).size()
+                : 0;
+      } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        // a temporary folder vanished while listing: count again
+      }
+    }
+    assertThat("landed before the kill", landed, equalTo(count));
+  }
+
+  private static void publishQuietly(String topic, List<byte[]> messages) {
+    try {
+      publish(topic, messages);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** {@code topic/partition@offset} of a landing line. */
   private static String coordinate(JsonNode line) {
     return line.get("source").asText()

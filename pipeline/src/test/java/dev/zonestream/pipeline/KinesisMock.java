@@ -171,6 +171,30 @@ final class KinesisMock implements AutoCloseable {
     }
   }
 
+  /** Where Kinesis put one record: its shard and sequence number. */
+  record Put(String shard, String sequenceNumber) {}
+
+  /**
+   * Puts each value as one record in one request (at most 500), partition keys spread over the
+   * shards; returns where each went, in order. Fails if kinesis-mock refuses any.
+   */
+  List<Put> putAndLocate(String stream, List<byte[]> values, int firstKey) {
+    List<PutRecordsRequestEntry> entries = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      entries.add(
+          PutRecordsRequestEntry.builder()
+              .partitionKey("k" + (firstKey + i))
+              .data(SdkBytes.fromByteArray(values.get(i)))
+              .build());
+    }
+    PutRecordsResponse response = client.putRecords(b -> b.streamName(stream).records(entries));
+    if (response.failedRecordCount() != null && response.failedRecordCount() > 0) {
+      throw new IllegalStateException(
+          response.failedRecordCount() + " of " + values.size() + " records refused");
+    }
+    return response.records().stream().map(r -> new Put(r.shardId(), r.sequenceNumber())).toList();
+  }
+
   @Override
   public void close() throws InterruptedException {
     client.close();

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -21,6 +22,7 @@ import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -37,6 +39,7 @@ import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
@@ -60,12 +63,23 @@ import org.joda.time.Duration;
  * more than the wait, for example a phone that uploads a day's readings at once) finds nothing and
  * yields no row; the trusted tables still hold both readings, and a backfill pairs them.
  *
+ * <p>A stream that starts from the lake may also be given the readings earlier jobs trusted ({@link
+ * #KNOWN_STEPS}, {@link #KNOWN_PHONES}, from {@code ReadKnownRecords}): they are held as if they
+ * had arrived when the job started and pair with this job's readings, never with each other (those
+ * rows exist already).
+ *
  * <p>Output: one {@link MachineLearningRow} per pair, without personal data.
  */
 public final class JoinStepTrainerWithAccelerometer
     extends PTransform<PCollectionTuple, PCollection<MachineLearningRow>> {
   /** Hand-over name, in {@link MetricNames#TAKEN_OVER}, of trusted phone readings joined. */
   public static final String PHONES_JOINED = "accelerometer_trusted";
+
+  /** Optional stream input: step-trainer readings earlier jobs trusted, with their owner. */
+  public static final TupleTag<OwnedStepReading> KNOWN_STEPS = new TupleTag<>() {};
+
+  /** Optional stream input: phone readings earlier jobs trusted. */
+  public static final TupleTag<AccelerometerReading> KNOWN_PHONES = new TupleTag<>() {};
 
   private final Duration wait;
 
@@ -92,7 +106,11 @@ public final class JoinStepTrainerWithAccelerometer
     PCollection<AccelerometerReading> phones = input.get(ApplyConsent.ACCELEROMETER_TRUSTED);
     if (steps.isBounded() == PCollection.IsBounded.UNBOUNDED
         || phones.isBounded() == PCollection.IsBounded.UNBOUNDED) {
-      return joinStream(steps, phones);
+      return joinStream(
+          steps,
+          phones,
+          input.has(KNOWN_STEPS) ? input.get(KNOWN_STEPS) : null,
+          input.has(KNOWN_PHONES) ? input.get(KNOWN_PHONES) : null);
     }
     TupleTag<OwnedStepReading> stepTag = new TupleTag<>();
     TupleTag<AccelerometerReading> phoneTag = new TupleTag<>();
@@ -111,34 +129,60 @@ public final class JoinStepTrainerWithAccelerometer
   }
 
   private PCollection<MachineLearningRow> joinStream(
-      PCollection<OwnedStepReading> steps, PCollection<AccelerometerReading> phones) {
+      PCollection<OwnedStepReading> steps,
+      PCollection<AccelerometerReading> phones,
+      @Nullable PCollection<OwnedStepReading> knownSteps,
+      @Nullable PCollection<AccelerometerReading> knownPhones) {
     KvCoder<String, RawUnionValue> coder =
         KvCoder.of(
             StringUtf8Coder.of(),
             UnionCoder.of(
-                List.of(OwnedStepReading.RecordCoder.of(), AccelerometerReading.RecordCoder.of())));
-    return PCollectionList.of(
-            steps
-                .apply(
-                    "KeyStepsByMoment",
-                    WithKeys.of(
-                            (OwnedStepReading s) ->
-                                s.email() + "|" + s.reading().sensorReadingTime())
-                        .withKeyType(TypeDescriptors.strings()))
-                .apply("TagSteps", ParDo.of(new TagUnionFn<OwnedStepReading>(0)))
-                .setCoder(coder))
-        .and(
-            phones
-                .apply(
-                    "KeyPhonesByMoment",
-                    WithKeys.of((AccelerometerReading p) -> p.user() + "|" + p.timestamp())
-                        .withKeyType(TypeDescriptors.strings()))
-                .apply("TagPhones", ParDo.of(new TagUnionFn<AccelerometerReading>(1)))
-                .setCoder(coder))
+                List.of(
+                    OwnedStepReading.RecordCoder.of(),
+                    AccelerometerReading.RecordCoder.of(),
+                    OwnedStepReading.RecordCoder.of(),
+                    AccelerometerReading.RecordCoder.of())));
+    PCollectionList<KV<String, RawUnionValue>> sides =
+        PCollectionList.of(byMoment(steps, "Steps", STEP, coder))
+            .and(byMoment(phones, "Phones", PHONE, coder));
+    if (knownSteps != null) {
+      sides = sides.and(byMoment(knownSteps, "KnownSteps", KNOWN_STEP, coder));
+    }
+    if (knownPhones != null) {
+      sides = sides.and(byMoment(knownPhones, "KnownPhones", KNOWN_PHONE, coder));
+    }
+    return sides
         .apply("ByMoment", Flatten.pCollections())
         .apply(
             "PairWhileBothCanArrive", ParDo.of(new PairWhileBothCanArriveFn(wait.multipliedBy(2))))
         .setCoder(MachineLearningRow.RecordCoder.of());
+  }
+
+  private static final int STEP = 0;
+  private static final int PHONE = 1;
+  private static final int KNOWN_STEP = 2;
+  private static final int KNOWN_PHONE = 3;
+
+  /** Readings keyed by customer and millisecond, tagged with their side of the union. */
+  @SuppressWarnings("unchecked")
+  private static <T> PCollection<KV<String, RawUnionValue>> byMoment(
+      PCollection<T> readings, String name, int tag, KvCoder<String, RawUnionValue> coder) {
+    boolean step = tag == STEP || tag == KNOWN_STEP;
+    return readings
+        .apply(
+            "Key" + name + "ByMoment",
+            WithKeys.of(
+                    (T r) ->
+                        step
+                            ? ((OwnedStepReading) r).email()
+                                + "|"
+                                + ((OwnedStepReading) r).reading().sensorReadingTime()
+                            : ((AccelerometerReading) r).user()
+                                + "|"
+                                + ((AccelerometerReading) r).timestamp())
+                .withKeyType(TypeDescriptors.strings()))
+        .apply("Tag" + name, ParDo.of(new TagUnionFn<T>(tag)))
+        .setCoder(coder);
   }
 
   static MachineLearningRow row(OwnedStepReading step, AccelerometerReading phone) {
@@ -154,7 +198,8 @@ public final class JoinStepTrainerWithAccelerometer
 
   /**
    * A stream's readings of one customer at one millisecond: each arrival is paired with the other
-   * side's readings held so far; everything is dropped {@code hold} after the first arrival.
+   * side's readings held so far (a known reading only with this job's); everything is dropped
+   * {@code hold} after the first arrival.
    */
   static final class PairWhileBothCanArriveFn
       extends DoFn<KV<String, RawUnionValue>, MachineLearningRow> {
@@ -168,6 +213,17 @@ public final class JoinStepTrainerWithAccelerometer
     private final StateSpec<BagState<AccelerometerReading>> phonesSpec =
         StateSpecs.bag(AccelerometerReading.RecordCoder.of());
 
+    @StateId("knownSteps")
+    private final StateSpec<BagState<OwnedStepReading>> knownStepsSpec =
+        StateSpecs.bag(OwnedStepReading.RecordCoder.of());
+
+    @StateId("knownPhones")
+    private final StateSpec<BagState<AccelerometerReading>> knownPhonesSpec =
+        StateSpecs.bag(AccelerometerReading.RecordCoder.of());
+
+    @StateId("started")
+    private final StateSpec<ValueState<Boolean>> startedSpec = StateSpecs.value(BooleanCoder.of());
+
     @TimerId("partnersGone")
     private final TimerSpec partnersGoneSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
@@ -180,39 +236,82 @@ public final class JoinStepTrainerWithAccelerometer
         @Element KV<String, RawUnionValue> element,
         @StateId("steps") BagState<OwnedStepReading> steps,
         @StateId("phones") BagState<AccelerometerReading> phones,
+        @StateId("knownSteps") BagState<OwnedStepReading> knownSteps,
+        @StateId("knownPhones") BagState<AccelerometerReading> knownPhones,
+        @StateId("started") ValueState<Boolean> started,
         @TimerId("partnersGone") Timer partnersGone,
         OutputReceiver<MachineLearningRow> out) {
-      if (steps.isEmpty().read() && phones.isEmpty().read()) {
+      if (started.read() == null) {
+        started.write(true);
         partnersGone.offset(hold).setRelative();
       }
       long pairs = 0;
-      if (element.getValue().getUnionTag() == 0) {
-        OwnedStepReading step = (OwnedStepReading) element.getValue().getValue();
-        Metrics.counter(MetricNames.TAKEN_OVER, AdmitStepTrainerReadings.OWNED_READINGS_COUNTER)
-            .inc();
-        for (AccelerometerReading phone : phones.read()) {
-          out.output(row(step, phone));
-          pairs++;
+      Object value = element.getValue().getValue();
+      switch (element.getValue().getUnionTag()) {
+        case STEP -> {
+          OwnedStepReading step = (OwnedStepReading) value;
+          Metrics.counter(MetricNames.TAKEN_OVER, AdmitStepTrainerReadings.OWNED_READINGS_COUNTER)
+              .inc();
+          pairs += pair(step, phones, out) + pair(step, knownPhones, out);
+          steps.add(step);
         }
-        steps.add(step);
-      } else {
-        AccelerometerReading phone = (AccelerometerReading) element.getValue().getValue();
-        Metrics.counter(MetricNames.TAKEN_OVER, PHONES_JOINED).inc();
-        for (OwnedStepReading step : steps.read()) {
-          out.output(row(step, phone));
-          pairs++;
+        case PHONE -> {
+          AccelerometerReading phone = (AccelerometerReading) value;
+          Metrics.counter(MetricNames.TAKEN_OVER, PHONES_JOINED).inc();
+          pairs += pair(steps, phone, out) + pair(knownSteps, phone, out);
+          phones.add(phone);
         }
-        phones.add(phone);
+        case KNOWN_STEP -> {
+          OwnedStepReading step = (OwnedStepReading) value;
+          pairs += pair(step, phones, out);
+          knownSteps.add(step);
+        }
+        case KNOWN_PHONE -> {
+          AccelerometerReading phone = (AccelerometerReading) value;
+          pairs += pair(steps, phone, out);
+          knownPhones.add(phone);
+        }
+        default -> throw new IllegalStateException("unknown input " + element.getValue());
       }
       Metrics.counter(MetricNames.TABLE_ROWS, Tables.MACHINE_LEARNING_CURATED).inc(pairs);
+    }
+
+    private static long pair(
+        OwnedStepReading step,
+        BagState<AccelerometerReading> phones,
+        OutputReceiver<MachineLearningRow> out) {
+      long pairs = 0;
+      for (AccelerometerReading phone : phones.read()) {
+        out.output(row(step, phone));
+        pairs++;
+      }
+      return pairs;
+    }
+
+    private static long pair(
+        BagState<OwnedStepReading> steps,
+        AccelerometerReading phone,
+        OutputReceiver<MachineLearningRow> out) {
+      long pairs = 0;
+      for (OwnedStepReading step : steps.read()) {
+        out.output(row(step, phone));
+        pairs++;
+      }
+      return pairs;
     }
 
     @OnTimer("partnersGone")
     public void onPartnersGone(
         @StateId("steps") BagState<OwnedStepReading> steps,
-        @StateId("phones") BagState<AccelerometerReading> phones) {
+        @StateId("phones") BagState<AccelerometerReading> phones,
+        @StateId("knownSteps") BagState<OwnedStepReading> knownSteps,
+        @StateId("knownPhones") BagState<AccelerometerReading> knownPhones,
+        @StateId("started") ValueState<Boolean> started) {
       steps.clear();
       phones.clear();
+      knownSteps.clear();
+      knownPhones.clear();
+      started.clear();
     }
   }
 

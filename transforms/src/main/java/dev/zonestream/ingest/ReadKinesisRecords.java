@@ -31,16 +31,27 @@ import software.amazon.kinesis.common.InitialPositionInStream;
  * stream name, through Beam's {@link KinesisIO}.
  *
  * <p><b>Boundedness.</b> Unbounded, unless {@link #withMaxNumRecords} or {@link #withMaxReadTime}
- * is set: then bounded, ending after that many records of a stream or that long.
+ * is set: then bounded, ending after that many records of a stream or at one deadline, {@code
+ * maxReadTime} after the graph is built, shared by every stream and shard ({@link DeadlineSource}:
+ * Beam's own {@code withMaxReadTime} gives each shard's reader that long from when it starts, and
+ * the readers run a few at a time).
  *
  * <p><b>Timestamps and watermark.</b> Each record carries its approximate arrival time. The
  * watermark is KinesisIO's arrival-time policy with an idle threshold of the max delay: a shard's
  * watermark is its newest arrival time and, once the shard has had nothing for that long, the clock
  * minus that delay, so a shard that never receives a record does not hold windows open.
  *
+ * <p><b>Start.</b> Each stream starts at {@link #withStartPosition} ({@code TRIM_HORIZON} or {@code
+ * LATEST}) or {@link #withStartTimestamp}, unless {@link #withStreamStartTimestamps} names an
+ * instant of its own for it.
+ *
  * <p><b>Delivery.</b> KinesisIO keeps shard positions in the runner's checkpoints (no DynamoDB
  * lease table): a runner restored from a checkpoint resumes there and may deliver a record again; a
- * new job starts at the configured start position. The trusted zone removes duplicates.
+ * new job starts at its start position, which the entry point takes from the landing zone so that
+ * nothing read but not landed is lost (at least once). The trusted zone removes duplicates.
+ *
+ * <p><b>Failures.</b> Kinesis errors (throttling, expired iterators, transient faults) are retried
+ * by KinesisIO and the AWS client.
  *
  * <p><b>Envelope.</b> source = stream name, partition = shard id, offset = sequence number (with
  * {@code /sub-sequence} for a KPL-aggregated record), key = partition key.
@@ -49,6 +60,7 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
   private final Map<String, String> streams;
   private final InitialPositionInStream startPosition;
   private final @Nullable Instant startTimestamp;
+  private final Map<String, Instant> streamStarts;
   private final @Nullable URI endpoint;
   private final Duration maxDelay;
   private final long maxNumRecords;
@@ -58,6 +70,7 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
       Map<String, String> streams,
       InitialPositionInStream startPosition,
       @Nullable Instant startTimestamp,
+      Map<String, Instant> streamStarts,
       @Nullable URI endpoint,
       Duration maxDelay,
       long maxNumRecords,
@@ -65,6 +78,7 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
     this.streams = streams;
     this.startPosition = startPosition;
     this.startTimestamp = startTimestamp;
+    this.streamStarts = streamStarts;
     this.endpoint = endpoint;
     this.maxDelay = maxDelay;
     this.maxNumRecords = maxNumRecords;
@@ -84,6 +98,7 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
         stedi,
         InitialPositionInStream.TRIM_HORIZON,
         null,
+        Map.of(),
         null,
         Duration.standardSeconds(5),
         Long.MAX_VALUE,
@@ -102,6 +117,7 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
         new LinkedHashMap<>(streamToDataset),
         startPosition,
         startTimestamp,
+        streamStarts,
         endpoint,
         maxDelay,
         maxNumRecords,
@@ -115,7 +131,7 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
       throw new IllegalArgumentException("use withStartTimestamp for AT_TIMESTAMP");
     }
     return new ReadKinesisRecords(
-        streams, position, null, endpoint, maxDelay, maxNumRecords, maxReadTime);
+        streams, position, null, streamStarts, endpoint, maxDelay, maxNumRecords, maxReadTime);
   }
 
   /** Start at the first record that arrived at or after {@code timestamp} (in the past). */
@@ -125,6 +141,32 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
         streams,
         InitialPositionInStream.AT_TIMESTAMP,
         timestamp,
+        streamStarts,
+        endpoint,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime);
+  }
+
+  /**
+   * Starts each stream named here at the first record that arrived at or after its instant (in the
+   * past), whatever {@link #withStartPosition} or {@link #withStartTimestamp} say; streams not
+   * named start there. How a job picks these instants from the landing zone, so that a new job
+   * starts where landing ends, is the entry point's business ({@code KinesisStarts} in the pipeline
+   * module).
+   */
+  public ReadKinesisRecords withStreamStartTimestamps(Map<String, Instant> starts) {
+    checkArgumentNotNull(starts, "stream start timestamps");
+    starts.forEach(
+        (stream, at) -> {
+          checkArgumentNotNull(stream, "stream name");
+          checkArgumentNotNull(at, "start timestamp of " + stream);
+        });
+    return new ReadKinesisRecords(
+        streams,
+        startPosition,
+        startTimestamp,
+        Map.copyOf(starts),
         endpoint,
         maxDelay,
         maxNumRecords,
@@ -135,7 +177,14 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
   public ReadKinesisRecords withEndpoint(URI uri) {
     checkArgumentNotNull(uri, "endpoint");
     return new ReadKinesisRecords(
-        streams, startPosition, startTimestamp, uri, maxDelay, maxNumRecords, maxReadTime);
+        streams,
+        startPosition,
+        startTimestamp,
+        streamStarts,
+        uri,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime);
   }
 
   /** How long a shard may be idle before its watermark follows the clock, minus that delay. */
@@ -144,7 +193,14 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
       throw new IllegalArgumentException("max delay must not be negative, got " + delay);
     }
     return new ReadKinesisRecords(
-        streams, startPosition, startTimestamp, endpoint, delay, maxNumRecords, maxReadTime);
+        streams,
+        startPosition,
+        startTimestamp,
+        streamStarts,
+        endpoint,
+        delay,
+        maxNumRecords,
+        maxReadTime);
   }
 
   /** Bounded: stop after this many records per stream. */
@@ -153,20 +209,41 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
       throw new IllegalArgumentException("max records must be at least 1, got " + max);
     }
     return new ReadKinesisRecords(
-        streams, startPosition, startTimestamp, endpoint, maxDelay, max, maxReadTime);
+        streams, startPosition, startTimestamp, streamStarts, endpoint, maxDelay, max, maxReadTime);
   }
 
-  /** Bounded: stop reading after this long. */
+  /**
+   * Bounded: stop reading this long after the graph is built, all streams and shards at the same
+   * deadline (see {@link DeadlineSource}), however many shards there are.
+   */
   public ReadKinesisRecords withMaxReadTime(Duration time) {
     if (time == null || time.getMillis() < 1) {
       throw new IllegalArgumentException("max read time must be positive, got " + time);
     }
     return new ReadKinesisRecords(
-        streams, startPosition, startTimestamp, endpoint, maxDelay, maxNumRecords, time);
+        streams,
+        startPosition,
+        startTimestamp,
+        streamStarts,
+        endpoint,
+        maxDelay,
+        maxNumRecords,
+        time);
   }
 
   @Override
   public PCollection<Envelope> expand(PBegin input) {
+    for (String stream : streamStarts.keySet()) {
+      if (!streams.containsKey(stream)) {
+        throw new IllegalArgumentException(
+            "a start timestamp is given for "
+                + stream
+                + ", which is not read: "
+                + streams.keySet());
+      }
+    }
+    // One deadline for the whole read, fixed once, shared by every stream and shard.
+    Instant deadline = maxReadTime == null ? null : Instant.now().plus(maxReadTime);
     ClientConfiguration.Builder client = ClientConfiguration.builder();
     if (endpoint != null) {
       client.endpoint(endpoint);
@@ -179,21 +256,26 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
               .withStreamName(stream.getKey())
               .withClientConfiguration(client.build())
               .withArrivalTimeWatermarkPolicy(maxDelay);
+      Instant at = streamStarts.getOrDefault(stream.getKey(), startTimestamp);
       read =
-          startTimestamp != null
-              ? read.withInitialTimestampInStream(startTimestamp)
+          at != null
+              ? read.withInitialTimestampInStream(at)
               : read.withInitialPositionInStream(startPosition);
-      if (maxNumRecords < Long.MAX_VALUE) {
-        read = read.withMaxNumRecords(maxNumRecords);
-      }
-      if (maxReadTime != null) {
-        read = read.withMaxReadTime(maxReadTime);
+      PTransform<PBegin, PCollection<KinesisRecord>> transform = read;
+      if (deadline != null) {
+        transform =
+            DeadlineSource.boundedRead(
+                DeadlineSource.sourceOf(read, input.getPipeline().getOptions()),
+                deadline,
+                maxNumRecords);
+      } else if (maxNumRecords < Long.MAX_VALUE) {
+        transform = read.withMaxNumRecords(maxNumRecords);
       }
       // Step names by position, never by stream name: they identify state across savepoints.
       all =
           all.and(
               input
-                  .apply("ReadStream" + index, read)
+                  .apply("ReadStream" + index, transform)
                   .apply("ToEnvelopes" + index, ParDo.of(new ToEnvelopeFn(stream.getValue()))));
       index++;
     }

@@ -7,16 +7,22 @@ import dev.zonestream.lake.LakePaths;
 import dev.zonestream.lake.Tables;
 import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.AccelerometerReading;
+import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Customer;
 import dev.zonestream.model.Dataset;
+import dev.zonestream.model.DeviceOwner;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonLines;
 import dev.zonestream.model.JsonPayload;
+import dev.zonestream.model.OwnedStepReading;
 import dev.zonestream.model.SourceKind;
 import dev.zonestream.model.StepTrainerReading;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
@@ -24,10 +30,16 @@ import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.join.CoGbkResult;
+import org.apache.beam.sdk.transforms.join.CoGroupByKey;
+import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
@@ -45,11 +57,16 @@ import org.joda.time.Instant;
  *       twice;
  *   <li>{@link #READINGS} and {@link #STEPS}: the trusted phone and step-trainer readings in table
  *       files written within the de-duplication horizon, so a redelivery of a message an earlier
- *       job trusted is dropped as a repeat.
+ *       job trusted is dropped as a repeat;
+ *   <li>{@link #OWNED_STEPS}: those step-trainer readings with each customer whose device they are
+ *       read from and who admits them (curated, consenting, under the consent scope: the newest
+ *       landed record of each customer decides, as in a bounded run), so a phone reading this job
+ *       trusts still pairs with the step an earlier job trusted at the same moment.
  * </ul>
  *
- * <p>Feed them to {@link ApplyConsent} ({@code KNOWN_*}) and {@code AdmitStepTrainerReadings}
- * ({@code KNOWN_READINGS}); they update views and state and write no rows.
+ * <p>Feed them to {@link ApplyConsent} ({@code KNOWN_*}), {@code AdmitStepTrainerReadings} ({@code
+ * KNOWN_READINGS}) and {@code JoinStepTrainerWithAccelerometer} ({@code KNOWN_*}); they update
+ * views and state and write no rows.
  *
  * <p><b>Boundedness.</b> Bounded: the final files present when the job starts. Files of the running
  * job (named with its run id, {@link #skippingRun}) and temporary files are skipped, so the job
@@ -62,29 +79,43 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
   public static final TupleTag<String> CURATED = new TupleTag<>() {};
   public static final TupleTag<AccelerometerReading> READINGS = new TupleTag<>() {};
   public static final TupleTag<StepTrainerReading> STEPS = new TupleTag<>() {};
+  public static final TupleTag<OwnedStepReading> OWNED_STEPS = new TupleTag<>() {};
 
   private final @Nullable String lake;
   private final @Nullable String landingRoot;
   private final @Nullable String runId;
   private final Duration horizon;
   private final int maxPayloadBytes;
+  private final ConsentScope scope;
 
   private ReadKnownRecords(
       @Nullable String lake,
       @Nullable String landingRoot,
       @Nullable String runId,
       Duration horizon,
-      int maxPayloadBytes) {
+      int maxPayloadBytes,
+      ConsentScope scope) {
     this.lake = lake;
     this.landingRoot = landingRoot;
     this.runId = runId;
     this.horizon = horizon;
     this.maxPayloadBytes = maxPayloadBytes;
+    this.scope = scope;
   }
 
-  /** Defaults: readings of the last 24 hours, customer records of at most 64 KiB. */
+  /**
+   * Defaults: readings of the last 24 hours, customer records of at most 64 KiB, {@link
+   * ConsentScope#AFTER_CONSENT}.
+   */
   public static ReadKnownRecords create() {
-    return new ReadKnownRecords(null, null, null, Duration.standardHours(24), 64 * 1024);
+    return new ReadKnownRecords(
+        null, null, null, Duration.standardHours(24), 64 * 1024, ConsentScope.AFTER_CONSENT);
+  }
+
+  /** The consent scope the job applies, for {@link #OWNED_STEPS}. */
+  public ReadKnownRecords withScope(ConsentScope value) {
+    checkArgumentNotNull(value, "consent scope");
+    return new ReadKnownRecords(lake, landingRoot, runId, horizon, maxPayloadBytes, value);
   }
 
   /**
@@ -96,7 +127,7 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
     if (bytes < 1) {
       throw new IllegalArgumentException("max payload bytes must be positive, got " + bytes);
     }
-    return new ReadKnownRecords(lake, landingRoot, runId, horizon, bytes);
+    return new ReadKnownRecords(lake, landingRoot, runId, horizon, bytes, scope);
   }
 
   /**
@@ -106,13 +137,13 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
     if (lakeRoot == null || landing == null) {
       throw new IllegalArgumentException("the lake and its landing zone are needed");
     }
-    return new ReadKnownRecords(lakeRoot, landing, runId, horizon, maxPayloadBytes);
+    return new ReadKnownRecords(lakeRoot, landing, runId, horizon, maxPayloadBytes, scope);
   }
 
   /** Skips the files of the run {@code id} (the running job's own). */
   public ReadKnownRecords skippingRun(String id) {
     checkArgumentNotNull(id, "run id");
-    return new ReadKnownRecords(lake, landingRoot, id, horizon, maxPayloadBytes);
+    return new ReadKnownRecords(lake, landingRoot, id, horizon, maxPayloadBytes, scope);
   }
 
   /** Trusted readings in table files written within this long before the job starts. */
@@ -120,7 +151,7 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("horizon must be positive, got " + value);
     }
-    return new ReadKnownRecords(lake, landingRoot, runId, value, maxPayloadBytes);
+    return new ReadKnownRecords(lake, landingRoot, runId, value, maxPayloadBytes, scope);
   }
 
   @Override
@@ -146,7 +177,95 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
     return PCollectionTuple.of(CUSTOMERS, customers)
         .and(CURATED, curated)
         .and(READINGS, readings)
-        .and(STEPS, steps);
+        .and(STEPS, steps)
+        .and(OWNED_STEPS, ownedSteps(customers, curated, steps));
+  }
+
+  /** Each known step-trainer reading with every customer who owns its device and admits it. */
+  private PCollection<OwnedStepReading> ownedSteps(
+      PCollection<Customer> customers,
+      PCollection<String> curated,
+      PCollection<StepTrainerReading> steps) {
+    TupleTag<Customer> recordTag = new TupleTag<>();
+    TupleTag<String> curatedTag = new TupleTag<>();
+    PCollection<KV<String, DeviceOwner>> owners =
+        KeyedPCollectionTuple.of(
+                recordTag,
+                customers.apply(
+                    "KeyKnownByEmail",
+                    WithKeys.of(Customer::email).withKeyType(TypeDescriptors.strings())))
+            .and(
+                curatedTag,
+                curated.apply(
+                    "KeyCuratedByEmail",
+                    WithKeys.of((String email) -> email).withKeyType(TypeDescriptors.strings())))
+            .apply("GroupByEmail", CoGroupByKey.create())
+            .apply("OwnerBySerial", ParDo.of(new OwnerFn(recordTag, curatedTag)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), DeviceOwner.RecordCoder.of()));
+    TupleTag<DeviceOwner> ownerTag = new TupleTag<>();
+    TupleTag<StepTrainerReading> stepTag = new TupleTag<>();
+    return KeyedPCollectionTuple.of(ownerTag, owners)
+        .and(
+            stepTag,
+            steps.apply(
+                "KeyStepsBySerial",
+                WithKeys.of(StepTrainerReading::serialNumber)
+                    .withKeyType(TypeDescriptors.strings())))
+        .apply("GroupBySerial", CoGroupByKey.create())
+        .apply("OwnSteps", ParDo.of(new OwnStepsFn(ownerTag, stepTag, scope)))
+        .setCoder(OwnedStepReading.RecordCoder.of());
+  }
+
+  /** A customer's newest known record as a device owner, keyed by its serial number. */
+  static final class OwnerFn extends DoFn<KV<String, CoGbkResult>, KV<String, DeviceOwner>> {
+    private final TupleTag<Customer> recordTag;
+    private final TupleTag<String> curatedTag;
+
+    OwnerFn(TupleTag<Customer> recordTag, TupleTag<String> curatedTag) {
+      this.recordTag = recordTag;
+      this.curatedTag = curatedTag;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, CoGbkResult> group, OutputReceiver<KV<String, DeviceOwner>> out) {
+      Customer newest = Customer.newest(group.getValue().getAll(recordTag));
+      if (newest != null) {
+        boolean curated = group.getValue().getAll(curatedTag).iterator().hasNext();
+        out.output(KV.of(newest.serialNumber(), ApplyConsent.ownerOf(newest, curated)));
+      }
+    }
+  }
+
+  /** Pairs each step-trainer reading with the owners of its device who admit it. */
+  static final class OwnStepsFn extends DoFn<KV<String, CoGbkResult>, OwnedStepReading> {
+    private final TupleTag<DeviceOwner> ownerTag;
+    private final TupleTag<StepTrainerReading> stepTag;
+    private final ConsentScope scope;
+
+    OwnStepsFn(
+        TupleTag<DeviceOwner> ownerTag, TupleTag<StepTrainerReading> stepTag, ConsentScope scope) {
+      this.ownerTag = ownerTag;
+      this.stepTag = stepTag;
+      this.scope = scope;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<String, CoGbkResult> group, OutputReceiver<OwnedStepReading> out) {
+      List<DeviceOwner> owners = new ArrayList<>();
+      group.getValue().getAll(ownerTag).forEach(owners::add);
+      if (owners.isEmpty()) {
+        return;
+      }
+      for (StepTrainerReading step : group.getValue().getAll(stepTag)) {
+        for (DeviceOwner owner : owners) {
+          if (owner.admits(scope, step.sensorReadingTime())) {
+            out.output(new OwnedStepReading(owner.email(), step));
+          }
+        }
+      }
+    }
   }
 
   @SuppressWarnings("unchecked")

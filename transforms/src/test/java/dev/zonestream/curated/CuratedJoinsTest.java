@@ -104,6 +104,47 @@ class CuratedJoinsTest {
   }
 
   /**
+   * A stream that started from the lake: this job's readings pair with the readings earlier jobs
+   * trusted at the same moment, but two known readings never pair again (their row exists).
+   */
+  @Test
+  void streamPairsThisJobsReadingsWithKnownOnesButNotKnownOnesWithEachOther(TestPipeline pipeline) {
+    StepTrainerReading knownStep = new StepTrainerReading(T, ADA_SERIAL, 200);
+    AccelerometerReading knownPhone = new AccelerometerReading("ada@test.com", T, 1, 2, 3);
+    AccelerometerReading newPhone = new AccelerometerReading("ada@test.com", T, 4, 5, 6);
+    StepTrainerReading newStep = new StepTrainerReading(T + 100, ADA_SERIAL, 150);
+    AccelerometerReading knownPhoneLater =
+        new AccelerometerReading("ada@test.com", T + 100, 7, 8, 9);
+
+    TestStream<AccelerometerReading> phones =
+        TestStream.create(AccelerometerReading.RecordCoder.of())
+            .advanceProcessingTime(Duration.standardMinutes(1))
+            .addElements(TimestampedValue.of(newPhone, new Instant(T)))
+            .advanceProcessingTime(Duration.standardMinutes(1))
+            .advanceWatermarkToInfinity();
+    PCollection<MachineLearningRow> rows =
+        PCollectionTuple.of(
+                AdmitStepTrainerReadings.OWNED_READINGS,
+                pipeline.apply(
+                    "NewSteps", Create.of(new OwnedStepReading("ada@test.com", newStep))))
+            .and(ApplyConsent.ACCELEROMETER_TRUSTED, pipeline.apply("NewPhones", phones))
+            .and(
+                JoinStepTrainerWithAccelerometer.KNOWN_STEPS,
+                pipeline.apply(
+                    "KnownSteps", Create.of(new OwnedStepReading("ada@test.com", knownStep))))
+            .and(
+                JoinStepTrainerWithAccelerometer.KNOWN_PHONES,
+                pipeline.apply("KnownPhones", Create.of(knownPhone, knownPhoneLater)))
+            .apply(JoinStepTrainerWithAccelerometer.create());
+
+    PAssert.that(rows)
+        .containsInAnyOrder(
+            new MachineLearningRow(T, ADA_SERIAL, 200, T, 4, 5, 6),
+            new MachineLearningRow(T + 100, ADA_SERIAL, 150, T + 100, 7, 8, 9));
+    pipeline.run().waitUntilFinish();
+  }
+
+  /**
    * A stream through the whole trusted and curated chain: a step reading that arrives before its
    * owner's first phone reading waits for it, then joins it; a device nobody owns is rejected when
    * the wait ends; a consenting owner who never sends phone readings keeps their device out.
