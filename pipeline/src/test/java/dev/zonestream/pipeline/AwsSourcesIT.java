@@ -362,7 +362,7 @@ class AwsSourcesIT {
       List<String> landed = landedMessageIds(lake);
       System.out.printf(
           "sqs crash: %d sent, %d landed when the first job was killed (%d messages hidden, read"
-              + " and not deleted); %d landing lines in the end (%d messages landed twice)%n",
+              + " and not deleted); %d landing lines in the end (%d of them repeats)%n",
           sent.size(), landedAtKill, atKill.hidden(), landed.size(), landed.size() - sent.size());
       // The kill came while the job held messages it had read but not landed.
       assertThat(atKill.hidden(), greaterThan(0L));
