@@ -26,6 +26,7 @@ import software.amazon.kinesis.common.InitialPositionInStream;
  * @param maxReadTime bounded read: read this long, or {@code null}
  * @param kinesisStreamStarts streams that start at an instant of their own instead of {@code
  *     kinesisStart}: where their landing ends ({@link KinesisStarts}); empty until decided
+ * @param sqsVisibilityTimeout how long SQS hides a received message, and each extension of it
  */
 public record AwsSourceConfig(
     Map<String, String> streams,
@@ -36,7 +37,8 @@ public record AwsSourceConfig(
     @Nullable URI sqsEndpoint,
     @Nullable Long maxMessages,
     @Nullable Duration maxReadTime,
-    Map<String, Instant> kinesisStreamStarts) {
+    Map<String, Instant> kinesisStreamStarts,
+    Duration sqsVisibilityTimeout) {
 
   /** Whether a Kinesis or SQS read is bounded (by count or time) instead of a stream. */
   public boolean bounded() {
@@ -54,7 +56,8 @@ public record AwsSourceConfig(
         sqsEndpoint,
         maxMessages,
         maxReadTime,
-        Map.copyOf(starts));
+        Map.copyOf(starts),
+        sqsVisibilityTimeout);
   }
 
   /** Validates the Kinesis and SQS options; the source decides which are required. */
@@ -113,6 +116,11 @@ public record AwsSourceConfig(
           (maxMessages != null ? "--maxMessages" : "--maxReadSeconds")
               + ": bounds a --source=kinesis or --source=sqs read only");
     }
+    Long visibility = options.getSqsVisibilityTimeoutSeconds();
+    if (visibility == null || visibility < 4 || visibility > 43_200) {
+      throw new InvalidOptionException(
+          "sqsVisibilityTimeoutSeconds", visibility, "must be from 4 to 43200 (12 hours)");
+    }
     return new AwsSourceConfig(
         streams,
         position,
@@ -122,7 +130,8 @@ public record AwsSourceConfig(
         endpoint("sqsEndpoint", options.getSqsEndpoint()),
         maxMessages,
         maxReadSeconds == null ? null : Duration.standardSeconds(maxReadSeconds),
-        Map.of());
+        Map.of(),
+        Duration.standardSeconds(visibility));
   }
 
   /**

@@ -99,8 +99,8 @@ public final class Main {
               || config.source() == SourceType.EMBEDDED_KAFKA
               || ((config.source() == SourceType.KINESIS || config.source() == SourceType.SQS)
                   && !config.aws().bounded());
-      // Flink's checkpoints are what commits Kafka offsets and deletes SQS messages: a stream of
-      // any broker gets them.
+      // Flink's checkpoints hold a stream's read positions and state: a stream of any broker gets
+      // them. (Kafka offsets and SQS deletes follow the landing files, not the checkpoints.)
       if (stream) {
         String runner = options.getRunner().getSimpleName();
         // A stream from a real broker resumes from its Spark checkpoint; the embedded broker is
@@ -727,18 +727,24 @@ public final class Main {
    * Waits (bounded by {@code timeout}) until a stream has settled over what was published: every
    * message read and landed, every valid one decided by the joins, every table row in a final file.
    * Each stage counts what it decided and what it emitted in the same bundle, so the counters never
-   * show a row as written before it exists.
+   * show a row as written before it exists. An SQS stream has settled once every message is also
+   * deleted from its queue (each is deleted only after it landed).
    */
   static Progress awaitSettled(
       PipelineResult result, Map<String, Long> published, JobConfig config, PrintStream err) {
     return awaitSettled(
-        result, published, config.runTimeout(), new FromFiles(published, config), err);
+        result,
+        published,
+        config.runTimeout(),
+        new FromFiles(published, config),
+        config.source() == SourceType.SQS,
+        err);
   }
 
   /** As above, from the counters alone. */
   static Progress awaitSettled(
       PipelineResult result, Map<String, Long> published, Duration timeout, PrintStream err) {
-    return awaitSettled(result, published, timeout, null, err);
+    return awaitSettled(result, published, timeout, null, false, err);
   }
 
   private static Progress awaitSettled(
@@ -746,6 +752,7 @@ public final class Main {
       Map<String, Long> published,
       Duration timeout,
       @Nullable FromFiles fromFiles,
+      boolean sqsDeletes,
       PrintStream err) {
     long start = System.nanoTime();
     long deadline = start + timeout.getMillis() * 1_000_000L;
@@ -765,7 +772,8 @@ public final class Main {
       boolean allLanded =
           published.entrySet().stream()
               .allMatch(e -> landed.getOrDefault(e.getKey(), 0L) >= e.getValue());
-      if (allLanded && readSeconds != null && isSettled(counts)) {
+      boolean allDeleted = !sqsDeletes || counts.total(MetricNames.SQS_DELETED) >= total;
+      if (allLanded && allDeleted && readSeconds != null && isSettled(counts)) {
         return new Progress(true, readSeconds);
       }
       String report =
@@ -775,6 +783,7 @@ public final class Main {
               + total
               + ", landed "
               + landed
+              + (sqsDeletes ? ", deleted from SQS " + counts.total(MetricNames.SQS_DELETED) : "")
               + ", table rows "
               + counts.get(MetricNames.TABLE_ROWS)
               + ", accounting "

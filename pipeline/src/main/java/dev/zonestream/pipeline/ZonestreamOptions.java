@@ -250,6 +250,16 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setSqsEndpoint(String value);
 
   @Description(
+      "SQS: seconds a received message stays hidden from other consumers; zonestream extends it by"
+          + " as much again until the message is in a final landing file, then deletes it. A job"
+          + " that dies leaves its unlanded messages hidden this long before SQS delivers them"
+          + " again. 4 to 43200.")
+  @Default.Long(60)
+  Long getSqsVisibilityTimeoutSeconds();
+
+  void setSqsVisibilityTimeoutSeconds(Long value);
+
+  @Description(
       "Kinesis and SQS: make the read bounded, ending after this many messages per stream or"
           + " queue (with --maxReadSeconds, whichever comes first). A bounded run replaces the"
           + " lake's trusted and curated zones, like a files run.")

@@ -1,5 +1,7 @@
 package dev.zonestream.pipeline;
 
+import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
+
 import dev.zonestream.curated.AdmitStepTrainerReadings;
 import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
 import dev.zonestream.ingest.CommitLandedKafkaOffsets;
@@ -60,6 +62,8 @@ public final class ZonestreamPipeline {
    * takes the run id of the job it resumes, so the files it rewrites replace their first copies.
    */
   public static Outputs build(Pipeline pipeline, JobConfig config, String runId) {
+    ReadSqsMessages readSqs = config.source() == SourceType.SQS ? readSqs(config) : null;
+    PCollectionTuple sqs = readSqs != null ? pipeline.apply("ReadSqs", readSqs) : null;
     PCollection<Envelope> messages =
         switch (config.source()) {
           case FILES ->
@@ -69,7 +73,7 @@ public final class ZonestreamPipeline {
               pipeline.apply(
                   "ReadLandingZone", ReadLandingZone.create().from(config.landingRoot()));
           case KINESIS -> pipeline.apply("ReadKinesis", readKinesis(config));
-          case SQS -> pipeline.apply("ReadSqs", readSqs(config));
+          case SQS -> checkArgumentNotNull(sqs).get(ReadSqsMessages.MESSAGES);
         };
     if (config.source() == SourceType.LANDING) {
       return new Outputs(messages, null, buildZones(messages, config, runId));
@@ -94,6 +98,10 @@ public final class ZonestreamPipeline {
               .whenLanded(landed)
               .forGroup(
                   config.bootstrapServers(), config.consumerGroup(), config.kafkaProperties()));
+    }
+    if (readSqs != null && sqs != null) {
+      sqs.get(ReadSqsMessages.RECEIPTS)
+          .apply("DeleteLandedSqsMessages", readSqs.deleteLanded().whenLanded(landed));
     }
     return new Outputs(
         messages, landing.get(LandWindowedFiles.FILES), buildZones(landed, config, runId));
@@ -275,7 +283,10 @@ public final class ZonestreamPipeline {
   private static ReadSqsMessages readSqs(JobConfig config) {
     AwsSourceConfig aws = config.aws();
     ReadSqsMessages read =
-        ReadSqsMessages.create().withQueues(aws.queues()).withMaxDelay(config.maxBrokerDelay());
+        ReadSqsMessages.create()
+            .withQueues(aws.queues())
+            .withMaxDelay(config.maxBrokerDelay())
+            .withVisibilityTimeout(aws.sqsVisibilityTimeout());
     if (aws.sqsEndpoint() != null) {
       read = read.withEndpoint(aws.sqsEndpoint());
     }

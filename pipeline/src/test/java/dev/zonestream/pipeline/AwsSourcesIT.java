@@ -4,6 +4,7 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,10 +22,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -211,6 +216,164 @@ class AwsSourcesIT {
                     "/" + LakePaths.partition(line.get("brokerTimestamp").asLong()) + "/"));
           }
         });
+  }
+
+  /**
+   * Issue 10: an SQS message is deleted only once it is in a final landing file, and stays hidden
+   * from other consumers until then. While a stream with 20 s windows runs, the queues are sampled
+   * every 200 ms: the messages deleted so far (sent minus those still in the queues, visible or
+   * hidden) never outnumber the message ids in final landing files, read after that sample. The
+   * visibility timeout (10 s) is shorter than a window, so the messages stay hidden only because
+   * the job extends it: each lands exactly once.
+   */
+  @Test
+  void sqsMessagesAreDeletedOnlyOnceLandedAndStayHiddenUntilThen() throws Exception {
+    Map<String, List<String>> bodies = sqsBodies();
+    String queues = createQueues("landfirst", bodies.keySet());
+    Path lake = work.resolve("sqs-landfirst");
+    String[] args =
+        sqsArgs(
+            queues,
+            lake,
+            List.of(
+                "--windowSeconds=20",
+                "--maxBrokerDelaySeconds=1",
+                "--consentWaitSeconds=5",
+                "--runTimeoutSeconds=150",
+                "--sqsVisibilityTimeoutSeconds=10"));
+    List<String> sent = new ArrayList<>();
+    List<String> deletedBeforeLanded = new ArrayList<>();
+    int samplesInFlight = 0;
+    ExecutorService job = Executors.newSingleThreadExecutor();
+    MainTest.Run run;
+    try {
+      Future<MainTest.Run> running = job.submit(() -> runUntilSettled(counts(bodies), args));
+      bodies.forEach((folder, list) -> sent.addAll(sqs.send(queueUrl("landfirst", folder), list)));
+      long start = System.nanoTime();
+      while (!running.isDone()) {
+        long kept = 0;
+        long hidden = 0;
+        for (String queue : queuesOf("landfirst")) {
+          ElasticMq.Depth depth = sqs.depthOf(queue);
+          kept += depth.visible() + depth.hidden();
+          hidden += depth.hidden();
+        }
+        long deleted = sent.size() - kept;
+        Set<String> landed = new HashSet<>(landedMessageIds(lake));
+        if (deleted > landed.size()) {
+          deletedBeforeLanded.add(
+              String.format(
+                  "at %.1f s: %d deleted, %d landed",
+                  (System.nanoTime() - start) / 1e9, deleted, landed.size()));
+        }
+        if (hidden > 0 && landed.size() < sent.size()) {
+          samplesInFlight++;
+        }
+        Thread.sleep(200); // the sampling period
+      }
+      run = running.get();
+    } finally {
+      job.shutdownNow();
+    }
+    assertThat(run.err(), run.code(), equalTo(0));
+    assertThat(deletedBeforeLanded, empty());
+    // The samples saw messages read and hidden but not yet landed (a window is 20 s).
+    assertThat(samplesInFlight, greaterThan(10));
+    List<String> landed = landedMessageIds(lake);
+    assertThat(new TreeSet<>(landed), equalTo(new TreeSet<>(sent)));
+    assertThat("no message came back and landed twice", landed.size(), equalTo(sent.size()));
+    for (String queue : queuesOf("landfirst")) {
+      assertThat(queue, sqs.depth(queue), equalTo(0L));
+    }
+  }
+
+  /**
+   * Issue 10: a stream killed mid-stream ({@code destroyForcibly}, a JVM of its own) and started
+   * again with the same command lands every message sent, at least once: what the first job had
+   * read but not landed was not deleted, and SQS delivers it again once its visibility (10 s) ends.
+   */
+  @Test
+  void sqsStreamKilledAndStartedAgainLandsEveryMessage() throws Exception {
+    String queue = sqs.createQueue("crash-accelerometer", 30);
+    Path lake = work.resolve("sqs-crash");
+    String[] args =
+        sqsArgs(
+            "accelerometer=" + queue,
+            lake,
+            List.of(
+                "--windowSeconds=2",
+                "--maxBrokerDelaySeconds=1",
+                "--consentWaitSeconds=2",
+                "--sqsVisibilityTimeoutSeconds=10"));
+    Set<String> sent = ConcurrentHashMap.newKeySet();
+    ExecutorService producer = Executors.newSingleThreadExecutor();
+    ChildJob first = ChildJob.start("sqs-crash-first", args);
+    ChildJob second = null;
+    try {
+      // A device sends 40 messages a second for 25 s.
+      Future<?> sending =
+          producer.submit(
+              () -> {
+                for (int batch = 0; batch < 100; batch++) {
+                  List<String> bodies = new ArrayList<>();
+                  for (int i = 0; i < 10; i++) {
+                    bodies.add(
+                        String.format(
+                            "{\"user\":\"crash@example.com\",\"timestamp\":%d,"
+                                + "\"x\":%d,\"y\":0.5,\"z\":-0.5}",
+                            System.currentTimeMillis(), batch * 10 + i));
+                  }
+                  sent.addAll(sqs.send(queue, bodies));
+                  Thread.sleep(250); // the device's pace
+                }
+                return null;
+              });
+      long deadline = System.nanoTime() + 90_000_000_000L;
+      while (landedMessageIds(lake).size() < 100) {
+        if (System.nanoTime() > deadline || !first.process().isAlive()) {
+          throw new AssertionError("the first job landed too little:\n" + first.output());
+        }
+        Thread.sleep(200);
+      }
+      ElasticMq.Depth atKill = sqs.depthOf(queue);
+      first.process().destroyForcibly().waitFor();
+      int landedAtKill = landedMessageIds(lake).size();
+      second = ChildJob.start("sqs-crash-second", args);
+      sending.get(2, TimeUnit.MINUTES);
+
+      deadline = System.nanoTime() + 120_000_000_000L;
+      Set<String> missing = new TreeSet<>(sent);
+      while (!missing.isEmpty() || sqs.depth(queue) > 0) {
+        if (System.nanoTime() > deadline || !second.process().isAlive()) {
+          throw new AssertionError(
+              missing.size()
+                  + " of "
+                  + sent.size()
+                  + " messages not in landing, "
+                  + sqs.depth(queue)
+                  + " not deleted; first job:\n"
+                  + first.output()
+                  + "\nsecond job:\n"
+                  + second.output());
+        }
+        Thread.sleep(500);
+        missing.removeAll(landedMessageIds(lake));
+      }
+      List<String> landed = landedMessageIds(lake);
+      System.out.printf(
+          "sqs crash: %d sent, %d landed when the first job was killed (%d messages hidden, read"
+              + " and not deleted); %d landing lines in the end (%d of them repeats)%n",
+          sent.size(), landedAtKill, atKill.hidden(), landed.size(), landed.size() - sent.size());
+      // The kill came while the job held messages it had read but not landed.
+      assertThat(atKill.hidden(), greaterThan(0L));
+      assertThat(new HashSet<>(landed), equalTo(new HashSet<>(sent)));
+    } finally {
+      producer.shutdownNow();
+      first.process().destroyForcibly().waitFor();
+      if (second != null) {
+        second.process().destroyForcibly().waitFor();
+      }
+    }
   }
 
   @Test
@@ -439,6 +602,53 @@ class AwsSourcesIT {
       return run.get(6, TimeUnit.MINUTES);
     } finally {
       job.shutdown();
+    }
+  }
+
+  /**
+   * The message ids of the SQS messages in final landing files under {@code lake}, one per line (a
+   * message landed twice is listed twice); read again when a running job moved a folder away.
+   */
+  private static List<String> landedMessageIds(Path lake) throws IOException {
+    Path landing = lake.resolve("landing");
+    for (int attempt = 1; ; attempt++) {
+      if (!Files.exists(landing)) {
+        return List.of();
+      }
+      try {
+        return LakeFiles.readAll(landing).stream()
+            .filter(line -> "sqs".equalsIgnoreCase(line.get("sourceKind").asText()))
+            .map(line -> line.get("offset").asText())
+            .toList();
+      } catch (IOException | java.io.UncheckedIOException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** The job in a JVM of its own, as a user runs it, its output in a file. */
+  private record ChildJob(Process process, Path log) {
+    static ChildJob start(String name, String... args) throws IOException {
+      List<String> command = new ArrayList<>();
+      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      command.add("-Xmx1g");
+      command.add("-cp");
+      command.add(System.getProperty("java.class.path"));
+      command.add(Main.class.getName());
+      command.addAll(List.of(args));
+      Path log = work.resolve(name + ".log");
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      return new ChildJob(process, log);
+    }
+
+    String output() throws IOException {
+      return Files.readString(log, StandardCharsets.UTF_8);
     }
   }
 

@@ -66,8 +66,9 @@ final class ElasticMq implements AutoCloseable {
         .queueUrl();
   }
 
-  /** Sends each body as one message, in batches of ten (SQS's limit). */
-  void send(String queueUrl, List<String> bodies) {
+  /** Sends each body as one message, in batches of ten (SQS's limit); returns their ids. */
+  List<String> send(String queueUrl, List<String> bodies) {
+    List<String> ids = new java.util.ArrayList<>();
     for (int from = 0; from < bodies.size(); from += 10) {
       List<String> batch = bodies.subList(from, Math.min(bodies.size(), from + 10));
       List<SendMessageBatchRequestEntry> entries =
@@ -83,11 +84,21 @@ final class ElasticMq implements AutoCloseable {
       if (!response.failed().isEmpty()) {
         throw new IllegalStateException("SQS refused messages: " + response.failed());
       }
+      response.successful().forEach(ok -> ids.add(ok.messageId()));
     }
+    return ids;
   }
 
   /** Messages visible or in flight in the queue. */
   long depth(String queueUrl) {
+    Depth depth = depthOf(queueUrl);
+    return depth.visible() + depth.hidden();
+  }
+
+  /** Messages of a queue not deleted: visible (to be received) and hidden (received, in flight). */
+  record Depth(long visible, long hidden) {}
+
+  Depth depthOf(String queueUrl) {
     Map<QueueAttributeName, String> attributes =
         client
             .getQueueAttributes(
@@ -97,9 +108,10 @@ final class ElasticMq implements AutoCloseable {
                             QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
                             QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE))
             .attributes();
-    return Long.parseLong(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
-        + Long.parseLong(
-            attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+    return new Depth(
+        Long.parseLong(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES)),
+        Long.parseLong(
+            attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)));
   }
 
   static SdkBytes bytes(byte[] value) {

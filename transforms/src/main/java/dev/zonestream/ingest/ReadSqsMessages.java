@@ -10,16 +10,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.Read;
-import org.apache.beam.sdk.io.UnboundedSource;
+import org.apache.beam.sdk.io.aws2.common.ClientBuilderFactory;
 import org.apache.beam.sdk.io.aws2.common.ClientConfiguration;
-import org.apache.beam.sdk.io.aws2.sqs.SqsIO;
+import org.apache.beam.sdk.io.aws2.options.AwsOptions;
 import org.apache.beam.sdk.io.aws2.sqs.SqsMessage;
 import org.apache.beam.sdk.metrics.Metrics;
-import org.apache.beam.sdk.options.PipelineOptions;
-import org.apache.beam.sdk.runners.TransformHierarchy;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -27,55 +23,90 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Reads messages from SQS queues as {@link Envelope}s, each routed to its dataset by queue URL.
+ * Reads messages from SQS queues as {@link Envelope}s ({@link #MESSAGES}), each routed to its
+ * dataset by queue URL, with the receipt of each delivery ({@link #RECEIPTS}) for {@link
+ * DeleteLandedSqsMessages}, which deletes a message once it is in a final landing file. This read
+ * deletes nothing.
  *
  * <p><b>Boundedness.</b> Unbounded, unless {@link #withMaxNumRecords} or {@link #withMaxReadTime}
  * is set: then bounded, ending after that many messages of a queue or that long, with one reader
  * per queue.
  *
  * <p><b>Timestamps and watermark.</b> Each message carries its SQS {@code SentTimestamp}. The
- * watermark comes from {@link SentTimeWatermarkSource}, which wraps Beam's own SQS source: it
- * trails the newest sent timestamp by the max delay and, while the queue is empty, the wall clock
- * by the same delay, so windows downstream close when the queue goes quiet.
+ * watermark comes from {@link SentTimeWatermarkSource}: it trails the newest sent timestamp by the
+ * max delay and, while the queue is empty, the wall clock by the same delay, so windows downstream
+ * close when the queue goes quiet.
  *
- * <p><b>Delivery.</b> Beam's reader deletes a message once the runner finalises the checkpoint that
- * holds it, and extends its visibility until then. SQS still delivers at least once (a visibility
- * timeout expiring, a producer re-sending): in a stream Beam drops repeats of one message id within
- * its de-duplication period (a bounded read does not: its de-duplication would stamp every message
- * with the end of time), and the trusted zone keeps equal records once.
+ * <p><b>Delivery.</b> Each receive asks SQS to hide the messages for the {@link
+ * #withVisibilityTimeout visibility timeout} (a bounded read: that plus the read time, so a message
+ * does not come back while the read still runs); {@link DeleteLandedSqsMessages} keeps them hidden
+ * from then on and deletes them once landed. Nothing is deleted when the runner finalises a
+ * checkpoint ({@link SqsQueueSource} says why Beam's own SQS reader is not used). SQS delivers at
+ * least once, and every delivery is emitted, repeats included (the runner is not asked to drop
+ * repeats of one message id: a repeat carries the receipt handle the delete needs); the trusted
+ * zone keeps equal records once.
  *
- * <p><b>Routing.</b> Queue URLs are mapped to datasets. Beam 2.70's {@code SqsMessage} carries
- * body, message id, receipt handle and timestamps only, no message attributes, so the dataset
- * cannot come from an attribute. A body is text: SQS accepts only valid Unicode characters.
+ * <p><b>Failures.</b> Retries of single calls are the AWS SDK's; a receive that still fails is
+ * logged and tried again at the next read, so a stream outlives an outage of SQS.
+ *
+ * <p><b>Routing.</b> Queue URLs are mapped to datasets; the dataset cannot come from a message
+ * attribute (the envelope keeps body, id and timestamps, as Beam's {@code SqsMessage} does). A body
+ * is text: SQS accepts only valid Unicode characters.
  */
-public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelope>> {
+public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> {
+  /** The messages, as envelopes. */
+  public static final TupleTag<Envelope> MESSAGES = new TupleTag<>() {};
+
+  /** One receipt per delivery, for {@link DeleteLandedSqsMessages}. */
+  public static final TupleTag<SqsReceipt> RECEIPTS = new TupleTag<>() {};
+
+  static final int DEFAULT_VISIBILITY_SECONDS = 60;
+
+  /** SQS's longest visibility timeout. */
+  private static final Duration MAX_VISIBILITY = Duration.standardHours(12);
+
   private final Map<String, String> queues;
   private final @Nullable URI endpoint;
   private final Duration maxDelay;
   private final long maxNumRecords;
   private final @Nullable Duration maxReadTime;
+  private final Duration visibilityTimeout;
 
   private ReadSqsMessages(
       Map<String, String> queues,
       @Nullable URI endpoint,
       Duration maxDelay,
       long maxNumRecords,
-      @Nullable Duration maxReadTime) {
+      @Nullable Duration maxReadTime,
+      Duration visibilityTimeout) {
     this.queues = queues;
     this.endpoint = endpoint;
     this.maxDelay = maxDelay;
     this.maxNumRecords = maxNumRecords;
     this.maxReadTime = maxReadTime;
+    this.visibilityTimeout = visibilityTimeout;
   }
 
-  /** No queues yet, the AWS endpoint of the region, 5 s max delay, unbounded. */
+  /**
+   * No queues yet, the AWS endpoint of the region, 5 s max delay, a {@value
+   * #DEFAULT_VISIBILITY_SECONDS} s visibility timeout, unbounded.
+   */
   public static ReadSqsMessages create() {
-    return new ReadSqsMessages(Map.of(), null, Duration.standardSeconds(5), Long.MAX_VALUE, null);
+    return new ReadSqsMessages(
+        Map.of(),
+        null,
+        Duration.standardSeconds(5),
+        Long.MAX_VALUE,
+        null,
+        Duration.standardSeconds(DEFAULT_VISIBILITY_SECONDS));
   }
 
   /**
@@ -87,13 +118,19 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
       throw new IllegalArgumentException("at least one queue is needed");
     }
     return new ReadSqsMessages(
-        new LinkedHashMap<>(queueUrlToDataset), endpoint, maxDelay, maxNumRecords, maxReadTime);
+        new LinkedHashMap<>(queueUrlToDataset),
+        endpoint,
+        maxDelay,
+        maxNumRecords,
+        maxReadTime,
+        visibilityTimeout);
   }
 
   /** An SQS endpoint other than AWS's for the region (ElasticMQ, a VPC endpoint). */
   public ReadSqsMessages withEndpoint(URI uri) {
     checkArgumentNotNull(uri, "endpoint");
-    return new ReadSqsMessages(queues, uri, maxDelay, maxNumRecords, maxReadTime);
+    return new ReadSqsMessages(
+        queues, uri, maxDelay, maxNumRecords, maxReadTime, visibilityTimeout);
   }
 
   /** How far behind the newest sent timestamp, and the clock when idle, the watermark is held. */
@@ -101,7 +138,8 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
     if (delay == null || delay.getMillis() < 0) {
       throw new IllegalArgumentException("max delay must not be negative, got " + delay);
     }
-    return new ReadSqsMessages(queues, endpoint, delay, maxNumRecords, maxReadTime);
+    return new ReadSqsMessages(
+        queues, endpoint, delay, maxNumRecords, maxReadTime, visibilityTimeout);
   }
 
   /** Bounded: stop after this many messages per queue. */
@@ -109,7 +147,7 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
     if (max < 1) {
       throw new IllegalArgumentException("max records must be at least 1, got " + max);
     }
-    return new ReadSqsMessages(queues, endpoint, maxDelay, max, maxReadTime);
+    return new ReadSqsMessages(queues, endpoint, maxDelay, max, maxReadTime, visibilityTimeout);
   }
 
   /** Bounded: stop reading after this long. */
@@ -117,11 +155,43 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
     if (time == null || time.getMillis() < 1) {
       throw new IllegalArgumentException("max read time must be positive, got " + time);
     }
-    return new ReadSqsMessages(queues, endpoint, maxDelay, maxNumRecords, time);
+    return new ReadSqsMessages(queues, endpoint, maxDelay, maxNumRecords, time, visibilityTimeout);
+  }
+
+  /**
+   * How long a received message stays hidden from other receives before {@link
+   * DeleteLandedSqsMessages} first extends it, and how long a job that died keeps its unlanded
+   * messages hidden (whole seconds, 4 s to 12 h).
+   */
+  public ReadSqsMessages withVisibilityTimeout(Duration timeout) {
+    checkVisibilityTimeout(timeout);
+    return new ReadSqsMessages(queues, endpoint, maxDelay, maxNumRecords, maxReadTime, timeout);
+  }
+
+  /**
+   * The step that deletes what this read received once it has landed, with this read's endpoint and
+   * visibility timeout; apply it to {@link #RECEIPTS} with {@link
+   * DeleteLandedSqsMessages#whenLanded}.
+   */
+  public DeleteLandedSqsMessages deleteLanded() {
+    DeleteLandedSqsMessages delete =
+        DeleteLandedSqsMessages.create().withVisibilityTimeout(visibilityTimeout);
+    return endpoint != null ? delete.withEndpoint(endpoint) : delete;
+  }
+
+  static void checkVisibilityTimeout(Duration timeout) {
+    // Extended every quarter of it, a timeout under 4 s leaves no time for the receipts to arrive.
+    if (timeout == null
+        || timeout.isShorterThan(Duration.standardSeconds(4))
+        || timeout.isLongerThan(MAX_VISIBILITY)
+        || timeout.getMillis() % 1000 != 0) {
+      throw new IllegalArgumentException(
+          "visibility timeout must be whole seconds from 4 s to 12 h, got " + timeout);
+    }
   }
 
   @Override
-  public PCollection<Envelope> expand(PBegin input) {
+  public PCollectionTuple expand(PBegin input) {
     if (queues.isEmpty()) {
       throw new IllegalArgumentException("ReadSqsMessages needs withQueues");
     }
@@ -129,91 +199,82 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollection<Envelo
     if (endpoint != null) {
       client.endpoint(endpoint);
     }
-    PCollectionList<Envelope> all = PCollectionList.empty(input.getPipeline());
+    ClientConfiguration clientConfiguration = client.build();
+    ClientBuilderFactory.validate(
+        input.getPipeline().getOptions().as(AwsOptions.class), clientConfiguration);
+    boolean bounded = maxNumRecords < Long.MAX_VALUE || maxReadTime != null;
+    // A bounded read's messages stay hidden while it reads; the landing follows the read.
+    Duration hidden = visibilityTimeout;
+    if (bounded && maxReadTime != null) {
+      hidden = Duration.standardSeconds(visibilityTimeout.plus(maxReadTime).getStandardSeconds());
+      if (hidden.isLongerThan(MAX_VISIBILITY)) {
+        hidden = MAX_VISIBILITY;
+      }
+    }
+    PCollectionList<Envelope> messages = PCollectionList.empty(input.getPipeline());
+    PCollectionList<SqsReceipt> receipts = PCollectionList.empty(input.getPipeline());
     int index = 0;
     for (Map.Entry<String, String> queue : queues.entrySet()) {
-      SqsIO.Read read =
-          SqsIO.read().withQueueUrl(queue.getKey()).withClientConfiguration(client.build());
-      boolean bounded = maxNumRecords < Long.MAX_VALUE || maxReadTime != null;
       Read.Unbounded<SqsMessage> unbounded =
           Read.from(
               new SentTimeWatermarkSource<>(
-                  beamSource(read, input.getPipeline().getOptions()),
+                  new SqsQueueSource(queue.getKey(), clientConfiguration, hidden),
                   maxDelay,
-                  bounded ? 1 : Integer.MAX_VALUE,
-                  !bounded));
+                  bounded ? 1 : Integer.MAX_VALUE));
       PTransform<PBegin, PCollection<SqsMessage>> transform =
           bounded
               ? unbounded.withMaxNumRecords(maxNumRecords).withMaxReadTime(maxReadTime)
               : unbounded;
       // Step names by position, never by queue URL: they identify state across savepoints.
-      all =
-          all.and(
-              input
-                  .apply("ReadQueue" + index, transform)
-                  .apply(
-                      "ToEnvelopes" + index,
-                      ParDo.of(new ToEnvelopeFn(queue.getKey(), queue.getValue()))));
+      PCollectionTuple read =
+          input
+              .apply("ReadQueue" + index, transform)
+              .apply(
+                  "ToEnvelopes" + index,
+                  ParDo.of(new ToEnvelopeFn(queue.getKey(), queue.getValue(), hidden))
+                      .withOutputTags(MESSAGES, TupleTagList.of(RECEIPTS)));
+      messages = messages.and(read.get(MESSAGES));
+      receipts = receipts.and(read.get(RECEIPTS).setCoder(SqsReceipt.ReceiptCoder.of()));
       index++;
     }
-    return all.apply("FlattenQueues", Flatten.pCollections());
+    return PCollectionTuple.of(MESSAGES, messages.apply("FlattenQueues", Flatten.pCollections()))
+        .and(RECEIPTS, receipts.apply("FlattenReceipts", Flatten.pCollections()));
   }
 
-  /**
-   * Beam's SQS source for {@code read}, as {@code SqsIO.Read} builds it (the class is package
-   * private): expanded in a scratch pipeline with the same options, which also runs SqsIO's own
-   * validation of region and credentials.
-   */
-  @SuppressWarnings("unchecked")
-  private static UnboundedSource<SqsMessage, UnboundedSource.CheckpointMark> beamSource(
-      SqsIO.Read read, PipelineOptions options) {
-    Pipeline scratch = Pipeline.create(options);
-    scratch.apply(read);
-    AtomicReference<UnboundedSource<?, ?>> found = new AtomicReference<>();
-    scratch.traverseTopologically(
-        new Pipeline.PipelineVisitor.Defaults() {
-          @Override
-          public CompositeBehavior enterCompositeTransform(TransformHierarchy.Node node) {
-            if (node.getTransform() instanceof Read.Unbounded<?> unbounded) {
-              found.compareAndSet(null, unbounded.getSource());
-            }
-            return CompositeBehavior.ENTER_TRANSFORM;
-          }
-
-          @Override
-          public void visitPrimitiveTransform(TransformHierarchy.Node node) {
-            if (node.getTransform() instanceof Read.Unbounded<?> unbounded) {
-              found.compareAndSet(null, unbounded.getSource());
-            }
-          }
-        });
-    return (UnboundedSource<SqsMessage, UnboundedSource.CheckpointMark>)
-        checkArgumentNotNull(found.get(), "SqsIO.Read did not expand to an unbounded read");
-  }
-
-  /** Wraps an SQS message into an envelope of its queue's dataset. */
+  /** Wraps an SQS message into an envelope of its queue's dataset, and notes its receipt. */
   static final class ToEnvelopeFn extends DoFn<SqsMessage, Envelope> {
     private final String queueUrl;
     private final String dataset;
+    private final Duration hidden;
 
-    ToEnvelopeFn(String queueUrl, String dataset) {
+    ToEnvelopeFn(String queueUrl, String dataset, Duration hidden) {
       this.queueUrl = queueUrl;
       this.dataset = dataset;
+      this.hidden = hidden;
     }
 
     @ProcessElement
-    public void processElement(@Element SqsMessage message, OutputReceiver<Envelope> out) {
+    public void processElement(@Element SqsMessage message, MultiOutputReceiver out) {
       Metrics.counter(MetricNames.READ, dataset).inc();
-      out.output(
-          new Envelope(
-              dataset,
-              SourceKind.SQS,
-              queueUrl,
-              null,
-              message.getMessageId(),
-              message.getTimeStamp(),
-              Instant.now().getMillis(),
-              message.getBody().getBytes(StandardCharsets.UTF_8)));
+      out.get(MESSAGES)
+          .output(
+              new Envelope(
+                  dataset,
+                  SourceKind.SQS,
+                  queueUrl,
+                  null,
+                  message.getMessageId(),
+                  message.getTimeStamp(),
+                  Instant.now().getMillis(),
+                  message.getBody().getBytes(StandardCharsets.UTF_8)));
+      out.get(RECEIPTS)
+          .output(
+              new SqsReceipt(
+                  queueUrl,
+                  message.getMessageId(),
+                  message.getReceiptHandle(),
+                  message.getRequestTimeStamp(),
+                  message.getRequestTimeStamp() + hidden.getMillis()));
     }
   }
 }

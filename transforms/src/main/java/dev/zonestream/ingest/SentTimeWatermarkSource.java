@@ -14,16 +14,15 @@ import org.joda.time.Duration;
 import org.joda.time.Instant;
 
 /**
- * Beam's SQS source with a watermark that closes windows: it reads through Beam's own reader (which
- * receives, extends visibility and deletes on checkpoint finalisation) and only replaces its
- * timestamps and watermark.
+ * An SQS source ({@link SqsQueueSource}) with a watermark that closes windows: it reads through the
+ * wrapped reader and only replaces its timestamps and watermark.
  *
- * <p>Why: Beam 2.70's {@code SqsUnboundedReader} stamps each message with its sent timestamp but
- * estimates its watermark from a one-minute moving sample of those timestamps, which it trusts only
- * once at least 10 messages spread over two 5-second buckets were seen; until then the watermark
- * stays where it was (at first the beginning of time). It moves to the wall clock only after a full
- * minute without any message received. A small burst, or a trickle of a message every few seconds,
- * thus holds windows downstream open (on Flink no window closed at all).
+ * <p>Why not Beam's: Beam 2.70's {@code SqsUnboundedReader} stamps each message with its sent
+ * timestamp but estimates its watermark from a one-minute moving sample of those timestamps, which
+ * it trusts only once at least 10 messages spread over two 5-second buckets were seen; until then
+ * the watermark stays where it was (at first the beginning of time). It moves to the wall clock
+ * only after a full minute without any message received. A small burst, or a trickle of a message
+ * every few seconds, thus holds windows downstream open (on Flink no window closed at all).
  *
  * <p>Here each message keeps its SQS sent timestamp; the watermark trails the newest sent timestamp
  * by {@code maxDelay} and, whenever the queue has nothing to receive, trails the wall clock by the
@@ -36,26 +35,17 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
   private final UnboundedSource<SqsMessage, CheckpointT> delegate;
   private final Duration maxDelay;
   private final int maxSplits;
-  private final boolean dedupe;
 
   /**
-   * @param maxSplits at most this many readers of the queue. Beam's SQS source splits into as many
+   * @param maxSplits at most this many readers of the queue. An SQS source splits into as many
    *     readers as asked, and Beam's bounded read of an unbounded source asks for 100, each reading
    *     until the read time ends: a bounded read keeps one reader per queue.
-   * @param dedupe whether the runner should drop repeats of one message id. A bounded read says no:
-   *     Beam's bounded wrapper de-duplicates through a combine in the global window whose output
-   *     carries the end of time, so every message landed under {@code dt=294247-01-09}; a repeat
-   *     lands twice instead (landing is at least once) and the trusted zone keeps it once.
    */
   SentTimeWatermarkSource(
-      UnboundedSource<SqsMessage, CheckpointT> delegate,
-      Duration maxDelay,
-      int maxSplits,
-      boolean dedupe) {
+      UnboundedSource<SqsMessage, CheckpointT> delegate, Duration maxDelay, int maxSplits) {
     this.delegate = delegate;
     this.maxDelay = maxDelay;
     this.maxSplits = maxSplits;
-    this.dedupe = dedupe;
   }
 
   @Override
@@ -64,7 +54,7 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
     List<SentTimeWatermarkSource<CheckpointT>> splits = new ArrayList<>();
     for (UnboundedSource<SqsMessage, CheckpointT> split :
         delegate.split(Math.min(desiredNumSplits, maxSplits), options)) {
-      splits.add(new SentTimeWatermarkSource<>(split, maxDelay, 1, dedupe));
+      splits.add(new SentTimeWatermarkSource<>(split, maxDelay, 1));
     }
     return splits;
   }
@@ -86,12 +76,15 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
   }
 
   /**
-   * SQS delivers at least once; in a stream Beam removes repeats of one message id within its
-   * window (see the constructor for a bounded read).
+   * Never: every delivery of a message carries the receipt handle its delete needs (see {@link
+   * SqsQueueSource#requiresDeduping}). In a bounded read Beam's wrapper would also de-duplicate
+   * through a combine in the global window whose output carries the end of time, which had landed
+   * every message under {@code dt=294247-01-09}. A repeat lands twice instead (landing is at least
+   * once) and the trusted zone keeps it once.
    */
   @Override
   public boolean requiresDeduping() {
-    return dedupe && delegate.requiresDeduping();
+    return false;
   }
 
   private final class Reader extends UnboundedReader<SqsMessage> {

@@ -26,6 +26,21 @@ public final class MetricNames {
    */
   public static final String COMMIT_BEHIND = "zonestream.landing.commit_behind";
 
+  /** SQS messages deleted, each once it was in a final landing file, per queue name. */
+  public static final String SQS_DELETED = "zonestream.landing.sqs_deleted";
+
+  /**
+   * Visibility extensions of SQS messages read and not yet landed, per queue name (one message is
+   * extended once every half visibility timeout while its window is open).
+   */
+  public static final String SQS_EXTENDED = "zonestream.landing.sqs_extended";
+
+  /**
+   * SQS deliveries whose visibility could no longer be extended, per queue name: SQS delivers them
+   * again (they land twice). 0 unless the job fell behind or a message waited 12 hours.
+   */
+  public static final String SQS_LAPSED = "zonestream.landing.sqs_lapsed";
+
   /** Landed payloads that are not UTF-8 JSON (kept as base64), per dataset. */
   public static final String INVALID = "zonestream.landing.invalid";
 

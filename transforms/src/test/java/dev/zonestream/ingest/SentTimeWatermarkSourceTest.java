@@ -31,7 +31,7 @@ class SentTimeWatermarkSourceTest {
     queue.messages.add(message("a", 10_000));
     queue.messages.add(message("b", 30_000));
     UnboundedSource.UnboundedReader<SqsMessage> reader =
-        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE, true)
+        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE)
             .createReader(options(), null);
 
     assertThat(reader.getWatermark(), equalTo(BoundedWindow.TIMESTAMP_MIN_VALUE));
@@ -62,26 +62,24 @@ class SentTimeWatermarkSourceTest {
   }
 
   @Test
-  void keepsTheDelegatesDedupingAndCoders() {
+  void keepsTheDelegatesCodersAndNeverAsksTheRunnerToDropRepeats() {
+    // Each delivery of a message carries the receipt handle its delete needs.
     QueueSource queue = new QueueSource();
     SentTimeWatermarkSource<NoMark> source =
-        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE, true);
-    assertThat(source.requiresDeduping(), equalTo(true));
+        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE);
+    assertThat(source.requiresDeduping(), equalTo(false));
     assertThat(source.getOutputCoder(), equalTo(queue.getOutputCoder()));
   }
 
   @Test
   void aBoundedReadKeepsOneReaderPerQueue() throws Exception {
     // Beam's bounded read of an unbounded source asks for 100 splits, each reading until the
-    // read time ends; Beam's SQS source would make 100 readers of one queue.
+    // read time ends; an SQS source would make 100 readers of one queue.
     QueueSource queue = new QueueSource();
     assertThat(
-        new SentTimeWatermarkSource<>(queue, DELAY, 1, false).split(100, options()).size(),
-        equalTo(1));
+        new SentTimeWatermarkSource<>(queue, DELAY, 1).split(100, options()).size(), equalTo(1));
     assertThat(
-        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE, true)
-            .split(4, options())
-            .size(),
+        new SentTimeWatermarkSource<>(queue, DELAY, Integer.MAX_VALUE).split(4, options()).size(),
         equalTo(4));
   }
 
@@ -100,7 +98,7 @@ class SentTimeWatermarkSourceTest {
     public void finalizeCheckpoint() {}
   }
 
-  /** An in-memory stand-in for Beam's SQS source: hands out what its deque holds. */
+  /** An in-memory stand-in for the SQS source: hands out what its deque holds. */
   private static final class QueueSource extends UnboundedSource<SqsMessage, NoMark> {
     final transient Deque<SqsMessage> messages = new ArrayDeque<>();
 
