@@ -12,6 +12,7 @@ import dev.zonestream.model.StepTrainerReading;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.DeduplicateRecords;
 import dev.zonestream.trusted.ParseRecords;
+import dev.zonestream.trusted.ProcessingTimeWaits;
 import dev.zonestream.trusted.ReferenceSnapshot;
 import dev.zonestream.trusted.TagUnionFn;
 import dev.zonestream.trusted.ViewReferenceData;
@@ -20,6 +21,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -30,6 +32,7 @@ import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.DoFn.MultiOutputReceiver;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -328,6 +331,10 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
     @TimerId("waitEnds")
     private final TimerSpec waitEndsSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
+    /** Whether the wait in progress was given once more after its timer fired late. */
+    @StateId("extended")
+    private final StateSpec<ValueState<Boolean>> extendedSpec = StateSpecs.value(BooleanCoder.of());
+
     TrackDevicesFn(ConsentScope scope, Duration wait) {
       this.scope = scope;
       this.wait = wait;
@@ -387,9 +394,20 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
 
     @OnTimer("waitEnds")
     public void onWaitEnds(
+        OnTimerContext context,
+        @TimerId("waitEnds") Timer waitEnds,
+        @StateId("extended") ValueState<Boolean> extended,
         @StateId("owners") BagState<DeviceOwner> ownerState,
         @StateId("waiting") BagState<Parsed<StepTrainerReading>> waiting,
         MultiOutputReceiver out) {
+      if (!waiting.isEmpty().read()
+          && !Boolean.TRUE.equals(extended.read())
+          && ProcessingTimeWaits.firedLate(waitEnds, context.fireTimestamp(), wait)) {
+        extended.write(true); // the job was down: its owner may be on the way
+        waitEnds.offset(wait).setRelative();
+        return;
+      }
+      extended.clear();
       boolean ownerKnown = !ownerState.isEmpty().read();
       for (Parsed<StepTrainerReading> reading : waiting.read()) {
         Metrics.counter(MetricNames.RELEASED, DATASET).inc();

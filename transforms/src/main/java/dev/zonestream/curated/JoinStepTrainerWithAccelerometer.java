@@ -6,6 +6,7 @@ import dev.zonestream.model.MachineLearningRow;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.OwnedStepReading;
 import dev.zonestream.trusted.ApplyConsent;
+import dev.zonestream.trusted.ProcessingTimeWaits;
 import dev.zonestream.trusted.TagUnionFn;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -300,13 +301,27 @@ public final class JoinStepTrainerWithAccelerometer
       return pairs;
     }
 
+    /**
+     * Drops the key's readings, unless the timer fires more than a quarter of the hold after it was
+     * due: then the job was down (a restore from a checkpoint after a crash) or far behind, the
+     * partners it had not read yet come now, and the readings are held once more for {@code hold}.
+     * The hold counts time the job ran, not an outage.
+     */
     @OnTimer("partnersGone")
     public void onPartnersGone(
+        OnTimerContext context,
+        @TimerId("partnersGone") Timer partnersGone,
         @StateId("steps") BagState<OwnedStepReading> steps,
         @StateId("phones") BagState<AccelerometerReading> phones,
         @StateId("knownSteps") BagState<OwnedStepReading> knownSteps,
         @StateId("knownPhones") BagState<AccelerometerReading> knownPhones,
         @StateId("started") ValueState<Boolean> started) {
+      if (!Boolean.FALSE.equals(started.read())
+          && ProcessingTimeWaits.firedLate(partnersGone, context.fireTimestamp(), hold)) {
+        started.write(false); // extended once
+        partnersGone.offset(hold).setRelative();
+        return;
+      }
       steps.clear();
       phones.clear();
       knownSteps.clear();

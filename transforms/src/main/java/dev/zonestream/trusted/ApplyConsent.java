@@ -13,6 +13,7 @@ import dev.zonestream.model.ResearchConsent;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -503,6 +504,10 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
     @TimerId("waitEnds")
     private final TimerSpec waitEndsSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
+    /** Whether the wait in progress was given once more after its timer fired late. */
+    @StateId("extended")
+    private final StateSpec<ValueState<Boolean>> extendedSpec = StateSpecs.value(BooleanCoder.of());
+
     TrackCustomersFn(ConsentScope scope, Duration wait) {
       this.scope = scope;
       this.wait = wait;
@@ -651,8 +656,19 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
 
     @OnTimer("waitEnds")
     public void onWaitEnds(
+        OnTimerContext context,
+        @TimerId("waitEnds") Timer waitEnds,
+        @StateId("extended") ValueState<Boolean> extended,
         @StateId("waiting") BagState<Parsed<AccelerometerReading>> waiting,
         MultiOutputReceiver out) {
+      if (!waiting.isEmpty().read()
+          && !Boolean.TRUE.equals(extended.read())
+          && ProcessingTimeWaits.firedLate(waitEnds, context.fireTimestamp(), wait)) {
+        extended.write(true); // the job was down: its customer may be on the way
+        waitEnds.offset(wait).setRelative();
+        return;
+      }
+      extended.clear();
       for (Parsed<AccelerometerReading> reading : waiting.read()) {
         Metrics.counter(MetricNames.RELEASED, DATASET).inc();
         Metrics.counter(MetricNames.REJECTED, DATASET).inc();

@@ -145,6 +145,48 @@ class CuratedJoinsTest {
   }
 
   /**
+   * The hold counts time the job ran: a moment's timer that fires long after it was due (the job
+   * was down, then restored from a checkpoint) holds the readings once more, so the partner read
+   * after the restore still pairs; a timer that fires on time drops them, and a partner after that
+   * finds nothing.
+   */
+  @Test
+  void streamHoldsAMomentAgainWhenItsTimerFiresLateAfterAnOutage(TestPipeline pipeline) {
+    assertPairsAfter(pipeline, Duration.standardMinutes(6), true);
+  }
+
+  @Test
+  void streamDropsAMomentWhenItsTimerFiresOnTime(TestPipeline pipeline) {
+    assertPairsAfter(
+        pipeline, Duration.standardMinutes(2).plus(Duration.standardSeconds(1)), false);
+  }
+
+  /** A step, then {@code gap} of processing time in one jump, then its phone (hold: 2 minutes). */
+  private static void assertPairsAfter(TestPipeline pipeline, Duration gap, boolean pairs) {
+    StepTrainerReading step = new StepTrainerReading(T, ADA_SERIAL, 200);
+    AccelerometerReading phone = new AccelerometerReading("ada@test.com", T, 1, 2, 3);
+    TestStream<AccelerometerReading> phones =
+        TestStream.create(AccelerometerReading.RecordCoder.of())
+            .advanceProcessingTime(Duration.standardSeconds(1))
+            .advanceProcessingTime(gap)
+            .addElements(TimestampedValue.of(phone, new Instant(T)))
+            .advanceProcessingTime(Duration.standardSeconds(1))
+            .advanceWatermarkToInfinity();
+    PCollection<MachineLearningRow> rows =
+        PCollectionTuple.of(
+                AdmitStepTrainerReadings.OWNED_READINGS,
+                pipeline.apply("Steps", Create.of(new OwnedStepReading("ada@test.com", step))))
+            .and(ApplyConsent.ACCELEROMETER_TRUSTED, pipeline.apply("Phones", phones))
+            .apply(JoinStepTrainerWithAccelerometer.create().withWait(Duration.standardMinutes(1)));
+    if (pairs) {
+      PAssert.that(rows).containsInAnyOrder(new MachineLearningRow(T, ADA_SERIAL, 200, T, 1, 2, 3));
+    } else {
+      PAssert.that(rows).empty();
+    }
+    pipeline.run().waitUntilFinish();
+  }
+
+  /**
    * A stream through the whole trusted and curated chain: a step reading that arrives before its
    * owner's first phone reading waits for it, then joins it; a device nobody owns is rejected when
    * the wait ends; a consenting owner who never sends phone readings keeps their device out.
@@ -174,6 +216,10 @@ class CuratedJoinsTest {
                 TimestampedValue.of(strangerStep, later))
             .advanceProcessingTime(Duration.standardSeconds(30))
             .addElements(TimestampedValue.of(Messages.of(adaPhone), later.plus(30_000)))
+            // The stranger's wait ends on time, as in a running job (not after an outage); the
+            // DirectRunner fires a due timer at the next step of the test's clock.
+            .advanceProcessingTime(Duration.standardSeconds(30))
+            .advanceProcessingTime(Duration.standardSeconds(1))
             .advanceProcessingTime(Duration.standardMinutes(10))
             .advanceWatermarkToInfinity();
 

@@ -342,6 +342,34 @@ public class ApplyConsentTest {
     pipeline.run().waitUntilFinish();
   }
 
+  /**
+   * A job restored after an outage: the wait's timer fires long after it was due, before the job
+   * has read what it had not read when it died; the reading waits once more, and its customer, read
+   * after the restore, admits it.
+   */
+  @Test
+  void streamReadingWhoseWaitFellDueDuringAnOutageWaitsOnceMore(TestPipeline pipeline) {
+    Customer ada = customer("ada@test.com", T, T);
+    AccelerometerReading early = reading("ada@test.com", T + 10, 1);
+    Instant start = new Instant(T + DAY);
+
+    PCollectionTuple out =
+        consent(
+            pipeline.apply(
+                stream()
+                    .addElements(TimestampedValue.of(message(early), start))
+                    .advanceProcessingTime(Duration.standardMinutes(5))
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .addElements(at(start.plus(Duration.standardMinutes(5)), ada))
+                    .advanceProcessingTime(Duration.standardMinutes(5))
+                    .advanceWatermarkToInfinity()),
+            ConsentScope.AFTER_CONSENT);
+
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(early);
+    PAssert.that(out.get(ApplyConsent.REJECTED)).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
   @Test
   void streamReadingWhoseCustomerComesLaterThanTheWaitIsRejectedWithTheReason(
       TestPipeline pipeline) {
@@ -356,7 +384,12 @@ public class ApplyConsentTest {
             pipeline.apply(
                 stream()
                     .addElements(TimestampedValue.of(earlyMessage, start))
-                    .advanceProcessingTime(Duration.standardMinutes(2))
+                    // A running job's clock: the wait ends on time (a timer that fires long
+                    // after it was due is an outage, and the wait is given once more). The
+                    // DirectRunner fires a due timer at the next step of the test's clock.
+                    .advanceProcessingTime(WAIT)
+                    .advanceProcessingTime(Duration.standardSeconds(1))
+                    .advanceProcessingTime(Duration.standardSeconds(59))
                     .addElements(at(start.plus(Duration.standardMinutes(2)), ada))
                     .advanceProcessingTime(Duration.standardSeconds(1))
                     .addElements(at(start.plus(Duration.standardMinutes(3)), afterArrival))
