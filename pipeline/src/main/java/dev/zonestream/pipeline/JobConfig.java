@@ -59,71 +59,33 @@ public record JobConfig(
 
   /** The same settings reading from another Kafka (the embedded broker once it has started). */
   public JobConfig withBootstrapServers(String servers, @Nullable String pattern) {
-    return new JobConfig(
-        source,
-        input,
-        lake,
-        servers,
-        topics,
-        pattern,
-        consumerGroup,
-        startPosition,
-        kafkaProperties,
-        brokerCheckTimeout,
-        maxBrokerDelay,
-        window,
-        allowedLateness,
-        landingShards,
-        landingCompression,
-        consentScope,
-        consentWait,
-        dedupHorizon,
-        maxPayloadBytes,
-        customers,
-        seed,
-        runTimeout,
-        readingsDelay,
-        aws);
+    return withSource(source, input, servers, pattern, aws);
   }
 
   /** The same settings reading the lake's landing zone instead of a source (a backfill). */
   public JobConfig asBackfill() {
-    return new JobConfig(
-        SourceType.LANDING,
-        null,
-        lake,
-        null,
-        topics,
-        null,
-        consumerGroup,
-        startPosition,
-        kafkaProperties,
-        brokerCheckTimeout,
-        maxBrokerDelay,
-        window,
-        allowedLateness,
-        landingShards,
-        landingCompression,
-        consentScope,
-        consentWait,
-        dedupHorizon,
-        maxPayloadBytes,
-        customers,
-        seed,
-        runTimeout,
-        readingsDelay,
-        aws);
+    return withSource(SourceType.LANDING, null, null, null, aws);
   }
 
   /** The same settings with other Kinesis and SQS settings (where each Kinesis stream starts). */
   public JobConfig withAws(AwsSourceConfig other) {
+    return withSource(source, input, bootstrapServers, topicPattern, other);
+  }
+
+  /** The same lake and zone settings with another source. */
+  private JobConfig withSource(
+      SourceType newSource,
+      @Nullable String newInput,
+      @Nullable String newBootstrapServers,
+      @Nullable String newTopicPattern,
+      AwsSourceConfig newAws) {
     return new JobConfig(
-        source,
-        input,
+        newSource,
+        newInput,
         lake,
-        bootstrapServers,
+        newBootstrapServers,
         topics,
-        topicPattern,
+        newTopicPattern,
         consumerGroup,
         startPosition,
         kafkaProperties,
@@ -141,7 +103,7 @@ public record JobConfig(
         seed,
         runTimeout,
         readingsDelay,
-        other);
+        newAws);
   }
 
   /**

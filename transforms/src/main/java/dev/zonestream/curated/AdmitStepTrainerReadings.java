@@ -400,14 +400,10 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
         @StateId("owners") BagState<DeviceOwner> ownerState,
         @StateId("waiting") BagState<Parsed<StepTrainerReading>> waiting,
         MultiOutputReceiver out) {
-      if (!waiting.isEmpty().read()
-          && !Boolean.TRUE.equals(extended.read())
-          && ProcessingTimeWaits.firedLate(waitEnds, context.fireTimestamp(), wait)) {
-        extended.write(true); // the job was down: its owner may be on the way
-        waitEnds.offset(wait).setRelative();
-        return;
+      if (ProcessingTimeWaits.waitOnceMore(
+          !waiting.isEmpty().read(), waitEnds, context.fireTimestamp(), wait, extended)) {
+        return; // the job was down: its owner may be on the way
       }
-      extended.clear();
       boolean ownerKnown = !ownerState.isEmpty().read();
       for (Parsed<StepTrainerReading> reading : waiting.read()) {
         Metrics.counter(MetricNames.RELEASED, DATASET).inc();

@@ -661,14 +661,10 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
         @StateId("extended") ValueState<Boolean> extended,
         @StateId("waiting") BagState<Parsed<AccelerometerReading>> waiting,
         MultiOutputReceiver out) {
-      if (!waiting.isEmpty().read()
-          && !Boolean.TRUE.equals(extended.read())
-          && ProcessingTimeWaits.firedLate(waitEnds, context.fireTimestamp(), wait)) {
-        extended.write(true); // the job was down: its customer may be on the way
-        waitEnds.offset(wait).setRelative();
-        return;
+      if (ProcessingTimeWaits.waitOnceMore(
+          !waiting.isEmpty().read(), waitEnds, context.fireTimestamp(), wait, extended)) {
+        return; // the job was down: its customer may be on the way
       }
-      extended.clear();
       for (Parsed<AccelerometerReading> reading : waiting.read()) {
         Metrics.counter(MetricNames.RELEASED, DATASET).inc();
         Metrics.counter(MetricNames.REJECTED, DATASET).inc();

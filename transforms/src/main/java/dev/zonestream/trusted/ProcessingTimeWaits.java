@@ -1,6 +1,7 @@
 package dev.zonestream.trusted;
 
 import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.ValueState;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -31,5 +32,21 @@ public final class ProcessingTimeWaits {
    */
   public static boolean firedLate(Timer timer, Instant due, Duration wait) {
     return timer.getCurrentRelativeTime().isAfter(due.plus(slack(wait)));
+  }
+
+  /**
+   * At a wait's end ({@code timer} firing at {@code due}): gives the wait once more, and returns
+   * true, when readings still wait, the timer fired late and {@code extended} says the wait was not
+   * given again yet; otherwise resets {@code extended} and returns false (decide now).
+   */
+  public static boolean waitOnceMore(
+      boolean anyoneWaits, Timer timer, Instant due, Duration wait, ValueState<Boolean> extended) {
+    if (anyoneWaits && !Boolean.TRUE.equals(extended.read()) && firedLate(timer, due, wait)) {
+      extended.write(true);
+      timer.offset(wait).setRelative();
+      return true;
+    }
+    extended.clear();
+    return false;
   }
 }
