@@ -631,20 +631,8 @@ class AwsSourcesIT {
   /** The job in a JVM of its own, as a user runs it, its output in a file. */
   private record ChildJob(Process process, Path log) {
     static ChildJob start(String name, String... args) throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add("-Xmx1g");
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add(Main.class.getName());
-      command.addAll(List.of(args));
       Path log = work.resolve(name + ".log");
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
-      return new ChildJob(process, log);
+      return new ChildJob(ClusterRunChecks.startMain("-Xmx1g", log, args), log);
     }
 
     String output() throws IOException {

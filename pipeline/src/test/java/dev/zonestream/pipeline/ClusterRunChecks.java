@@ -217,6 +217,25 @@ abstract class ClusterRunChecks {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
+  /**
+   * The job ({@link Main}) with {@code args}, as a user runs it, in a JVM of its own on this test's
+   * classpath with the {@code heap} option ({@code -Xmx1g}); its output and errors go to {@code
+   * log}.
+   */
+  static Process startMain(String heap, Path log, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(java());
+    command.add(heap);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
   /** A module's classpath file (target/NAME), for a driver started as a plain JVM. */
   static String classpath(File target, String... files) throws IOException {
     List<String> parts = new ArrayList<>();

@@ -331,19 +331,8 @@ class HostileInputIT {
   /** The job in a JVM of its own with a modest heap: it must end, with exit code 0. */
   private record Job(String name, Process process, Path log, long startNanos) {
     static Job start(String name, String... args) throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      command.add(JOB_HEAP);
-      command.add("-cp");
-      command.add(System.getProperty("java.class.path"));
-      command.add(Main.class.getName());
-      command.addAll(List.of(args));
       Path log = work.resolve(name + ".log");
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(log.toFile())
-              .start();
+      Process process = ClusterRunChecks.startMain(JOB_HEAP, log, args);
       return new Job(name, process, log, System.nanoTime());
     }
 

@@ -275,7 +275,7 @@ class KafkaLandingIT {
     timing("batch runs", begin);
     first.forEach((d, messages) -> publishQuietly("kill." + d, messages));
     long firstCount = first.values().stream().mapToLong(List::size).sum();
-    Process job = startJob(args, work.resolve("first.log"));
+    Process job = ClusterRunChecks.startMain("-Xmx1g", work.resolve("first.log"), args);
     try {
       awaitLanded(lake, firstCount, job);
     } finally {
@@ -287,7 +287,7 @@ class KafkaLandingIT {
 
     // While no job runs the devices send the rest; the same command starts the job again.
     second.forEach((d, messages) -> publishQuietly("kill." + d, messages));
-    Process again = startJob(args, work.resolve("second.log"));
+    Process again = ClusterRunChecks.startMain("-Xmx1g", work.resolve("second.log"), args);
     try {
       System.out.println("after the kill: " + difference(killed, batchOfFirst));
       assertThat(
@@ -350,21 +350,6 @@ class KafkaLandingIT {
     MainTest.Run batch = MainTest.run("--input=" + input, "--lake=" + work.resolve("lake"));
     assertThat(batch.err(), batch.code(), equalTo(0));
     return ClusterRunChecks.tables(work.resolve("lake"));
-  }
-
-  /** The job as a user starts it ({@link Main}), in a JVM of its own. */
-  private static Process startJob(String[] args, Path log) throws java.io.IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx1g");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Main.class.getName());
-    command.addAll(List.of(args));
-    return new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
   }
 
   /** Waits (bounded) until {@code count} messages are in final landing files. */
