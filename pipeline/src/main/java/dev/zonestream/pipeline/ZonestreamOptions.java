@@ -269,8 +269,8 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
 
   @Description(
       "Kinesis and SQS: make the read bounded, ending after this many seconds of reading (with"
-          + " --maxMessages, whichever comes first). Kinesis: one deadline for all streams and"
-          + " shards, counted from the job's start; SQS: per queue reader.")
+          + " --maxMessages, whichever comes first): one deadline for all streams and shards or"
+          + " queues, counted from the job's start.")
   Long getMaxReadSeconds();
 
   void setMaxReadSeconds(Long value);

@@ -219,6 +219,59 @@ class AwsSourcesIT {
   }
 
   /**
+   * Issue 10: {@code --maxReadSeconds} bounds the whole read, not each queue's reader, even where
+   * the reader never runs out of messages. Two queues hold a backlog larger than the job can read
+   * in the read time; the read ends at its deadline (plus the start and the last window's landing)
+   * with exit 0, leaving messages in the queues; every message sent is then either in landing or
+   * still in its queue: none was deleted without being landed. (Beam's bounded read looks at each
+   * reader's clock only when the reader has nothing to hand out: it read the whole backlog.)
+   */
+  @Test
+  void sqsBoundedReadEndsAtItsDeadlineWhileTheQueuesStillHoldMessages() throws Exception {
+    Map<String, List<String>> sent = new HashMap<>();
+    StringBuilder queues = new StringBuilder();
+    for (String dataset : List.of("accelerometer", "step_trainer")) {
+      String queue = sqs.createQueue("deadline-" + dataset.replace('_', '-'), 30);
+      List<String> bodies = new ArrayList<>();
+      for (int i = 0; i < BACKLOG; i++) {
+        bodies.add(
+            String.format(
+                "{\"user\":\"backlog@example.com\",\"sensorReadingTime\":%d,\"timestamp\":%d,"
+                    + "\"serialNumber\":\"b-%d\",\"x\":1,\"y\":2,\"z\":3}",
+                1_700_000_000_000L + i, 1_700_000_000_000L + i, i));
+      }
+      sent.put(queue, sqs.send(queue, bodies));
+      queues.append(queues.length() == 0 ? "" : ",").append(dataset).append('=').append(queue);
+    }
+    Path lake = work.resolve("sqs-deadline");
+    long begin = System.nanoTime();
+    MainTest.Run run =
+        MainTest.run(sqsArgs(queues.toString(), lake, List.of("--maxReadSeconds=" + READ_SECONDS)));
+    double seconds = (System.nanoTime() - begin) / 1e9;
+    assertThat(run.err(), run.code(), equalTo(0));
+    Set<String> landed = new HashSet<>(landedMessageIds(lake));
+    long left = 0;
+    for (String queue : sent.keySet()) {
+      left += sqs.depth(queue);
+    }
+    long all = sent.values().stream().mapToLong(List::size).sum();
+    System.out.printf(
+        "sqs bounded read of %d messages in 2 queues, --maxReadSeconds=%d: ended after %.1f s,"
+            + " %d landed, %d left in the queues%n",
+        all, READ_SECONDS, seconds, landed.size(), left);
+    assertThat(run.err(), seconds < READ_SECONDS + 45, equalTo(true));
+    assertThat("the read stopped with messages to read", left, greaterThan(0L));
+    assertThat(landed.size(), greaterThan(0));
+    Set<String> ids = new HashSet<>();
+    sent.values().forEach(ids::addAll);
+    assertThat(ids.containsAll(landed), equalTo(true));
+    assertThat(landed.size() + left, equalTo(all));
+  }
+
+  private static final int BACKLOG = 15_000;
+  private static final int READ_SECONDS = 3;
+
+  /**
    * Issue 10: an SQS message is deleted only once it is in a final landing file, and stays hidden
    * from other consumers until then. While a stream with 20 s windows runs, the queues are sampled
    * every 200 ms: the messages deleted so far (sent minus those still in the queues, visible or

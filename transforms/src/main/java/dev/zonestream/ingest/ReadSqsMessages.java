@@ -37,8 +37,9 @@ import org.joda.time.Instant;
  * deletes nothing.
  *
  * <p><b>Boundedness.</b> Unbounded, unless {@link #withMaxNumRecords} or {@link #withMaxReadTime}
- * is set: then bounded, ending after that many messages of a queue or that long, with one reader
- * per queue.
+ * is set: then bounded, with one reader per queue, each ending after that many messages of its
+ * queue or at one deadline, the read time after the graph is built, shared by every queue ({@link
+ * DeadlineSource}: a queue whose messages keep coming stops at the deadline too).
  *
  * <p><b>Timestamps and watermark.</b> Each message carries its SQS {@code SentTimestamp}. The
  * watermark comes from {@link SentTimeWatermarkSource}: it trails the newest sent timestamp by the
@@ -211,20 +212,25 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> 
         hidden = MAX_VISIBILITY;
       }
     }
+    // One deadline for the whole read, fixed once, shared by every queue's reader.
+    Instant deadline = maxReadTime == null ? null : Instant.now().plus(maxReadTime);
     PCollectionList<Envelope> messages = PCollectionList.empty(input.getPipeline());
     PCollectionList<SqsReceipt> receipts = PCollectionList.empty(input.getPipeline());
     int index = 0;
     for (Map.Entry<String, String> queue : queues.entrySet()) {
-      Read.Unbounded<SqsMessage> unbounded =
-          Read.from(
-              new SentTimeWatermarkSource<>(
-                  new SqsQueueSource(queue.getKey(), clientConfiguration, hidden),
-                  maxDelay,
-                  bounded ? 1 : Integer.MAX_VALUE));
-      PTransform<PBegin, PCollection<SqsMessage>> transform =
-          bounded
-              ? unbounded.withMaxNumRecords(maxNumRecords).withMaxReadTime(maxReadTime)
-              : unbounded;
+      SentTimeWatermarkSource<?> source =
+          new SentTimeWatermarkSource<>(
+              new SqsQueueSource(queue.getKey(), clientConfiguration, hidden),
+              maxDelay,
+              bounded ? 1 : Integer.MAX_VALUE);
+      PTransform<PBegin, PCollection<SqsMessage>> transform;
+      if (deadline != null) {
+        transform = DeadlineSource.boundedRead(source, deadline, maxNumRecords);
+      } else if (bounded) {
+        transform = Read.from(source).withMaxNumRecords(maxNumRecords);
+      } else {
+        transform = Read.from(source);
+      }
       // Step names by position, never by queue URL: they identify state across savepoints.
       PCollectionTuple read =
           input
