@@ -38,7 +38,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *
  * <p>Beam 2.70 hands {@code --savepointPath} to Flink only when it submits to a cluster; for its
  * local mini cluster ({@code [local]}, {@code [auto]}) the restore point goes through a Flink
- * configuration folder of its own ({@code execution.savepoint.path}, {@code --flinkConfDir}).
+ * configuration folder of its own ({@code execution.savepoint.path}, {@code --flinkConfDir}), which
+ * every stream gets anyway for its output flush interval ({@link #streamConf}).
  */
 final class FlinkCheckpoints {
   /** Beside the checkpoints: the run id of the job they belong to and its lake. */
@@ -139,17 +140,16 @@ final class FlinkCheckpoints {
       err.println("zonestream: resuming from --savepointPath=" + given + ", run id " + runId);
     }
 
-    Path confDir = null;
-    if (resumedFrom != null && isLocal(RunnerArgs.value(args, "flinkMaster"))) {
-      confDir =
-          localRestoreConf(
-              resumedFrom,
-              "true".equals(RunnerArgs.value(args, "allowNonRestoredState")),
-              RunnerArgs.value(args, "flinkConfDir"));
-      if (confDir != null) {
-        all.removeIf(a -> a.startsWith("--flinkConfDir="));
-        all.add("--flinkConfDir=" + confDir);
-      }
+    Path confDir =
+        streamConf(
+            resumedFrom != null && isLocal(RunnerArgs.value(args, "flinkMaster"))
+                ? resumedFrom
+                : null,
+            "true".equals(RunnerArgs.value(args, "allowNonRestoredState")),
+            RunnerArgs.value(args, "flinkConfDir"));
+    if (confDir != null) {
+      all.removeIf(a -> a.startsWith("--flinkConfDir="));
+      all.add("--flinkConfDir=" + confDir);
     }
     return new Start(all.toArray(String[]::new), runId, resumedFrom, given != null, confDir);
   }
@@ -243,12 +243,18 @@ final class FlinkCheckpoints {
   }
 
   /**
-   * A Flink configuration folder that names the restore point: a copy of the one Beam would load
-   * otherwise ({@code --flinkConfDir}, else {@code FLINK_CONF_DIR}) with {@code
-   * execution.savepoint.path} added; null when that configuration names a restore point itself.
+   * A stream's Flink configuration folder: a copy of the one Beam would load otherwise ({@code
+   * --flinkConfDir}, else {@code FLINK_CONF_DIR}) with, unless it sets them itself, {@code
+   * execution.savepoint.path} (when {@code savepoint} is not null: a local job restores only what
+   * its configuration names) and an output flush interval of {@value #BUFFER_TIMEOUT}. Null when
+   * there is nothing to add.
+   *
+   * <p>The flush interval: every task of a Flink job flushes its network buffers every 100 ms by
+   * default, busy or idle; this graph has dozens of tasks, and their flushers took about 4% of a
+   * core on an idle local stream. A second is nothing next to a landing window of a minute.
    */
-  private static @Nullable Path localRestoreConf(
-      String savepoint, boolean allowNonRestored, @Nullable String givenConfDir)
+  static @Nullable Path streamConf(
+      @Nullable String savepoint, boolean allowNonRestored, @Nullable String givenConfDir)
       throws IOException {
     String base = givenConfDir != null ? givenConfDir : System.getenv("FLINK_CONF_DIR");
     Path dir = Files.createTempDirectory("zonestream-flink-conf");
@@ -267,18 +273,29 @@ final class FlinkCheckpoints {
       }
     }
     String text = Files.exists(config) ? Files.readString(config, StandardCharsets.UTF_8) : "";
-    if (text.contains(SAVEPOINT_KEY)) {
+    StringBuilder added = new StringBuilder();
+    if (savepoint != null && !text.contains(SAVEPOINT_KEY)) {
+      added.append(SAVEPOINT_KEY).append(": ").append(savepoint).append('\n');
+      if (allowNonRestored) {
+        added.append("execution.savepoint.ignore-unclaimed-state: true\n");
+      }
+    }
+    if (!text.contains(BUFFER_TIMEOUT_KEY)) {
+      added.append(BUFFER_TIMEOUT_KEY).append(".interval: ").append(BUFFER_TIMEOUT).append('\n');
+    }
+    if (added.length() == 0) {
       deleteFolder(dir);
       return null;
     }
-    StringBuilder added = new StringBuilder(text.isEmpty() || text.endsWith("\n") ? "" : "\n");
-    added.append(SAVEPOINT_KEY).append(": ").append(savepoint).append('\n');
-    if (allowNonRestored) {
-      added.append("execution.savepoint.ignore-unclaimed-state: true\n");
-    }
-    Files.writeString(config, text + added, StandardCharsets.UTF_8);
+    String separator = text.isEmpty() || text.endsWith("\n") ? "" : "\n";
+    Files.writeString(config, text + separator + added, StandardCharsets.UTF_8);
     return dir;
   }
+
+  /** Flink's output flush interval, by the key's stem (which its legacy name also starts with). */
+  private static final String BUFFER_TIMEOUT_KEY = "execution.buffer-timeout";
+
+  static final String BUFFER_TIMEOUT = "1000 ms";
 
   /** Deletes a folder this class wrote, quietly. */
   static void deleteFolder(Path dir) {

@@ -75,7 +75,10 @@ class FlinkCheckpointsTest {
     FlinkCheckpoints.Start start = prepare(true);
 
     assertThat(start.resumedFrom(), nullValue());
-    assertThat(start.confDir(), nullValue());
+    // A configuration of its own only for the output flush interval (nothing to restore).
+    assertThat(
+        Files.readString(start.confDir().resolve("config.yaml")),
+        equalTo("execution.buffer-timeout.interval: " + FlinkCheckpoints.BUFFER_TIMEOUT + "\n"));
     assertThat(
         List.of(start.args()),
         hasItems(
@@ -108,7 +111,12 @@ class FlinkCheckpointsTest {
     assertThat(List.of(start.args()), hasItem("--flinkConfDir=" + start.confDir()));
     assertThat(
         Files.readString(start.confDir().resolve("config.yaml")),
-        equalTo("execution.savepoint.path: " + newest.toUri() + "\n"));
+        equalTo(
+            "execution.savepoint.path: "
+                + newest.toUri()
+                + "\nexecution.buffer-timeout.interval: "
+                + FlinkCheckpoints.BUFFER_TIMEOUT
+                + "\n"));
     assertThat(
         "the dead job's folder is gone", Files.exists(folder().resolve(JOB_B)), equalTo(false));
     assertThat(Files.exists(newest.resolve("_metadata")), equalTo(true));
@@ -161,7 +169,9 @@ class FlinkCheckpointsTest {
   void aGivenSavepointWinsAndAGivenFlinkConfigurationIsKept() throws Exception {
     completed(JOB_A, 15, 30);
     Path conf = Files.createDirectories(dir.resolve("conf"));
-    Files.writeString(conf.resolve("flink-conf.yaml"), "taskmanager.numberOfTaskSlots: 4");
+    Files.writeString(
+        conf.resolve("flink-conf.yaml"),
+        "taskmanager.numberOfTaskSlots: 4\nexecution.buffer-timeout: 10 ms");
 
     FlinkCheckpoints.Start start =
         prepare(
@@ -178,7 +188,7 @@ class FlinkCheckpointsTest {
     assertThat(
         Files.readString(start.confDir().resolve("flink-conf.yaml")),
         equalTo(
-            "taskmanager.numberOfTaskSlots: 4\n"
+            "taskmanager.numberOfTaskSlots: 4\nexecution.buffer-timeout: 10 ms\n"
                 + "execution.savepoint.path: file:///elsewhere/savepoint-1\n"
                 + "execution.savepoint.ignore-unclaimed-state: true\n"));
     assertThat(
@@ -190,7 +200,9 @@ class FlinkCheckpointsTest {
     Path newest = completed(JOB_A, 15, 30);
     FlinkCheckpoints.Start cluster = prepare(true, "--flinkMaster=127.0.0.1:8081");
     assertThat(cluster.resumedFrom(), equalTo(newest.toUri().toString()));
-    assertThat(cluster.confDir(), nullValue());
+    assertThat(
+        Files.readString(cluster.confDir().resolve("config.yaml")),
+        not(containsString("execution.savepoint.path")));
 
     FlinkCheckpoints.Start remote =
         FlinkCheckpoints.prepare(

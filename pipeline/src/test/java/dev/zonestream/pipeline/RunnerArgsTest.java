@@ -63,12 +63,18 @@ class RunnerArgsTest {
             "--checkpointingInterval=10000",
             "--stateBackend=filesystem",
             "--stateBackendStoragePath=file:///f/",
-            "--attachedMode=false"));
+            "--attachedMode=false",
+            "--autoWatermarkInterval=1000",
+            "--maxBundleTimeMills=2000"));
     assertThat(
         RunnerArgs.streamingDefaults(
             "FlinkRunner",
             new String[] {
-              "--checkpointingInterval=500", "--attachedMode=true", "--stateBackend=rocksdb"
+              "--checkpointingInterval=500",
+              "--attachedMode=true",
+              "--stateBackend=rocksdb",
+              "--autoWatermarkInterval=200",
+              "--maxBundleTimeMills=1000"
             },
             "cp",
             "file:///f/",
@@ -81,7 +87,9 @@ class RunnerArgsTest {
               "--checkpointingInterval=500",
               "--attachedMode=true",
               "--stateBackend=rocksdb",
-              "--stateBackendStoragePath=file:///g/"
+              "--stateBackendStoragePath=file:///g/",
+              "--autoWatermarkInterval=200",
+              "--maxBundleTimeMills=1000"
             },
             "cp",
             "file:///f/",
@@ -89,7 +97,7 @@ class RunnerArgsTest {
         empty());
     assertThat(
         RunnerArgs.streamingDefaults("SparkRunner", new String[0], "/c", "file:///f/", "kafka"),
-        contains("--checkpointDir=/c", "--landingShards=32"));
+        contains("--checkpointDir=/c", "--landingShards=32", "--batchIntervalMillis=10000"));
     assertThat(
         RunnerArgs.streamingDefaults("DirectRunner", new String[0], "/c", "file:///f/", "kafka"),
         empty());
