@@ -127,9 +127,9 @@ final class RunnerArgs {
         if (!given.contains("attachedMode")) {
           defaults.add("--attachedMode=false");
         }
-        // An idle stream: each source reader wakes every 200 ms to emit a watermark that every
-        // operator then handles; once a second cut an idle local stream's CPU (see
-        // FLINK_WATERMARK_MILLIS). Windows of a minute close at most a second later.
+        // An idle stream: each source reader emits a watermark every 200 ms that every operator
+        // then handles; once a second is enough for windows of a minute (a small saving on its
+        // own, see FLINK_WATERMARK_MILLIS).
         if (!given.contains("autoWatermarkInterval")) {
           defaults.add("--autoWatermarkInterval=" + FLINK_WATERMARK_MILLIS);
         }
