@@ -3,7 +3,6 @@ package dev.zonestream.ingest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
@@ -136,13 +135,9 @@ final class DeadlineSource<T, CheckpointT extends UnboundedSource.CheckpointMark
     return delegate.requiresDeduping();
   }
 
-  private final class Reader extends UnboundedReader<T> {
-    private final DeadlineSource<T, CheckpointT> source;
-    private final UnboundedReader<T> reader;
-
+  private final class Reader extends ForwardingUnboundedReader<T> {
     Reader(DeadlineSource<T, CheckpointT> source, UnboundedReader<T> reader) {
-      this.source = source;
-      this.reader = reader;
+      super(source, reader);
     }
 
     @Override
@@ -178,46 +173,6 @@ final class DeadlineSource<T, CheckpointT extends UnboundedSource.CheckpointMark
           return true;
         }
       }
-    }
-
-    @Override
-    public T getCurrent() throws NoSuchElementException {
-      return reader.getCurrent();
-    }
-
-    @Override
-    public Instant getCurrentTimestamp() throws NoSuchElementException {
-      return reader.getCurrentTimestamp();
-    }
-
-    @Override
-    public byte[] getCurrentRecordId() throws NoSuchElementException {
-      return reader.getCurrentRecordId();
-    }
-
-    @Override
-    public Instant getWatermark() {
-      return reader.getWatermark();
-    }
-
-    @Override
-    public CheckpointMark getCheckpointMark() {
-      return reader.getCheckpointMark();
-    }
-
-    @Override
-    public long getSplitBacklogBytes() {
-      return reader.getSplitBacklogBytes();
-    }
-
-    @Override
-    public UnboundedSource<T, ?> getCurrentSource() {
-      return source;
-    }
-
-    @Override
-    public void close() throws IOException {
-      reader.close();
     }
   }
 }

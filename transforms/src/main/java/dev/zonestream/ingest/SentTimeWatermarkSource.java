@@ -87,16 +87,13 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
     return false;
   }
 
-  private final class Reader extends UnboundedReader<SqsMessage> {
-    private final SentTimeWatermarkSource<CheckpointT> source;
-    private final UnboundedReader<SqsMessage> reader;
+  private final class Reader extends ForwardingUnboundedReader<SqsMessage> {
     private Instant newestSent = BoundedWindow.TIMESTAMP_MIN_VALUE;
     private Instant watermark = BoundedWindow.TIMESTAMP_MIN_VALUE;
     private @Nullable Instant currentTimestamp;
 
     Reader(SentTimeWatermarkSource<CheckpointT> source, UnboundedReader<SqsMessage> reader) {
-      this.source = source;
-      this.reader = reader;
+      super(source, reader);
     }
 
     @Override
@@ -137,41 +134,11 @@ final class SentTimeWatermarkSource<CheckpointT extends UnboundedSource.Checkpoi
     }
 
     @Override
-    public SqsMessage getCurrent() throws NoSuchElementException {
-      return reader.getCurrent();
-    }
-
-    @Override
     public Instant getCurrentTimestamp() throws NoSuchElementException {
       if (currentTimestamp == null) {
         throw new NoSuchElementException();
       }
       return currentTimestamp;
-    }
-
-    @Override
-    public byte[] getCurrentRecordId() throws NoSuchElementException {
-      return reader.getCurrentRecordId();
-    }
-
-    @Override
-    public CheckpointMark getCheckpointMark() {
-      return reader.getCheckpointMark();
-    }
-
-    @Override
-    public long getSplitBacklogBytes() {
-      return reader.getSplitBacklogBytes();
-    }
-
-    @Override
-    public UnboundedSource<SqsMessage, ?> getCurrentSource() {
-      return source;
-    }
-
-    @Override
-    public void close() throws IOException {
-      reader.close();
     }
   }
 }
