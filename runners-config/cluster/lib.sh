@@ -109,29 +109,44 @@ state_get() { [[ -f "$state/cluster.env" ]] && sed -n "s/^$1=//p" "$state/cluste
 usage_common() {
   cat >&2 <<USAGE
 Usage: $name start|stop|status [--dir=DIR] [--timeout=SECONDS]
+       $name $client_command [--dir=DIR] ARGS...
   start   starts the cluster on 127.0.0.1 and free ports, waits until it is ready (or fails after
           --timeout, default 180) and prints the master address on stdout
   stop    stops every process of the cluster and deletes its working copies (logs stay)
   status  prints the master address and exits 0 if the cluster is up, else exits 3
+  $client_command
+          the engine's own client, configured for this cluster, with ARGS as given; e.g.
+          $client_example
   --dir   state folder: pids, ports, config, logs (default target/$name under the repository)
 USAGE
 }
 
+# The engine's own client command ($client_command, set by the script before sourcing this: flink
+# or spark-submit) takes [--dir=DIR], then the client's arguments, kept untouched in client_args.
 parse_args() {
   command="${1:-}"
   [[ $# -gt 0 ]] && shift
   state="$root/target/$name"
   timeout=180
-  for arg in "$@"; do
-    case "$arg" in
-      --dir=*) state="${arg#--dir=}" ;;
-      --timeout=*) timeout="${arg#--timeout=}" ;;
-      *) usage_common; exit 2 ;;
-    esac
-  done
+  client_args=()
+  if [[ "$command" == "$client_command" ]]; then
+    if [[ "${1:-}" == --dir=* ]]; then
+      state="${1#--dir=}"
+      shift
+    fi
+    client_args=("$@")
+  else
+    for arg in "$@"; do
+      case "$arg" in
+        --dir=*) state="${arg#--dir=}" ;;
+        --timeout=*) timeout="${arg#--timeout=}" ;;
+        *) usage_common; exit 2 ;;
+      esac
+    done
+  fi
   [[ "$timeout" =~ ^[0-9]+$ ]] || { say "--timeout=$timeout: must be a number of seconds"; exit 2; }
   case "$command" in
-    start | stop | status) ;;
+    start | stop | status | "$client_command") ;;
     *) usage_common; exit 2 ;;
   esac
   mkdir -p "$state"

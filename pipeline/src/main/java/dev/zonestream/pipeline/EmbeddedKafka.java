@@ -55,6 +55,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     this.listenerAddresses = listenerAddresses;
   }
 
+  /**
+   * Whether Kafka's broker is on the classpath: the launcher's classpath has it, the cluster jars
+   * leave it out (a cluster reads real brokers).
+   */
+  public static boolean available() {
+    try {
+      Class.forName("kafka.server.KafkaRaftServer", false, EmbeddedKafka.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
   /** Formats storage and starts the broker; returns once it accepts connections. */
   public static EmbeddedKafka start() throws IOException {
     return start(Map.of(), Map.of());

@@ -59,6 +59,21 @@ public final class Main {
 
   private Main() {}
 
+  /**
+   * How the job was started, which decides whether this process waits for it.
+   *
+   * @param awaitJob whether to wait until the job ends (and print its summary); false when an
+   *     engine's client submits detached ({@code flink run -d}, a Flink application cluster): the
+   *     job is submitted and this process returns
+   * @param flinkClient whether Flink's own client runs this code ({@code flink run} or an
+   *     application cluster): Flink's settings from its command line and configuration apply, and a
+   *     stream resumes only from what {@code flink run -s} names
+   */
+  public record Launch(boolean awaitJob, boolean flinkClient) {
+    /** {@code bin/zonestream} or {@code java -jar}: waits for the job, and exits with its code. */
+    public static final Launch LAUNCHER = new Launch(true, false);
+  }
+
   public static void main(String[] args) {
     int code;
     try {
@@ -72,8 +87,13 @@ public final class Main {
     System.exit(code);
   }
 
-  /** Runs the job; returns the process exit code. */
+  /** Runs the job as {@code bin/zonestream} does; returns the process exit code. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, out, err, Launch.LAUNCHER);
+  }
+
+  /** Runs the job started as {@code launch} says; returns the process exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err, Launch launch) {
     if (Arrays.asList(args).contains("--help")) {
       out.println(
           "Usage: bin/zonestream [--option=value ...]   (bin/zonestream generate --help: the generator)");
@@ -99,10 +119,30 @@ public final class Main {
               || config.source() == SourceType.EMBEDDED_KAFKA
               || ((config.source() == SourceType.KINESIS || config.source() == SourceType.SQS)
                   && !config.aws().bounded());
+      if (config.source() == SourceType.EMBEDDED_KAFKA && !EmbeddedKafka.available()) {
+        throw new InvalidOptionException(
+            "--source="
+                + config.source().label()
+                + ": this jar carries no Kafka broker (the cluster jars leave the demo out); give"
+                + " --bootstrapServers=HOST:PORT of your brokers, or a bounded --input=DIR");
+      }
       // Flink's checkpoints hold a stream's read positions and state: a stream of any broker gets
       // them. (Kafka offsets and SQS deletes follow the landing files, not the checkpoints.)
       if (stream) {
         String runner = options.getRunner().getSimpleName();
+        if (launch.flinkClient()
+            && runner.equals("FlinkRunner")
+            && isRemote(config.lake())
+            && RunnerArgs.value(expanded, "stateBackendStoragePath") == null
+            && RunnerArgs.value(expanded, "stateBackendFactory") == null) {
+          // The default beside a local lake; for a remote one it would be a folder on this
+          // machine, which the cluster's TaskManagers do not see.
+          throw new InvalidOptionException(
+              "--stateBackendStoragePath: a Flink stream into --lake="
+                  + config.lake()
+                  + " needs a checkpoint folder every TaskManager reaches (s3://, hdfs:// or a"
+                  + " shared disk): give it, or set state.checkpoints.dir in Flink's configuration");
+        }
         // A stream from a real broker resumes from its Spark checkpoint; the embedded broker is
         // new on every run, so its stream must not restore an old one (Spark restores the whole
         // graph from the checkpoint, the old broker's address included).
@@ -165,20 +205,20 @@ public final class Main {
     }
     try {
       return switch (config.source()) {
-        case FILES, LANDING -> runBounded(options, config, out, err);
+        case FILES, LANDING -> runBounded(options, config, launch, out, err);
         case KAFKA -> {
           verifyKafka(config);
           int rebuilt = rebuildTablesOnStart(batchOptions, config, restoredBy, err);
-          yield rebuilt != 0 ? rebuilt : runKafka(options, config, flink, err);
+          yield rebuilt != 0 ? rebuilt : runKafka(options, config, flink, launch, err);
         }
         case EMBEDDED_KAFKA -> runEmbedded(options, config, out, err);
         case KINESIS, SQS -> {
           EndpointChecks.verify(config);
           if (config.aws().bounded()) {
-            yield runBounded(options, config, out, err);
+            yield runBounded(options, config, launch, out, err);
           }
           int rebuilt = rebuildTablesOnStart(batchOptions, config, restoredBy, err);
-          yield rebuilt != 0 ? rebuilt : runAwsStream(options, config, flink, err);
+          yield rebuilt != 0 ? rebuilt : runAwsStream(options, config, flink, launch, err);
         }
       };
     } catch (InvalidOptionException e) {
@@ -255,7 +295,11 @@ public final class Main {
   }
 
   private static int runBounded(
-      ZonestreamOptions options, JobConfig config, PrintStream out, PrintStream err) {
+      ZonestreamOptions options,
+      JobConfig config,
+      Launch launch,
+      PrintStream out,
+      PrintStream err) {
     long start = System.nanoTime();
     useEnoughDirectThreadsForAwsReads(options, config);
     Pipeline pipeline = Pipeline.create(options);
@@ -269,6 +313,10 @@ public final class Main {
     }
     announceLake(config, err);
     PipelineResult result = pipeline.run();
+    if (!launch.awaitJob()) {
+      err.println(submittedDetached("the job ends by itself"));
+      return 0;
+    }
     PipelineResult.State state = result.waitUntilFinish();
     if (state != PipelineResult.State.DONE) {
       err.println("zonestream: the pipeline ended " + state);
@@ -378,11 +426,13 @@ public final class Main {
       ZonestreamOptions options,
       JobConfig config,
       FlinkCheckpoints.@Nullable Start flink,
+      Launch launch,
       PrintStream err) {
     return streamUntilStopped(
         options,
         config,
         flink,
+        launch,
         config.topics().keySet() + " from " + config.bootstrapServers(),
         err);
   }
@@ -399,11 +449,13 @@ public final class Main {
       ZonestreamOptions options,
       JobConfig config,
       FlinkCheckpoints.@Nullable Start flink,
+      Launch launch,
       PrintStream err) {
     return streamUntilStopped(
         options,
         config,
         flink,
+        launch,
         config.source() == SourceType.SQS
             ? "SQS queues " + config.aws().queues().keySet()
             : "Kinesis streams " + config.aws().streams().keySet(),
@@ -420,6 +472,7 @@ public final class Main {
       ZonestreamOptions options,
       JobConfig config,
       FlinkCheckpoints.@Nullable Start flink,
+      Launch launch,
       String what,
       PrintStream err) {
     options.setStreaming(true);
@@ -431,7 +484,11 @@ public final class Main {
         withKinesisStarts(config, true, runId, flink == null ? null : flink.resumedFrom(), err),
         runId);
     err.println(
-        "zonestream: streaming " + what + " into " + config.landingRoot() + " (Ctrl-C stops)");
+        "zonestream: streaming "
+            + what
+            + " into "
+            + config.landingRoot()
+            + (launch.awaitJob() ? " (Ctrl-C stops)" : ""));
     announceLake(config, err);
     String resumedFrom = flink == null ? null : flink.resumedFrom();
     String startAfresh =
@@ -454,6 +511,10 @@ public final class Main {
               + rootCause(e)
               + "): it was taken by a job with another graph or options, or it is damaged; "
               + startAfresh);
+    }
+    if (!launch.awaitJob()) {
+      err.println(submittedDetached("a stream runs until it is cancelled"));
+      return 0;
     }
     PipelineResult.State state = result.waitUntilFinish();
     err.println("zonestream: the pipeline ended " + state);
@@ -489,6 +550,12 @@ public final class Main {
       throw new IllegalStateException(
           "cannot read the lake to find where the Kinesis streams' landing ends: " + e, e);
     }
+  }
+
+  private static String submittedDetached(String howItEnds) {
+    return "zonestream: submitted detached; "
+        + howItEnds
+        + " (the engine's client and web UI show it; no summary is printed)";
   }
 
   /** The innermost cause's type and the first line of its message. */

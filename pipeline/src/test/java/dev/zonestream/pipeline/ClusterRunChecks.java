@@ -84,18 +84,47 @@ abstract class ClusterRunChecks {
 
   @Test
   void batchOnTheClusterGivesTheDirectRunnersTables() throws Exception {
-    Path lake = scratch.resolve("batch");
+    checkBatch("batch", driver(cluster, false));
+  }
+
+  @Test
+  void streamOnTheClusterGivesTheDirectRunnersTables() throws Exception {
+    checkStream(
+        "stream",
+        driver(cluster, true),
+        driver ->
+            new StreamJob() {
+              @Override
+              public boolean running() {
+                return driver.isAlive();
+              }
+
+              @Override
+              public void stop(Path driverErr, List<String> jobOptions) throws Exception {
+                stopStream(driver, driverErr);
+              }
+            });
+  }
+
+  /**
+   * Runs {@code command} (a driver or an engine's client, up to the job's own options) over the
+   * generated files into a lake of its own; the run must end with exit code 0 within 8 minutes,
+   * give the Direct run's tables and rejects, and have run as one more finished job or application
+   * on the cluster. Returns the lake.
+   */
+  Path checkBatch(String name, List<String> command) throws Exception {
+    Path lake = scratch.resolve(name);
     int finishedBefore = finishedOnTheCluster();
     long begin = System.nanoTime();
-    List<String> command = new ArrayList<>(driver(cluster, false));
-    command.addAll(List.of("--input=" + DATA, "--lake=" + lake));
-    Path err = scratch.resolve("batch-err.txt");
-    Process driver = launch(command, scratch.resolve("batch-out.txt"), err);
+    List<String> all = new ArrayList<>(command);
+    all.addAll(List.of("--input=" + DATA, "--lake=" + lake));
+    Path err = scratch.resolve(name + "-err.txt");
+    Process driver = launch(all, scratch.resolve(name + "-out.txt"), err);
     if (!driver.waitFor(8, TimeUnit.MINUTES)) {
       driver.destroyForcibly().waitFor();
       throw new AssertionError("the batch run took over 8 minutes:\n" + tail(err));
     }
-    timing("batch run", begin);
+    timing(name + " run", begin);
     // A Spark master reports a failed application as FINISHED: the driver's exit code is the
     // verdict.
     assertThat(tail(err), driver.exitValue(), equalTo(0));
@@ -103,12 +132,35 @@ abstract class ClusterRunChecks {
     assertThat(ZonesIT.rejects(lake), equalTo(directRejects));
     // It ran on the cluster, not in the driver's JVM.
     assertThat(finishedOnTheCluster(), equalTo(finishedBefore + 1));
+    return lake;
   }
 
-  @Test
-  void streamOnTheClusterGivesTheDirectRunnersTables() throws Exception {
-    Path lake = scratch.resolve("stream");
-    Path err = scratch.resolve("stream-err.txt");
+  /** What the process that submitted a stream leaves to watch and stop. */
+  interface Submission {
+    StreamJob job(Process submitter) throws Exception;
+  }
+
+  /** A stream submitted to the cluster: whether it still runs, and how it is stopped. */
+  interface StreamJob {
+    boolean running() throws Exception;
+
+    /**
+     * Stops the stream and checks that it ended as a user would expect; {@code jobOptions} are the
+     * options the stream was given after the command (its broker, lake and windows), for a check
+     * that submits it again while the broker still runs.
+     */
+    void stop(Path driverErr, List<String> jobOptions) throws Exception;
+  }
+
+  /**
+   * Streams the generated data from a real broker through {@code command} (with the broker and lake
+   * options added) as it arrives in real life, the customers first and their readings once those
+   * have landed, until every table equals the Direct run's (at most 5 minutes), then stops it as
+   * {@code submitted} says for the process {@code command} started.
+   */
+  void checkStream(String name, List<String> command, Submission submitted) throws Exception {
+    Path lake = scratch.resolve(name);
+    Path err = scratch.resolve(name + "-err.txt");
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       Map<String, List<byte[]>> byTopic = new LinkedHashMap<>();
       Main.readFolders(DATA)
@@ -123,21 +175,23 @@ abstract class ClusterRunChecks {
       KafkaPublisher.publish(kafka.bootstrapServers(), Map.of(customerTopic, customers));
 
       long begin = System.nanoTime();
-      List<String> command = new ArrayList<>(driver(cluster, true));
-      command.addAll(
+      List<String> jobOptions =
           List.of(
               "--bootstrapServers=" + kafka.bootstrapServers(),
               "--lake=" + lake,
               "--windowSeconds=2",
               "--maxBrokerDelaySeconds=1",
-              "--consentWaitSeconds=10"));
-      Process driver = launch(command, scratch.resolve("stream-out.txt"), err);
+              "--consentWaitSeconds=10");
+      List<String> all = new ArrayList<>(command);
+      all.addAll(jobOptions);
+      Process driver = launch(all, scratch.resolve(name + "-out.txt"), err);
       try {
+        StreamJob job = submitted.job(driver);
         long landedBy = System.nanoTime() + STREAM_DEADLINE.toNanos();
         while (LakeProgress.linesPerFolder(lake.resolve("landing").toString())
                     .getOrDefault(Dataset.CUSTOMER.folder(), 0L)
                 < customers.size()
-            && driver.isAlive()
+            && job.running()
             && System.nanoTime() < landedBy) {
           driver.waitFor(1, TimeUnit.SECONDS);
         }
@@ -146,27 +200,41 @@ abstract class ClusterRunChecks {
         long deadline = System.nanoTime() + STREAM_DEADLINE.toNanos();
         Map<String, List<String>> streamed = tables(lake);
         String sizes = "";
-        while (!streamed.equals(direct) && driver.isAlive() && System.nanoTime() < deadline) {
+        while (!streamed.equals(direct) && job.running() && System.nanoTime() < deadline) {
           driver.waitFor(2, TimeUnit.SECONDS);
           streamed = tables(lake);
           String now = sizes(streamed);
           if (!now.equals(sizes)) {
             sizes = now;
-            timing("stream rows " + sizes + " after", begin);
+            timing(name + " rows " + sizes + " after", begin);
           }
         }
-        timing("stream run until the tables were complete", begin);
-        assertThat(tail(err), driver.isAlive(), equalTo(true));
+        timing(name + " run until the tables were complete", begin);
+        assertThat(tail(err), job.running(), equalTo(true));
         assertThat(streamed, equalTo(direct));
         long stopping = System.nanoTime();
-        stopStream(driver, err);
-        timing("stream stop", stopping);
+        job.stop(err, jobOptions);
+        timing(name + " stop", stopping);
       } finally {
         if (driver.isAlive()) {
           driver.destroyForcibly().waitFor();
         }
       }
     }
+  }
+
+  /**
+   * Runs an engine client's command to its end (at most 3 minutes) with its output in {@code
+   * name}-out.txt and -err.txt; returns its exit code.
+   */
+  int runClient(String name, List<String> command) throws Exception {
+    Path err = scratch.resolve(name + "-err.txt");
+    Process client = launch(command, scratch.resolve(name + "-out.txt"), err);
+    if (!client.waitFor(3, TimeUnit.MINUTES)) {
+      client.destroyForcibly().waitFor();
+      throw new AssertionError(String.join(" ", command) + " took over 3 minutes:\n" + tail(err));
+    }
+    return client.exitValue();
   }
 
   private static String sizes(Map<String, List<String>> tables) {
@@ -257,7 +325,7 @@ abstract class ClusterRunChecks {
     return jar.getAbsolutePath();
   }
 
-  private static void timing(String what, long beginNanos) {
+  static void timing(String what, long beginNanos) {
     System.out.printf("timing: %s %.1f s%n", what, (System.nanoTime() - beginNanos) / 1e9);
   }
 }

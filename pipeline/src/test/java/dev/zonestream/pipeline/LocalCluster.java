@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,20 @@ final class LocalCluster implements AutoCloseable {
 
   Path dir() {
     return dir;
+  }
+
+  /**
+   * The command line of the engine's own client set up for this cluster, as a user runs it: {@code
+   * bin/<script> <client> --dir=DIR args...} ({@code flink} for Flink, {@code spark-submit} for
+   * Spark).
+   */
+  List<String> client(String client, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(ROOT.resolve("bin").resolve(script).toString());
+    command.add(client);
+    command.add("--dir=" + dir);
+    command.addAll(List.of(args));
+    return command;
   }
 
   Duration startTime() {

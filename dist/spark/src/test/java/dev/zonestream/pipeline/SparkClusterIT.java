@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.spark.SparkMain;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,9 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * The job on a Spark standalone master and worker that {@code bin/spark-cluster} starts: submitted
- * with {@code --sparkMaster=spark://127.0.0.1:PORT}, batch and streaming (DStreams micro-batches,
- * stopped by ending the driver).
+ * The job on a Spark standalone master and worker that {@code bin/spark-cluster} starts, submitted
+ * two ways: by the launcher with {@code --sparkMaster=spark://127.0.0.1:PORT}, batch and streaming
+ * (DStreams micro-batches, stopped by ending the driver), and by Spark's own {@code spark-submit}
+ * with the cluster jar, in client and in cluster deploy mode.
  */
 class SparkClusterIT extends ClusterRunChecks {
   private static final File TARGET = new File("target");
@@ -64,6 +66,44 @@ class SparkClusterIT extends ClusterRunChecks {
   @EnabledIfSystemProperty(named = "zonestream.sparkClusterStream", matches = "true")
   void streamOnTheClusterGivesTheDirectRunnersTables() throws Exception {
     super.streamOnTheClusterGivesTheDirectRunnersTables();
+  }
+
+  /** {@code spark-submit --class ...SparkMain zonestream-spark-cluster.jar}: the driver here. */
+  @Test
+  void sparkSubmitInClientModeGivesTheDirectRunnersTables() throws Exception {
+    checkBatch(
+        "spark-submit-client",
+        cluster.client("spark-submit", "--class", SparkMain.class.getName(), jar()));
+  }
+
+  /**
+   * {@code spark-submit --deploy-mode cluster}: the master starts the driver on the worker;
+   * spark-submit waits for it ({@code spark.standalone.submit.waitAppCompletion}), and the master
+   * reports the driver FINISHED.
+   */
+  @Test
+  void sparkSubmitInClusterModeGivesTheDirectRunnersTables() throws Exception {
+    int driversBefore = masterJson().get("completeddrivers").size();
+    checkBatch(
+        "spark-submit-cluster",
+        cluster.client(
+            "spark-submit",
+            "--deploy-mode",
+            "cluster",
+            "--conf",
+            "spark.standalone.submit.waitAppCompletion=true",
+            "--class",
+            SparkMain.class.getName(),
+            jar()));
+    JsonNode drivers = masterJson().get("completeddrivers");
+    assertThat(drivers.size(), equalTo(driversBefore + 1));
+    JsonNode driver = drivers.get(drivers.size() - 1);
+    assertThat(driver.toString(), driver.get("state").asText(), equalTo("FINISHED"));
+    assertThat(driver.get("mainclass").asText(), equalTo(SparkMain.class.getName()));
+  }
+
+  private static String jar() {
+    return clusterJar(TARGET, "zonestream-spark-cluster.jar");
   }
 
   @Override
