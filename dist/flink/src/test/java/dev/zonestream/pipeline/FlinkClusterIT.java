@@ -1,8 +1,10 @@
 package dev.zonestream.pipeline;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -87,6 +89,20 @@ class FlinkClusterIT extends ClusterRunChecks {
         });
   }
 
+  /** The cluster jar leaves the demo's Kafka broker out: the job says so and what to give. */
+  @Test
+  void flinkRunWithoutABrokerSaysTheJarCarriesNone() throws Exception {
+    List<String> command =
+        cluster.client("flink", "run", jar(), "--lake=" + scratch.resolve("no-broker"));
+    int code = runClient("flink-run-no-broker", command);
+    String output =
+        Files.readString(scratch.resolve("flink-run-no-broker-out.txt"))
+            + Files.readString(scratch.resolve("flink-run-no-broker-err.txt"));
+    assertThat(output, code, not(equalTo(0)));
+    assertThat(output, containsString("this jar carries no Kafka broker"));
+    assertThat(output, containsString("--bootstrapServers="));
+  }
+
   /**
    * After {@code flink cancel}: the stream's checkpoints stayed (zonestream asks Flink to keep them
    * on cancel), and {@code flink run -d -s} with the newest restores it under the same run id.
@@ -126,6 +142,11 @@ class FlinkClusterIT extends ClusterRunChecks {
 
   private void cancel(String name, String job) throws Exception {
     assertThat(runClient(name, cluster.client("flink", "cancel", job)), equalTo(0));
+    // flink cancel returns once the JobManager took the request; the job is CANCELLING first.
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+    while (!jobs("CANCELED").contains(job) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+    }
     assertThat(jobs("CANCELED"), hasItem(job));
   }
 
