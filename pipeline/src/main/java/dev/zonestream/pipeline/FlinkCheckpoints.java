@@ -78,6 +78,19 @@ final class FlinkCheckpoints {
    */
   static Start prepare(String[] args, String lake, boolean resume, PrintStream err)
       throws IOException {
+    return prepare(args, lake, resume, false, err);
+  }
+
+  /**
+   * As {@link #prepare(String[], String, boolean, PrintStream)}; under Flink's own client ({@code
+   * flinkClient}: {@code flink run}, an application cluster) the checkpoint folder is neither
+   * searched nor tidied: Flink restores only what {@code flink run -s} names, and an application
+   * cluster runs this again after a JobManager failover while its job recovers from the very
+   * checkpoints a set-aside would move.
+   */
+  static Start prepare(
+      String[] args, String lake, boolean resume, boolean flinkClient, PrintStream err)
+      throws IOException {
     List<String> all = new ArrayList<>(List.of(args));
     // Kept on cancel too: a stream stopped by a cancel resumes like one that crashed.
     addUnlessGiven(all, "externalizedCheckpointsEnabled", "true");
@@ -94,6 +107,8 @@ final class FlinkCheckpoints {
       // Flink's own file systems (s3://, hdfs://) are not Beam's: nothing to search here.
     } else if (given != null) {
       runId = sameLake(stream, lake) ? stream.getProperty("runId") : null;
+    } else if (flinkClient) {
+      // A new job, with a new run id; earlier jobs' checkpoints stay where they are.
     } else if (!resume) {
       setAside(folder, err);
     } else {
@@ -130,7 +145,8 @@ final class FlinkCheckpoints {
       err.println(
           "zonestream: a new Flink job, run id "
               + runId
-              + (folder != null || storage == null
+              + (flinkClient ? " (flink run -s CHECKPOINT resumes a stream from a checkpoint)" : "")
+              + (folder != null || storage == null || flinkClient
                   ? ""
                   : " (checkpoints under --stateBackendStoragePath="
                       + storage

@@ -178,7 +178,9 @@ public final class Main {
           all = withDefaults.toArray(String[]::new);
         }
         if (runner.equals("FlinkRunner") && config.source() != SourceType.EMBEDDED_KAFKA) {
-          flink = FlinkCheckpoints.prepare(all, config.lake(), options.getFlinkResume(), err);
+          flink =
+              FlinkCheckpoints.prepare(
+                  all, config.lake(), options.getFlinkResume(), launch.flinkClient(), err);
           all = flink.args();
           restoredBy = flink.resumedFrom() == null ? null : "Flink checkpoint it resumes";
         }

@@ -123,6 +123,34 @@ class FlinkCheckpointsTest {
   }
 
   @Test
+  void underFlinksOwnClientNothingIsSearchedOrMovedAndDashSNamesTheRestore() throws Exception {
+    FlinkCheckpoints.Start first = prepare(true);
+    Path checkpoint = completed(JOB_A, 15, 30);
+    String[] args = {
+      "--runner=FlinkRunner", "--stateBackendStoragePath=" + Main.flinkCheckpointUri(lake())
+    };
+
+    // flink run without -s: a new job, the earlier job's checkpoints left in place.
+    FlinkCheckpoints.Start fresh = FlinkCheckpoints.prepare(args, lake(), true, true, err);
+    assertThat(fresh.resumedFrom(), nullValue());
+    assertThat(fresh.runId(), not(equalTo(first.runId())));
+    assertThat(List.of(fresh.args()).toString(), not(containsString("--savepointPath")));
+    assertThat(Files.exists(checkpoint.resolve("_metadata")), equalTo(true));
+    assertThat(err(), containsString("flink run -s CHECKPOINT"));
+
+    // flink run -s CHECKPOINT (FlinkMain passes it on as --savepointPath): the run id recorded
+    // beside the checkpoints, which the last job wrote.
+    String[] resume = {
+      "--runner=FlinkRunner",
+      "--stateBackendStoragePath=" + Main.flinkCheckpointUri(lake()),
+      "--savepointPath=" + checkpoint
+    };
+    FlinkCheckpoints.Start resumed = FlinkCheckpoints.prepare(resume, lake(), true, true, err);
+    assertThat(resumed.runId(), equalTo(fresh.runId()));
+    assertThat(resumed.resumedFrom(), equalTo(checkpoint.toString()));
+  }
+
+  @Test
   void theNewestIsChosenByCompletionTimeAcrossJobs() throws Exception {
     completed(JOB_A, 40, 120);
     Path newer = completed(JOB_B, 3, 10);

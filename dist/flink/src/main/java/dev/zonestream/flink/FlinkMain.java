@@ -75,20 +75,28 @@ public final class FlinkMain {
   /** What Flink's client set for this program, read from the environment it prepared. */
   record ClientSettings(
       boolean underClient,
+      boolean applicationCluster,
       boolean attached,
       Optional<String> savepoint,
       Optional<String> checkpointsDir) {
+
+    /** Where Flink's application clusters run a program's main: in the JobManager. */
+    private static final String APPLICATION_TARGET = "embedded";
 
     static ClientSettings read() {
       StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
       if (!(env instanceof StreamContextEnvironment)) {
         // Not started by Flink's client (a plain `java -cp`): Beam's [auto] then runs a local
         // mini cluster, as the launcher's [local] does.
-        return new ClientSettings(false, true, Optional.empty(), Optional.empty());
+        return new ClientSettings(false, false, true, Optional.empty(), Optional.empty());
       }
       ReadableConfig config = env.getConfiguration();
       return new ClientSettings(
           true,
+          config
+              .getOptional(DeploymentOptions.TARGET)
+              .filter(APPLICATION_TARGET::equals)
+              .isPresent(),
           config.get(DeploymentOptions.ATTACHED),
           config.getOptional(SavepointConfigOptions.SAVEPOINT_PATH),
           config.getOptional(CheckpointingOptions.CHECKPOINTS_DIRECTORY));
@@ -107,13 +115,17 @@ public final class FlinkMain {
       if (savepoint.isPresent()) {
         addUnlessGiven(all, "savepointPath", savepoint.get());
       } else if (all.stream().anyMatch(a -> a.equals("--flinkResume=true"))) {
+        // Beam's [auto] environment takes its restore point from Flink's client only: a stream
+        // that found a checkpoint by itself would say it resumed while Flink started it afresh.
         throw new IllegalArgumentException(
             "--flinkResume=true: under flink run a stream resumes from the checkpoint that"
                 + " `flink run -s CHECKPOINT` names (its folder's newest chk-N)");
-      } else {
-        // Beam's [auto] environment takes its restore point from Flink's client only: a stream
-        // that found a checkpoint by itself would say it resumed while Flink started it afresh.
-        addUnlessGiven(all, "flinkResume", "false");
+      }
+      if (applicationCluster && !given(all, "rebuildTablesOnStart")) {
+        // An application cluster runs this main again after a JobManager failover, while its
+        // stream recovers by itself: a rebuild would clear the tables under it (and with high
+        // availability an application may submit one job only). Rebuild with a backfill job.
+        all.add("--rebuildTablesOnStart=false");
       }
       if (checkpointsDir.isPresent()
           && !given(all, "stateBackendStoragePath")

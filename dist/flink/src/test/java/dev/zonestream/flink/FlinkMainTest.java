@@ -14,28 +14,23 @@ class FlinkMainTest {
   private static FlinkMain.ClientSettings client(
       boolean attached, String savepoint, String checkpointsDir) {
     return new FlinkMain.ClientSettings(
-        true, attached, Optional.ofNullable(savepoint), Optional.ofNullable(checkpointsDir));
+        true, false, attached, Optional.ofNullable(savepoint), Optional.ofNullable(checkpointsDir));
   }
 
   @Test
   void outsideFlinksClientOnlyTheRunnerIsAdded() {
     FlinkMain.ClientSettings plain =
-        new FlinkMain.ClientSettings(false, true, Optional.empty(), Optional.empty());
+        new FlinkMain.ClientSettings(false, false, true, Optional.empty(), Optional.empty());
     assertThat(
         plain.withDefaults(new String[] {"--lake=/l"}),
         equalTo(List.of("--lake=/l", "--runner=FlinkRunner")));
   }
 
   @Test
-  void aNewStreamSetsEarlierCheckpointsAsideAndIsWatchedThroughItsJobClient() {
+  void aNewStreamIsWatchedThroughItsJobClient() {
     assertThat(
         client(true, null, null).withDefaults(new String[] {"--lake=/l"}),
-        equalTo(
-            List.of(
-                "--lake=/l",
-                "--runner=FlinkRunner",
-                "--attachedMode=false",
-                "--flinkResume=false")));
+        equalTo(List.of("--lake=/l", "--runner=FlinkRunner", "--attachedMode=false")));
   }
 
   @Test
@@ -59,13 +54,31 @@ class FlinkMainTest {
                 "--lake=s3://b/lake",
                 "--runner=FlinkRunner",
                 "--attachedMode=false",
-                "--flinkResume=false",
                 "--stateBackendStoragePath=s3://b/chk")));
     List<String> given =
         client(true, null, "s3://b/chk")
             .withDefaults(new String[] {"--stateBackendStoragePath=file:///shared/chk"});
     assertThat(
         given.stream().filter(a -> a.startsWith("--stateBackendStoragePath")).count(), equalTo(1L));
+  }
+
+  @Test
+  void anApplicationClusterDoesNotRebuildTheTablesUnlessTold() {
+    FlinkMain.ClientSettings application =
+        new FlinkMain.ClientSettings(true, true, false, Optional.empty(), Optional.empty());
+    assertThat(
+        application.withDefaults(new String[] {"--lake=/l"}),
+        equalTo(
+            List.of(
+                "--lake=/l",
+                "--runner=FlinkRunner",
+                "--attachedMode=false",
+                "--rebuildTablesOnStart=false")));
+    assertThat(
+        application.withDefaults(new String[] {"--rebuildTablesOnStart=true"}).stream()
+            .filter(a -> a.startsWith("--rebuildTablesOnStart"))
+            .toList(),
+        equalTo(List.of("--rebuildTablesOnStart=true")));
   }
 
   @Test
