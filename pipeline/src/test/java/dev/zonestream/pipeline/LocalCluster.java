@@ -117,6 +117,22 @@ final class LocalCluster implements AutoCloseable {
     return LakeFiles.MAPPER.readTree(response.body());
   }
 
+  /**
+   * POST of a form ({@code a=1&b=2}) to a path of the cluster's web UI on {@code port}, as its kill
+   * buttons send it; returns the status code (a redirect, 302, once done).
+   */
+  static int postForm(String port, String path, String form)
+      throws IOException, InterruptedException {
+    return HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+  }
+
   /** PATCH of a path of the cluster's HTTP API on {@code port}; returns the status code. */
   static int patch(String port, String path) throws IOException, InterruptedException {
     return HTTP.send(

@@ -102,6 +102,59 @@ class SparkClusterIT extends ClusterRunChecks {
     assertThat(driver.get("mainclass").asText(), equalTo(SparkMain.class.getName()));
   }
 
+  /**
+   * Opt-in as the launcher's stream ({@code -Dzonestream.sparkClusterStream=true}): {@code
+   * spark-submit --deploy-mode cluster} of a Kafka stream returns once the master runs the driver
+   * on the worker; the stream gives the Direct run's tables; the master's kill (its web UI's
+   * button: {@code spark-submit --kill} needs the REST server, off by default) ends it.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "zonestream.sparkClusterStream", matches = "true")
+  void sparkSubmitStreamInClusterModeGivesTheDirectRunnersTables() throws Exception {
+    checkStream(
+        "spark-submit-stream",
+        cluster.client(
+            "spark-submit",
+            "--deploy-mode",
+            "cluster",
+            "--class",
+            SparkMain.class.getName(),
+            jar()),
+        client -> {
+          assertThat(client.waitFor(3, TimeUnit.MINUTES), equalTo(true));
+          Path err = scratch.resolve("spark-submit-stream-err.txt");
+          assertThat(tail(err), client.exitValue(), equalTo(0));
+          JsonNode active = masterJson().get("activedrivers");
+          assertThat(active.size(), equalTo(1));
+          String driver = active.get(0).get("id").asText();
+          return new StreamJob() {
+            @Override
+            public boolean running() throws Exception {
+              for (JsonNode d : masterJson().get("activedrivers")) {
+                if (d.get("id").asText().equals(driver)) {
+                  return d.get("state").asText().equals("RUNNING");
+                }
+              }
+              return false;
+            }
+
+            @Override
+            public void stop(Path driverErr, List<String> jobOptions) throws Exception {
+              LocalCluster.postForm(
+                  cluster.state("UI_PORT"), "/driver/kill/", "id=" + driver + "&terminate=true");
+              long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+              while (masterJson().get("activedrivers").size() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+              }
+              JsonNode done = masterJson().get("completeddrivers");
+              JsonNode last = done.get(done.size() - 1);
+              assertThat(last.toString(), last.get("id").asText(), equalTo(driver));
+              assertThat(last.toString(), last.get("state").asText(), equalTo("KILLED"));
+            }
+          };
+        });
+  }
+
   private static String jar() {
     return clusterJar(TARGET, "zonestream-spark-cluster.jar");
   }
