@@ -74,6 +74,24 @@ public final class Main {
     public static final Launch LAUNCHER = new Launch(true, false);
   }
 
+  /**
+   * A run that ended with a non-zero exit code, thrown by the mains that run inside an engine
+   * ({@code flink run}, {@code spark-submit}), where an exception, not {@code System.exit}, tells
+   * the engine that the application failed. Its reason is the line the run printed before.
+   */
+  public static final class RunFailedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public RunFailedException(int code) {
+      super(
+          "zonestream ended with exit code "
+              + code
+              + (code == 2
+                  ? " (a bad option: the line above names it)"
+                  : " (see the lines above)"));
+    }
+  }
+
   public static void main(String[] args) {
     int code;
     try {

@@ -27,7 +27,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *       summary, as the launcher does.
  *   <li>{@code -s CHECKPOINT}: Flink restores the stream from that checkpoint or savepoint, and the
  *       stream takes over the run id its checkpoint folder records. Without {@code -s} a stream is
- *       a new job: the checkpoints of an earlier one in its folder are set aside, never half-used.
+ *       a new job with a new run id; the checkpoints of earlier jobs stay where they are.
+ *   <li>In an application cluster (the main runs in the JobManager, and again after a JobManager
+ *       failover) a stream does not rebuild the tables from landing as it starts ({@code
+ *       --rebuildTablesOnStart=false} unless given).
  *   <li>{@code state.checkpoints.dir} in Flink's configuration is the stream's checkpoint folder
  *       unless {@code --stateBackendStoragePath} is given.
  * </ul>
@@ -54,21 +57,7 @@ public final class FlinkMain {
     }
     int code = Main.run(all.toArray(String[]::new), System.out, System.err, launch);
     if (code != 0) {
-      throw new JobFailedException(code);
-    }
-  }
-
-  /** A run that ended with a non-zero exit code; its reason is the line printed before it. */
-  static final class JobFailedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    JobFailedException(int code) {
-      super(
-          "zonestream ended with exit code "
-              + code
-              + (code == 2
-                  ? " (a bad option: the line above names it)"
-                  : " (see the lines above)"));
+      throw new Main.RunFailedException(code);
     }
   }
 

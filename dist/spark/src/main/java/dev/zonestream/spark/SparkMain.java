@@ -36,12 +36,7 @@ public final class SparkMain {
     }
     int code = Main.run(all.toArray(String[]::new), System.out, System.err, Main.Launch.LAUNCHER);
     if (code != 0) {
-      throw new IllegalStateException(
-          "zonestream ended with exit code "
-              + code
-              + (code == 2
-                  ? " (a bad option: the line above names it)"
-                  : " (see the lines above)"));
+      throw new Main.RunFailedException(code);
     }
   }
 }
