@@ -82,7 +82,7 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
 
   @Description(
       "Kafka consumer group. Offsets are committed when the runner finalises a checkpoint of the"
-          + " read, so a restart resumes there (see README, Delivery). Empty: no group, no commits.")
+          + " read, so a restart resumes there (see docs/landing.md, Delivery). Empty: no group, no commits.")
   @Default.String("zonestream")
   String getConsumerGroup();
 
