@@ -1,6 +1,6 @@
 package dev.zonestream.benchmarks;
 
-import dev.zonestream.lake.Tables;
+import dev.zonestream.model.Tables;
 import dev.zonestream.pipeline.StediGenerator;
 import java.io.IOException;
 import java.io.PrintStream;

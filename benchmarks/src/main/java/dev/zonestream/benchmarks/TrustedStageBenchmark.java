@@ -1,12 +1,12 @@
 package dev.zonestream.benchmarks;
 
-import dev.zonestream.lake.Tables;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.Customer;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.Rejected;
 import dev.zonestream.model.SourceKind;
+import dev.zonestream.model.Tables;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.ParseRecords;
 import java.io.IOException;

@@ -1,11 +1,10 @@
 package dev.zonestream.pipeline;
 
-import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
 import dev.zonestream.lake.LakePaths;
-import dev.zonestream.lake.Tables;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.JsonLines;
 import dev.zonestream.model.MetricNames;
+import dev.zonestream.model.Tables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -972,7 +971,7 @@ public final class Main {
     return RunSummary.allAccounted(RunSummary.accounting(counts))
         && counts.get(MetricNames.HANDED_ON).entrySet().stream()
             .allMatch(e -> takenOver.getOrDefault(e.getKey(), 0L) >= e.getValue())
-        && takenOver.getOrDefault(JoinStepTrainerWithAccelerometer.PHONES_JOINED, 0L)
+        && takenOver.getOrDefault(MetricNames.PHONES_JOINED, 0L)
             >= rows.getOrDefault(Tables.ACCELEROMETER_TRUSTED, 0L)
         && rows.entrySet().stream()
             .allMatch(e -> written.getOrDefault(e.getKey(), 0L) >= e.getValue())

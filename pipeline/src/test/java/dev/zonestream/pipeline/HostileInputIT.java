@@ -7,9 +7,9 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonPayload;
+import dev.zonestream.model.LandingLine;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,5 @@
 package dev.zonestream.curated;
 
-import dev.zonestream.lake.Tables;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.DeviceOwner;
 import dev.zonestream.model.MetricNames;
@@ -9,6 +8,7 @@ import dev.zonestream.model.Parsed;
 import dev.zonestream.model.Parsed.ParsedCoder;
 import dev.zonestream.model.Rejected;
 import dev.zonestream.model.StepTrainerReading;
+import dev.zonestream.model.Tables;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.DeduplicateRecords;
 import dev.zonestream.trusted.ParseRecords;

@@ -1,10 +1,10 @@
 package dev.zonestream.curated;
 
-import dev.zonestream.lake.Tables;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.MachineLearningRow;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.OwnedStepReading;
+import dev.zonestream.model.Tables;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.ProcessingTimeWaits;
 import dev.zonestream.trusted.TagUnionFn;
@@ -73,8 +73,6 @@ import org.joda.time.Duration;
  */
 public final class JoinStepTrainerWithAccelerometer
     extends PTransform<PCollectionTuple, PCollection<MachineLearningRow>> {
-  /** Hand-over name, in {@link MetricNames#TAKEN_OVER}, of trusted phone readings joined. */
-  public static final String PHONES_JOINED = "accelerometer_trusted";
 
   /** Optional stream input: step-trainer readings earlier jobs trusted, with their owner. */
   public static final TupleTag<OwnedStepReading> KNOWN_STEPS = new TupleTag<>() {};
@@ -258,7 +256,7 @@ public final class JoinStepTrainerWithAccelerometer
         }
         case PHONE -> {
           AccelerometerReading phone = (AccelerometerReading) value;
-          Metrics.counter(MetricNames.TAKEN_OVER, PHONES_JOINED).inc();
+          Metrics.counter(MetricNames.TAKEN_OVER, MetricNames.PHONES_JOINED).inc();
           pairs += pair(steps, phone, out) + pair(knownSteps, phone, out);
           phones.add(phone);
         }
@@ -360,7 +358,7 @@ public final class JoinStepTrainerWithAccelerometer
       }
       Metrics.counter(MetricNames.TAKEN_OVER, AdmitStepTrainerReadings.OWNED_READINGS_COUNTER)
           .inc(stepCount);
-      Metrics.counter(MetricNames.TAKEN_OVER, PHONES_JOINED).inc(phoneCount);
+      Metrics.counter(MetricNames.TAKEN_OVER, MetricNames.PHONES_JOINED).inc(phoneCount);
       Metrics.counter(MetricNames.TABLE_ROWS, Tables.MACHINE_LEARNING_CURATED).inc(pairs);
     }
   }

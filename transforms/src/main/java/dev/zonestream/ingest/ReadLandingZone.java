@@ -3,9 +3,9 @@ package dev.zonestream.ingest;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import dev.zonestream.lake.LakePaths;
-import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonLines;
+import dev.zonestream.model.LandingLine;
 import dev.zonestream.model.MetricNames;
 import java.io.IOException;
 import java.io.InputStream;

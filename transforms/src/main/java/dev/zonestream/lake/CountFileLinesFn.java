@@ -1,6 +1,5 @@
 package dev.zonestream.lake;
 
-import dev.zonestream.landing.LandedFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;

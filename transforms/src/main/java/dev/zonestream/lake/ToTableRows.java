@@ -1,9 +1,10 @@
 package dev.zonestream.lake;
 
-import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.JsonPayload;
 import dev.zonestream.model.JsonRecordCoder;
+import dev.zonestream.model.LandingLine;
 import dev.zonestream.model.Rejected;
+import dev.zonestream.model.Tables;
 import java.io.IOException;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;

@@ -2,7 +2,6 @@ package dev.zonestream.lake;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
-import dev.zonestream.landing.LandedFile;
 import dev.zonestream.model.MetricNames;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;

@@ -2,9 +2,11 @@ package dev.zonestream.landing;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import dev.zonestream.lake.LandedFile;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.EnvelopeCoder;
 import dev.zonestream.model.JsonLines;
+import dev.zonestream.model.LandingLine;
 import dev.zonestream.model.MetricNames;
 import java.io.IOException;
 import java.io.InputStream;

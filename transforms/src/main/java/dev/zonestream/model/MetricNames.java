@@ -87,5 +87,8 @@ public final class MetricNames {
   /** Records a stage took over from {@link #HANDED_ON}, by the same name. */
   public static final String TAKEN_OVER = "zonestream.taken_over";
 
+  /** Hand-over name, in {@link #TAKEN_OVER}, of trusted phone readings joined. */
+  public static final String PHONES_JOINED = "accelerometer_trusted";
+
   private MetricNames() {}
 }

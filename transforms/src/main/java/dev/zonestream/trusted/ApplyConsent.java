@@ -1,6 +1,5 @@
 package dev.zonestream.trusted;
 
-import dev.zonestream.lake.Tables;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Customer;
@@ -10,6 +9,7 @@ import dev.zonestream.model.Parsed;
 import dev.zonestream.model.Parsed.ParsedCoder;
 import dev.zonestream.model.Rejected;
 import dev.zonestream.model.ResearchConsent;
+import dev.zonestream.model.Tables;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

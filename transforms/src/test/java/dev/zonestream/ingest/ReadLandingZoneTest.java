@@ -3,8 +3,8 @@ package dev.zonestream.ingest;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
 
-import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.Envelope;
+import dev.zonestream.model.LandingLine;
 import dev.zonestream.model.SourceKind;
 import dev.zonestream.trusted.Messages;
 import java.io.OutputStream;
@@ -100,7 +100,7 @@ class ReadLandingZoneTest {
     assertThat("the payload landed as JSON, not base64", line.contains(deep), is(true));
 
     Envelope read =
-        dev.zonestream.landing.LandingLine.toEnvelope(
+        dev.zonestream.model.LandingLine.toEnvelope(
             line.getBytes(StandardCharsets.UTF_8), "/lake/landing/x.jsonl.gz", 1);
 
     assertThat(read.dataset(), is("accelerometer"));

@@ -5,9 +5,9 @@ import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonPayload;
+import dev.zonestream.model.LandingLine;
 import dev.zonestream.trusted.Messages;
 import org.junit.jupiter.api.Test;
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zonestream.lake.LandedFile;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.EnvelopeCoder;
 import dev.zonestream.model.SourceKind;

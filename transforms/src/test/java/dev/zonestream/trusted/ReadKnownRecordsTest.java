@@ -1,10 +1,10 @@
 package dev.zonestream.trusted;
 
-import dev.zonestream.landing.LandingLine;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Customer;
 import dev.zonestream.model.JsonRecordCoder;
+import dev.zonestream.model.LandingLine;
 import dev.zonestream.model.OwnedStepReading;
 import dev.zonestream.model.StepTrainerReading;
 import java.io.IOException;

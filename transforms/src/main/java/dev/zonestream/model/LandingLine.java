@@ -1,12 +1,8 @@
-package dev.zonestream.landing;
+package dev.zonestream.model;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.zonestream.model.Dataset;
-import dev.zonestream.model.Envelope;
-import dev.zonestream.model.JsonPayload;
-import dev.zonestream.model.SourceKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

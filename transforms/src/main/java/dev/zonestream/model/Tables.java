@@ -1,4 +1,4 @@
-package dev.zonestream.lake;
+package dev.zonestream.model;
 
 /** The zone tables' folders under the lake: fixed, other tools read them. */
 public final class Tables {

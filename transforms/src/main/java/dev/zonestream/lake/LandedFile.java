@@ -1,4 +1,4 @@
-package dev.zonestream.landing;
+package dev.zonestream.lake;
 
 import java.io.IOException;
 import java.io.InputStream;
