@@ -2,6 +2,7 @@ package dev.zonestream.curated;
 
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.DeviceOwner;
+import dev.zonestream.model.JsonRecordCoder;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.OwnedStepReading;
 import dev.zonestream.model.Parsed;
@@ -160,12 +161,12 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
                 DeviceOwner::email,
                 (a, b) -> DeviceOwner.NEWEST.compare(a, b),
                 owner -> owner,
-                DeviceOwner.RecordCoder.of()));
+                JsonRecordCoder.of(DeviceOwner.class)));
     PCollectionTuple decided =
         readings
             .apply(
                 "DeduplicateReadings",
-                DeduplicateRecords.of(StepTrainerReading.RecordCoder.of())
+                DeduplicateRecords.of(JsonRecordCoder.of(StepTrainerReading.class))
                     .withHorizon(dedupHorizon)
                     .withKnown(input.has(KNOWN_READINGS) ? input.get(KNOWN_READINGS) : null))
             .apply(
@@ -184,7 +185,7 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
     KvCoder<String, RawUnionValue> coder =
         KvCoder.of(
             StringUtf8Coder.of(),
-            UnionCoder.of(List.of(DeviceOwner.RecordCoder.of(), readings.getCoder())));
+            UnionCoder.of(List.of(JsonRecordCoder.of(DeviceOwner.class), readings.getCoder())));
     PCollectionTuple tracked =
         PCollectionList.of(
                 bySerial
@@ -322,11 +323,11 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
 
     @StateId("owners")
     private final StateSpec<BagState<DeviceOwner>> ownersSpec =
-        StateSpecs.bag(DeviceOwner.RecordCoder.of());
+        StateSpecs.bag(JsonRecordCoder.of(DeviceOwner.class));
 
     @StateId("waiting")
     private final StateSpec<BagState<Parsed<StepTrainerReading>>> waitingSpec =
-        StateSpecs.bag(ParsedCoder.of(StepTrainerReading.RecordCoder.of()));
+        StateSpecs.bag(ParsedCoder.of(JsonRecordCoder.of(StepTrainerReading.class)));
 
     @TimerId("waitEnds")
     private final TimerSpec waitEndsSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);

@@ -1,6 +1,7 @@
 package dev.zonestream.curated;
 
 import dev.zonestream.model.AccelerometerReading;
+import dev.zonestream.model.JsonRecordCoder;
 import dev.zonestream.model.MachineLearningRow;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.OwnedStepReading;
@@ -137,10 +138,10 @@ public final class JoinStepTrainerWithAccelerometer
             StringUtf8Coder.of(),
             UnionCoder.of(
                 List.of(
-                    OwnedStepReading.RecordCoder.of(),
-                    AccelerometerReading.RecordCoder.of(),
-                    OwnedStepReading.RecordCoder.of(),
-                    AccelerometerReading.RecordCoder.of())));
+                    JsonRecordCoder.of(OwnedStepReading.class),
+                    JsonRecordCoder.of(AccelerometerReading.class),
+                    JsonRecordCoder.of(OwnedStepReading.class),
+                    JsonRecordCoder.of(AccelerometerReading.class))));
     PCollectionList<KV<String, RawUnionValue>> sides =
         PCollectionList.of(byMoment(steps, "Steps", STEP, coder))
             .and(byMoment(phones, "Phones", PHONE, coder));
@@ -154,7 +155,7 @@ public final class JoinStepTrainerWithAccelerometer
         .apply("ByMoment", Flatten.pCollections())
         .apply(
             "PairWhileBothCanArrive", ParDo.of(new PairWhileBothCanArriveFn(wait.multipliedBy(2))))
-        .setCoder(MachineLearningRow.RecordCoder.of());
+        .setCoder(JsonRecordCoder.of(MachineLearningRow.class));
   }
 
   private static final int STEP = 0;
@@ -206,19 +207,19 @@ public final class JoinStepTrainerWithAccelerometer
 
     @StateId("steps")
     private final StateSpec<BagState<OwnedStepReading>> stepsSpec =
-        StateSpecs.bag(OwnedStepReading.RecordCoder.of());
+        StateSpecs.bag(JsonRecordCoder.of(OwnedStepReading.class));
 
     @StateId("phones")
     private final StateSpec<BagState<AccelerometerReading>> phonesSpec =
-        StateSpecs.bag(AccelerometerReading.RecordCoder.of());
+        StateSpecs.bag(JsonRecordCoder.of(AccelerometerReading.class));
 
     @StateId("knownSteps")
     private final StateSpec<BagState<OwnedStepReading>> knownStepsSpec =
-        StateSpecs.bag(OwnedStepReading.RecordCoder.of());
+        StateSpecs.bag(JsonRecordCoder.of(OwnedStepReading.class));
 
     @StateId("knownPhones")
     private final StateSpec<BagState<AccelerometerReading>> knownPhonesSpec =
-        StateSpecs.bag(AccelerometerReading.RecordCoder.of());
+        StateSpecs.bag(JsonRecordCoder.of(AccelerometerReading.class));
 
     @StateId("started")
     private final StateSpec<ValueState<Boolean>> startedSpec = StateSpecs.value(BooleanCoder.of());

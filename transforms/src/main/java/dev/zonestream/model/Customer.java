@@ -3,10 +3,7 @@ package dev.zonestream.model;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Comparator;
-import org.apache.beam.sdk.coders.CoderProvider;
-import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.coders.DefaultCoder;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -15,7 +12,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * not given (the key is absent in the message). {@code birthDay} is kept as sent: it is not always
  * an ISO date (years like 999 occur).
  */
-@DefaultCoder(Customer.RecordCoder.class)
+@DefaultCoder(JsonRecordCoder.class)
 public record Customer(
     String customerName,
     String email,
@@ -59,22 +56,5 @@ public record Customer(
   /** Whether this record gives consent to research use. */
   public boolean consentsToResearch() {
     return shareWithResearchAsOfDate != null;
-  }
-
-  /** Coder for {@link Customer}: its JSON form. */
-  public static final class RecordCoder extends JsonRecordCoder<Customer> {
-    private static final RecordCoder INSTANCE = new RecordCoder();
-
-    private RecordCoder() {
-      super(Customer.class);
-    }
-
-    public static RecordCoder of() {
-      return INSTANCE;
-    }
-
-    public static CoderProvider getCoderProvider() {
-      return CoderProviders.forCoder(TypeDescriptor.of(Customer.class), INSTANCE);
-    }
   }
 }

@@ -1,10 +1,7 @@
 package dev.zonestream.model;
 
 import java.util.Comparator;
-import org.apache.beam.sdk.coders.CoderProvider;
-import org.apache.beam.sdk.coders.CoderProviders;
 import org.apache.beam.sdk.coders.DefaultCoder;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -16,7 +13,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * <p>A stream emits a new status whenever one of these changes; {@link #NEWEST} picks the one in
  * force among all statuses of one email.
  */
-@DefaultCoder(DeviceOwner.RecordCoder.class)
+@DefaultCoder(JsonRecordCoder.class)
 public record DeviceOwner(
     String email,
     String serialNumber,
@@ -33,22 +30,5 @@ public record DeviceOwner(
   /** Whether this owner's readings at {@code readingTime} may enter under {@code scope}. */
   public boolean admits(ConsentScope scope, long readingTime) {
     return curated && consentTime != null && scope.admits(readingTime, consentTime);
-  }
-
-  /** Coder for {@link DeviceOwner}: its JSON form. */
-  public static final class RecordCoder extends JsonRecordCoder<DeviceOwner> {
-    private static final RecordCoder INSTANCE = new RecordCoder();
-
-    private RecordCoder() {
-      super(DeviceOwner.class);
-    }
-
-    public static RecordCoder of() {
-      return INSTANCE;
-    }
-
-    public static CoderProvider getCoderProvider() {
-      return CoderProviders.forCoder(TypeDescriptor.of(DeviceOwner.class), INSTANCE);
-    }
   }
 }

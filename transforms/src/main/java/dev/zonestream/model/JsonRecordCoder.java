@@ -11,8 +11,11 @@ import java.io.OutputStream;
 import java.util.List;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
+import org.apache.beam.sdk.coders.CannotProvideCoderException;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CoderProvider;
 import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.values.TypeDescriptor;
 
 /**
  * A coder for the zone records (Java records of strings, numbers and nullable numbers): the record
@@ -42,6 +45,28 @@ public class JsonRecordCoder<T extends Record> extends CustomCoder<T> {
 
   public static <T extends Record> JsonRecordCoder<T> of(Class<T> type) {
     return new JsonRecordCoder<>(type);
+  }
+
+  /**
+   * The provider behind {@code @DefaultCoder(JsonRecordCoder.class)} on a zone record: this coder
+   * for any Java record type without type arguments, so each record names its coder in one line.
+   */
+  public static CoderProvider getCoderProvider() {
+    return new CoderProvider() {
+      @Override
+      public <U> Coder<U> coderFor(
+          TypeDescriptor<U> typeDescriptor, List<? extends Coder<?>> componentCoders)
+          throws CannotProvideCoderException {
+        Class<? super U> raw = typeDescriptor.getRawType();
+        if (!Record.class.isAssignableFrom(raw) || !componentCoders.isEmpty()) {
+          throw new CannotProvideCoderException(
+              typeDescriptor + " is not a Java record without type arguments");
+        }
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Coder<U> coder = (Coder<U>) of((Class) raw.asSubclass(Record.class));
+        return coder;
+      }
+    };
   }
 
   @Override

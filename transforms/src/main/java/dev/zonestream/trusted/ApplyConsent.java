@@ -4,6 +4,7 @@ import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Customer;
 import dev.zonestream.model.DeviceOwner;
+import dev.zonestream.model.JsonRecordCoder;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.Parsed;
 import dev.zonestream.model.Parsed.ParsedCoder;
@@ -229,7 +230,7 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
         readings
             .apply(
                 "DeduplicateReadings",
-                DeduplicateRecords.of(AccelerometerReading.RecordCoder.of())
+                DeduplicateRecords.of(JsonRecordCoder.of(AccelerometerReading.class))
                     .withHorizon(dedupHorizon)
                     .withKnown(input.has(KNOWN_READINGS) ? input.get(KNOWN_READINGS) : null))
             .apply(
@@ -284,10 +285,10 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
     UnionCoder union =
         UnionCoder.of(
             List.of(
-                Customer.RecordCoder.of(),
+                JsonRecordCoder.of(Customer.class),
                 readingCoder,
                 StringUtf8Coder.of(),
-                Customer.RecordCoder.of(),
+                JsonRecordCoder.of(Customer.class),
                 StringUtf8Coder.of()));
     KvCoder<String, RawUnionValue> coder = KvCoder.of(StringUtf8Coder.of(), union);
     PCollection<KV<String, RawUnionValue>> records =
@@ -492,14 +493,14 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
 
     @StateId("newest")
     private final StateSpec<ValueState<Customer>> newestSpec =
-        StateSpecs.value(Customer.RecordCoder.of());
+        StateSpecs.value(JsonRecordCoder.of(Customer.class));
 
     @StateId("curated")
     private final StateSpec<ValueState<Boolean>> curatedSpec = StateSpecs.value();
 
     @StateId("waiting")
     private final StateSpec<BagState<Parsed<AccelerometerReading>>> waitingSpec =
-        StateSpecs.bag(ParsedCoder.of(AccelerometerReading.RecordCoder.of()));
+        StateSpecs.bag(ParsedCoder.of(JsonRecordCoder.of(AccelerometerReading.class)));
 
     @TimerId("waitEnds")
     private final TimerSpec waitEndsSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);

@@ -3,6 +3,7 @@ package dev.zonestream.trusted;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.Customer;
 import dev.zonestream.model.Envelope;
+import dev.zonestream.model.JsonRecordCoder;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.Parsed;
 import dev.zonestream.model.Parsed.ParsedCoder;
@@ -60,8 +61,10 @@ public final class ParseRecords extends PTransform<PCollection<Envelope>, PColle
             ParDo.of(new ParseFn(maxPayloadBytes))
                 .withOutputTags(
                     CUSTOMERS, TupleTagList.of(ACCELEROMETER).and(STEP_TRAINER).and(REJECTED)));
-    parsed.get(ACCELEROMETER).setCoder(ParsedCoder.of(AccelerometerReading.RecordCoder.of()));
-    parsed.get(STEP_TRAINER).setCoder(ParsedCoder.of(StepTrainerReading.RecordCoder.of()));
+    parsed
+        .get(ACCELEROMETER)
+        .setCoder(ParsedCoder.of(JsonRecordCoder.of(AccelerometerReading.class)));
+    parsed.get(STEP_TRAINER).setCoder(ParsedCoder.of(JsonRecordCoder.of(StepTrainerReading.class)));
     return parsed;
   }
 

@@ -12,6 +12,7 @@ import dev.zonestream.model.DeviceOwner;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonLines;
 import dev.zonestream.model.JsonPayload;
+import dev.zonestream.model.JsonRecordCoder;
 import dev.zonestream.model.LandingLine;
 import dev.zonestream.model.OwnedStepReading;
 import dev.zonestream.model.SourceKind;
@@ -162,18 +163,18 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
     PCollection<Customer> customers =
         this.<Customer>read(
                 input, "Customers", landing + "/" + Dataset.CUSTOMER.folder(), Kind.CUSTOMER, 0)
-            .setCoder(Customer.RecordCoder.of());
+            .setCoder(JsonRecordCoder.of(Customer.class));
     PCollection<String> curated =
         this.<String>read(input, "Curated", root + "/" + Tables.CUSTOMER_CURATED, Kind.CURATED, 0)
             .setCoder(StringUtf8Coder.of());
     PCollection<AccelerometerReading> readings =
         this.<AccelerometerReading>read(
                 input, "Readings", root + "/" + Tables.ACCELEROMETER_TRUSTED, Kind.READING, since)
-            .setCoder(AccelerometerReading.RecordCoder.of());
+            .setCoder(JsonRecordCoder.of(AccelerometerReading.class));
     PCollection<StepTrainerReading> steps =
         this.<StepTrainerReading>read(
                 input, "Steps", root + "/" + Tables.STEP_TRAINER_TRUSTED, Kind.STEP, since)
-            .setCoder(StepTrainerReading.RecordCoder.of());
+            .setCoder(JsonRecordCoder.of(StepTrainerReading.class));
     return PCollectionTuple.of(CUSTOMERS, customers)
         .and(CURATED, curated)
         .and(READINGS, readings)
@@ -201,7 +202,7 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
                     WithKeys.of((String email) -> email).withKeyType(TypeDescriptors.strings())))
             .apply("GroupByEmail", CoGroupByKey.create())
             .apply("OwnerBySerial", ParDo.of(new OwnerFn(recordTag, curatedTag)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), DeviceOwner.RecordCoder.of()));
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), JsonRecordCoder.of(DeviceOwner.class)));
     TupleTag<DeviceOwner> ownerTag = new TupleTag<>();
     TupleTag<StepTrainerReading> stepTag = new TupleTag<>();
     return KeyedPCollectionTuple.of(ownerTag, owners)
@@ -213,7 +214,7 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
                     .withKeyType(TypeDescriptors.strings())))
         .apply("GroupBySerial", CoGroupByKey.create())
         .apply("OwnSteps", ParDo.of(new OwnStepsFn(ownerTag, stepTag, scope)))
-        .setCoder(OwnedStepReading.RecordCoder.of());
+        .setCoder(JsonRecordCoder.of(OwnedStepReading.class));
   }
 
   /** A customer's newest known record as a device owner, keyed by its serial number. */

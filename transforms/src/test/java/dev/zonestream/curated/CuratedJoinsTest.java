@@ -8,6 +8,7 @@ import dev.zonestream.model.Customer;
 import dev.zonestream.model.DeviceOwner;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.EnvelopeCoder;
+import dev.zonestream.model.JsonRecordCoder;
 import dev.zonestream.model.MachineLearningRow;
 import dev.zonestream.model.OwnedStepReading;
 import dev.zonestream.model.Parsed.ParsedCoder;
@@ -60,7 +61,7 @@ class CuratedJoinsTest {
                             Messages.parsed(ben),
                             new dev.zonestream.model.Parsed<>(
                                 new StepTrainerReading(T + 100, STRANGER_SERIAL, 202), stranger))
-                        .withCoder(ParsedCoder.of(StepTrainerReading.RecordCoder.of()))))
+                        .withCoder(ParsedCoder.of(JsonRecordCoder.of(StepTrainerReading.class)))))
             .apply(AdmitStepTrainerReadings.create().withScope(ConsentScope.AFTER_CONSENT));
 
     PAssert.that(out.get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED))
@@ -117,7 +118,7 @@ class CuratedJoinsTest {
         new AccelerometerReading("ada@test.com", T + 100, 7, 8, 9);
 
     TestStream<AccelerometerReading> phones =
-        TestStream.create(AccelerometerReading.RecordCoder.of())
+        TestStream.create(JsonRecordCoder.of(AccelerometerReading.class))
             .advanceProcessingTime(Duration.standardMinutes(1))
             .addElements(TimestampedValue.of(newPhone, new Instant(T)))
             .advanceProcessingTime(Duration.standardMinutes(1))
@@ -166,7 +167,7 @@ class CuratedJoinsTest {
     StepTrainerReading step = new StepTrainerReading(T, ADA_SERIAL, 200);
     AccelerometerReading phone = new AccelerometerReading("ada@test.com", T, 1, 2, 3);
     TestStream<AccelerometerReading> phones =
-        TestStream.create(AccelerometerReading.RecordCoder.of())
+        TestStream.create(JsonRecordCoder.of(AccelerometerReading.class))
             .advanceProcessingTime(Duration.standardSeconds(1))
             .advanceProcessingTime(gap)
             .addElements(TimestampedValue.of(phone, new Instant(T)))

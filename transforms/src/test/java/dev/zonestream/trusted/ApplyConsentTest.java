@@ -9,6 +9,7 @@ import dev.zonestream.model.Customer;
 import dev.zonestream.model.DeviceOwner;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.EnvelopeCoder;
+import dev.zonestream.model.JsonRecordCoder;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.Rejected;
 import org.apache.beam.sdk.PipelineResult;
@@ -296,7 +297,8 @@ public class ApplyConsentTest {
             .and(
                 ApplyConsent.KNOWN_CUSTOMERS,
                 pipeline.apply(
-                    "Known", Create.of(ada, bob, eve).withCoder(Customer.RecordCoder.of())))
+                    "Known",
+                    Create.of(ada, bob, eve).withCoder(JsonRecordCoder.of(Customer.class))))
             .and(
                 ApplyConsent.KNOWN_CURATED,
                 pipeline.apply("KnownCurated", Create.of("ada@test.com")))
@@ -305,7 +307,7 @@ public class ApplyConsentTest {
                 ApplyConsent.KNOWN_READINGS,
                 pipeline.apply(
                     "KnownReadings",
-                    Create.of(adas).withCoder(AccelerometerReading.RecordCoder.of())))
+                    Create.of(adas).withCoder(JsonRecordCoder.of(AccelerometerReading.class))))
             .apply(ApplyConsent.create().withWait(WAIT));
 
     // Decided as the earlier job would have, without this job reading a single customer record;

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.nullValue;
 
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.Customer;
+import dev.zonestream.model.JsonRecordCoder;
 import dev.zonestream.model.StepTrainerReading;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -186,7 +187,7 @@ class RecordRulesTest {
 
     assertThat(record.customerName().length(), equalTo(name.length()));
     assertThat(
-        org.apache.beam.sdk.util.CoderUtils.clone(Customer.RecordCoder.of(), record),
+        org.apache.beam.sdk.util.CoderUtils.clone(JsonRecordCoder.of(Customer.class), record),
         equalTo(record));
   }
 
