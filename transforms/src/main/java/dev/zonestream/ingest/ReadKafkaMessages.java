@@ -2,6 +2,7 @@ package dev.zonestream.ingest;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.MetricNames;
@@ -50,7 +51,8 @@ import org.joda.time.Instant;
  * <p><b>Failures.</b> Connection problems are retried by the Kafka client; a payload that is not
  * JSON is still emitted (landing keeps it).
  */
-public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Envelope>> {
+@AutoValue
+public abstract class ReadKafkaMessages extends PTransform<PBegin, PCollection<Envelope>> {
 
   /** Where a consumer without committed offsets starts. */
   public enum StartPosition {
@@ -58,29 +60,39 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
     LATEST
   }
 
-  private final @Nullable String bootstrapServers;
-  private final Map<String, Dataset> topics;
-  private final @Nullable String topicPattern;
-  private final @Nullable String consumerGroup;
-  private final StartPosition startPosition;
-  private final KafkaClientProperties consumerProperties;
-  private final Duration maxBrokerDelay;
+  abstract @Nullable String bootstrapServers();
 
-  private ReadKafkaMessages(
-      @Nullable String bootstrapServers,
-      Map<String, Dataset> topics,
-      @Nullable String topicPattern,
-      @Nullable String consumerGroup,
-      StartPosition startPosition,
-      KafkaClientProperties consumerProperties,
-      Duration maxBrokerDelay) {
-    this.bootstrapServers = bootstrapServers;
-    this.topics = topics;
-    this.topicPattern = topicPattern;
-    this.consumerGroup = consumerGroup;
-    this.startPosition = startPosition;
-    this.consumerProperties = consumerProperties;
-    this.maxBrokerDelay = maxBrokerDelay;
+  abstract Map<String, Dataset> topics();
+
+  abstract @Nullable String topicPattern();
+
+  abstract @Nullable String consumerGroup();
+
+  abstract StartPosition startPosition();
+
+  abstract KafkaClientProperties consumerProperties();
+
+  abstract Duration maxBrokerDelay();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setBootstrapServers(String servers);
+
+    abstract Builder setTopics(Map<String, Dataset> topics);
+
+    abstract Builder setTopicPattern(String regex);
+
+    abstract Builder setConsumerGroup(String groupId);
+
+    abstract Builder setStartPosition(StartPosition position);
+
+    abstract Builder setConsumerProperties(KafkaClientProperties properties);
+
+    abstract Builder setMaxBrokerDelay(Duration delay);
+
+    abstract ReadKafkaMessages build();
   }
 
   /**
@@ -92,14 +104,12 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
     for (Dataset dataset : Dataset.values()) {
       stedi.put("stedi." + dataset.folder(), dataset);
     }
-    return new ReadKafkaMessages(
-        null,
-        stedi,
-        null,
-        null,
-        StartPosition.EARLIEST,
-        KafkaClientProperties.none(),
-        Duration.standardSeconds(5));
+    return new AutoValue_ReadKafkaMessages.Builder()
+        .setTopics(stedi)
+        .setStartPosition(StartPosition.EARLIEST)
+        .setConsumerProperties(KafkaClientProperties.none())
+        .setMaxBrokerDelay(Duration.standardSeconds(5))
+        .build();
   }
 
   /** {@code host:port[,host:port]} of the brokers. */
@@ -107,14 +117,7 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
     if (servers == null || servers.isBlank()) {
       throw new IllegalArgumentException("bootstrap servers must not be empty");
     }
-    return new ReadKafkaMessages(
-        servers,
-        topics,
-        topicPattern,
-        consumerGroup,
-        startPosition,
-        consumerProperties,
-        maxBrokerDelay);
+    return toBuilder().setBootstrapServers(servers).build();
   }
 
   /** Topic name to dataset; replaces the defaults. */
@@ -122,14 +125,7 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
     if (topicToDataset == null || topicToDataset.isEmpty()) {
       throw new IllegalArgumentException("at least one topic is needed");
     }
-    return new ReadKafkaMessages(
-        bootstrapServers,
-        Map.copyOf(topicToDataset),
-        topicPattern,
-        consumerGroup,
-        startPosition,
-        consumerProperties,
-        maxBrokerDelay);
+    return toBuilder().setTopics(Map.copyOf(topicToDataset)).build();
   }
 
   /**
@@ -138,14 +134,7 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
    */
   public ReadKafkaMessages withTopicPattern(String regex) {
     Pattern.compile(regex); // fails early on a bad expression
-    return new ReadKafkaMessages(
-        bootstrapServers,
-        topics,
-        regex,
-        consumerGroup,
-        startPosition,
-        consumerProperties,
-        maxBrokerDelay);
+    return toBuilder().setTopicPattern(regex).build();
   }
 
   /**
@@ -156,27 +145,13 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
     if (groupId == null || groupId.isBlank()) {
       throw new IllegalArgumentException("consumer group must not be empty");
     }
-    return new ReadKafkaMessages(
-        bootstrapServers,
-        topics,
-        topicPattern,
-        groupId,
-        startPosition,
-        consumerProperties,
-        maxBrokerDelay);
+    return toBuilder().setConsumerGroup(groupId).build();
   }
 
   /** Where to start when the group has no committed offset. */
   public ReadKafkaMessages withStartPosition(StartPosition position) {
     checkArgumentNotNull(position, "start position");
-    return new ReadKafkaMessages(
-        bootstrapServers,
-        topics,
-        topicPattern,
-        consumerGroup,
-        position,
-        consumerProperties,
-        maxBrokerDelay);
+    return toBuilder().setStartPosition(position).build();
   }
 
   /** Extra consumer properties, for example TLS or SASL settings. */
@@ -191,14 +166,7 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
    */
   public ReadKafkaMessages withConsumerProperties(KafkaClientProperties properties) {
     checkArgumentNotNull(properties, "consumer properties");
-    return new ReadKafkaMessages(
-        bootstrapServers,
-        topics,
-        topicPattern,
-        consumerGroup,
-        startPosition,
-        properties,
-        maxBrokerDelay);
+    return toBuilder().setConsumerProperties(properties).build();
   }
 
   /** How far behind the newest broker timestamp a partition's watermark is held. */
@@ -206,42 +174,35 @@ public final class ReadKafkaMessages extends PTransform<PBegin, PCollection<Enve
     if (delay == null || delay.getMillis() < 0) {
       throw new IllegalArgumentException("max broker delay must not be negative, got " + delay);
     }
-    return new ReadKafkaMessages(
-        bootstrapServers,
-        topics,
-        topicPattern,
-        consumerGroup,
-        startPosition,
-        consumerProperties,
-        delay);
+    return toBuilder().setMaxBrokerDelay(delay).build();
   }
 
   @Override
   public PCollection<Envelope> expand(PBegin input) {
     String servers =
-        checkArgumentNotNull(bootstrapServers, "ReadKafkaMessages needs withBootstrapServers");
-    Map<String, Object> config = new HashMap<>(consumerProperties.plain());
+        checkArgumentNotNull(bootstrapServers(), "ReadKafkaMessages needs withBootstrapServers");
+    Map<String, Object> config = new HashMap<>(consumerProperties().plain());
     config.put(
         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-        startPosition.name().toLowerCase(java.util.Locale.ROOT));
-    if (consumerGroup != null) {
-      config.put(ConsumerConfig.GROUP_ID_CONFIG, consumerGroup);
+        startPosition().name().toLowerCase(java.util.Locale.ROOT));
+    if (consumerGroup() != null) {
+      config.put(ConsumerConfig.GROUP_ID_CONFIG, consumerGroup());
       config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     }
     KafkaIO.Read<byte[], byte[]> read =
         KafkaIO.readBytes()
             .withBootstrapServers(servers)
             .withConsumerConfigUpdates(config)
-            .withTimestampPolicyFactory(BrokerTimestampPolicy.factory(maxBrokerDelay));
-    if (!consumerProperties.secrets().isEmpty()) {
-      read = read.withConsumerFactoryFn(new CreateConsumerWithSecretsFn(consumerProperties));
+            .withTimestampPolicyFactory(BrokerTimestampPolicy.factory(maxBrokerDelay()));
+    if (!consumerProperties().secrets().isEmpty()) {
+      read = read.withConsumerFactoryFn(new CreateConsumerWithSecretsFn(consumerProperties()));
     }
     read =
-        topicPattern != null
-            ? read.withTopicPattern(topicPattern)
-            : read.withTopics(new ArrayList<>(topics.keySet()));
+        topicPattern() != null
+            ? read.withTopicPattern(topicPattern())
+            : read.withTopics(new ArrayList<>(topics().keySet()));
     Map<String, String> routes = new HashMap<>();
-    topics.forEach((topic, dataset) -> routes.put(topic, dataset.folder()));
+    topics().forEach((topic, dataset) -> routes.put(topic, dataset.folder()));
     return input.apply("ReadKafka", read).apply("ToEnvelopes", ParDo.of(new ToEnvelopeFn(routes)));
   }
 

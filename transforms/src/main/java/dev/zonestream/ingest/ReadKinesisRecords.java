@@ -2,6 +2,7 @@ package dev.zonestream.ingest;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.MetricNames;
@@ -56,33 +57,45 @@ import software.amazon.kinesis.common.InitialPositionInStream;
  * <p><b>Envelope.</b> source = stream name, partition = shard id, offset = sequence number (with
  * {@code /sub-sequence} for a KPL-aggregated record), key = partition key.
  */
-public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Envelope>> {
-  private final Map<String, String> streams;
-  private final InitialPositionInStream startPosition;
-  private final @Nullable Instant startTimestamp;
-  private final Map<String, Instant> streamStarts;
-  private final @Nullable URI endpoint;
-  private final Duration maxDelay;
-  private final long maxNumRecords;
-  private final @Nullable Duration maxReadTime;
+@AutoValue
+public abstract class ReadKinesisRecords extends PTransform<PBegin, PCollection<Envelope>> {
+  abstract Map<String, String> streams();
 
-  private ReadKinesisRecords(
-      Map<String, String> streams,
-      InitialPositionInStream startPosition,
-      @Nullable Instant startTimestamp,
-      Map<String, Instant> streamStarts,
-      @Nullable URI endpoint,
-      Duration maxDelay,
-      long maxNumRecords,
-      @Nullable Duration maxReadTime) {
-    this.streams = streams;
-    this.startPosition = startPosition;
-    this.startTimestamp = startTimestamp;
-    this.streamStarts = streamStarts;
-    this.endpoint = endpoint;
-    this.maxDelay = maxDelay;
-    this.maxNumRecords = maxNumRecords;
-    this.maxReadTime = maxReadTime;
+  abstract InitialPositionInStream startPosition();
+
+  abstract @Nullable Instant startTimestamp();
+
+  abstract Map<String, Instant> streamStarts();
+
+  abstract @Nullable URI endpoint();
+
+  abstract Duration maxDelay();
+
+  abstract long maxNumRecords();
+
+  abstract @Nullable Duration maxReadTime();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setStreams(Map<String, String> streams);
+
+    abstract Builder setStartPosition(InitialPositionInStream startPosition);
+
+    abstract Builder setStartTimestamp(@Nullable Instant startTimestamp);
+
+    abstract Builder setStreamStarts(Map<String, Instant> streamStarts);
+
+    abstract Builder setEndpoint(@Nullable URI endpoint);
+
+    abstract Builder setMaxDelay(Duration maxDelay);
+
+    abstract Builder setMaxNumRecords(long maxNumRecords);
+
+    abstract Builder setMaxReadTime(@Nullable Duration maxReadTime);
+
+    abstract ReadKinesisRecords build();
   }
 
   /**
@@ -94,15 +107,13 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
     for (Dataset dataset : Dataset.values()) {
       stedi.put("stedi." + dataset.folder(), dataset.folder());
     }
-    return new ReadKinesisRecords(
-        stedi,
-        InitialPositionInStream.TRIM_HORIZON,
-        null,
-        Map.of(),
-        null,
-        Duration.standardSeconds(5),
-        Long.MAX_VALUE,
-        null);
+    return new AutoValue_ReadKinesisRecords.Builder()
+        .setStreams(stedi)
+        .setStartPosition(InitialPositionInStream.TRIM_HORIZON)
+        .setStreamStarts(Map.of())
+        .setMaxDelay(Duration.standardSeconds(5))
+        .setMaxNumRecords(Long.MAX_VALUE)
+        .build();
   }
 
   /**
@@ -113,15 +124,7 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
     if (streamToDataset == null || streamToDataset.isEmpty()) {
       throw new IllegalArgumentException("at least one stream is needed");
     }
-    return new ReadKinesisRecords(
-        new LinkedHashMap<>(streamToDataset),
-        startPosition,
-        startTimestamp,
-        streamStarts,
-        endpoint,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime);
+    return toBuilder().setStreams(new LinkedHashMap<>(streamToDataset)).build();
   }
 
   /** Start at the oldest record kept ({@code TRIM_HORIZON}) or at the newest ({@code LATEST}). */
@@ -130,22 +133,16 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
     if (position == InitialPositionInStream.AT_TIMESTAMP) {
       throw new IllegalArgumentException("use withStartTimestamp for AT_TIMESTAMP");
     }
-    return new ReadKinesisRecords(
-        streams, position, null, streamStarts, endpoint, maxDelay, maxNumRecords, maxReadTime);
+    return toBuilder().setStartPosition(position).setStartTimestamp(null).build();
   }
 
   /** Start at the first record that arrived at or after {@code timestamp} (in the past). */
   public ReadKinesisRecords withStartTimestamp(Instant timestamp) {
     checkArgumentNotNull(timestamp, "start timestamp");
-    return new ReadKinesisRecords(
-        streams,
-        InitialPositionInStream.AT_TIMESTAMP,
-        timestamp,
-        streamStarts,
-        endpoint,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime);
+    return toBuilder()
+        .setStartPosition(InitialPositionInStream.AT_TIMESTAMP)
+        .setStartTimestamp(timestamp)
+        .build();
   }
 
   /**
@@ -162,29 +159,13 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
           checkArgumentNotNull(stream, "stream name");
           checkArgumentNotNull(at, "start timestamp of " + stream);
         });
-    return new ReadKinesisRecords(
-        streams,
-        startPosition,
-        startTimestamp,
-        Map.copyOf(starts),
-        endpoint,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime);
+    return toBuilder().setStreamStarts(Map.copyOf(starts)).build();
   }
 
   /** A Kinesis endpoint other than AWS's for the region (kinesis-mock, a VPC endpoint). */
   public ReadKinesisRecords withEndpoint(URI uri) {
     checkArgumentNotNull(uri, "endpoint");
-    return new ReadKinesisRecords(
-        streams,
-        startPosition,
-        startTimestamp,
-        streamStarts,
-        uri,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime);
+    return toBuilder().setEndpoint(uri).build();
   }
 
   /** How long a shard may be idle before its watermark follows the clock, minus that delay. */
@@ -192,15 +173,7 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
     if (delay == null || delay.getMillis() < 0) {
       throw new IllegalArgumentException("max delay must not be negative, got " + delay);
     }
-    return new ReadKinesisRecords(
-        streams,
-        startPosition,
-        startTimestamp,
-        streamStarts,
-        endpoint,
-        delay,
-        maxNumRecords,
-        maxReadTime);
+    return toBuilder().setMaxDelay(delay).build();
   }
 
   /** Bounded: stop after this many records per stream. */
@@ -208,8 +181,7 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
     if (max < 1) {
       throw new IllegalArgumentException("max records must be at least 1, got " + max);
     }
-    return new ReadKinesisRecords(
-        streams, startPosition, startTimestamp, streamStarts, endpoint, maxDelay, max, maxReadTime);
+    return toBuilder().setMaxNumRecords(max).build();
   }
 
   /**
@@ -220,56 +192,48 @@ public final class ReadKinesisRecords extends PTransform<PBegin, PCollection<Env
     if (time == null || time.getMillis() < 1) {
       throw new IllegalArgumentException("max read time must be positive, got " + time);
     }
-    return new ReadKinesisRecords(
-        streams,
-        startPosition,
-        startTimestamp,
-        streamStarts,
-        endpoint,
-        maxDelay,
-        maxNumRecords,
-        time);
+    return toBuilder().setMaxReadTime(time).build();
   }
 
   @Override
   public PCollection<Envelope> expand(PBegin input) {
-    for (String stream : streamStarts.keySet()) {
-      if (!streams.containsKey(stream)) {
+    for (String stream : streamStarts().keySet()) {
+      if (!streams().containsKey(stream)) {
         throw new IllegalArgumentException(
             "a start timestamp is given for "
                 + stream
                 + ", which is not read: "
-                + streams.keySet());
+                + streams().keySet());
       }
     }
     // One deadline for the whole read, fixed once, shared by every stream and shard.
-    Instant deadline = maxReadTime == null ? null : Instant.now().plus(maxReadTime);
+    Instant deadline = maxReadTime() == null ? null : Instant.now().plus(maxReadTime());
     ClientConfiguration.Builder client = ClientConfiguration.builder();
-    if (endpoint != null) {
-      client.endpoint(endpoint);
+    if (endpoint() != null) {
+      client.endpoint(endpoint());
     }
     PCollectionList<Envelope> all = PCollectionList.empty(input.getPipeline());
     int index = 0;
-    for (Map.Entry<String, String> stream : streams.entrySet()) {
+    for (Map.Entry<String, String> stream : streams().entrySet()) {
       KinesisIO.Read read =
           KinesisIO.read()
               .withStreamName(stream.getKey())
               .withClientConfiguration(client.build())
-              .withArrivalTimeWatermarkPolicy(maxDelay);
-      Instant at = streamStarts.getOrDefault(stream.getKey(), startTimestamp);
+              .withArrivalTimeWatermarkPolicy(maxDelay());
+      Instant at = streamStarts().getOrDefault(stream.getKey(), startTimestamp());
       read =
           at != null
               ? read.withInitialTimestampInStream(at)
-              : read.withInitialPositionInStream(startPosition);
+              : read.withInitialPositionInStream(startPosition());
       PTransform<PBegin, PCollection<KinesisRecord>> transform = read;
       if (deadline != null) {
         transform =
             DeadlineSource.boundedRead(
                 DeadlineSource.sourceOf(read, input.getPipeline().getOptions()),
                 deadline,
-                maxNumRecords);
-      } else if (maxNumRecords < Long.MAX_VALUE) {
-        transform = read.withMaxNumRecords(maxNumRecords);
+                maxNumRecords());
+      } else if (maxNumRecords() < Long.MAX_VALUE) {
+        transform = read.withMaxNumRecords(maxNumRecords());
       }
       // Step names by position, never by stream name: they identify state across savepoints.
       all =

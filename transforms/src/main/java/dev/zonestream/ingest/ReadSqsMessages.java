@@ -2,6 +2,7 @@ package dev.zonestream.ingest;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.MetricNames;
@@ -62,7 +63,8 @@ import org.joda.time.Instant;
  * attribute (the envelope keeps body, id and timestamps, as Beam's {@code SqsMessage} does). A body
  * is text: SQS accepts only valid Unicode characters.
  */
-public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> {
+@AutoValue
+public abstract class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> {
   /** The messages, as envelopes. */
   public static final TupleTag<Envelope> MESSAGES = new TupleTag<>() {};
 
@@ -74,26 +76,35 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> 
   /** SQS's longest visibility timeout. */
   private static final Duration MAX_VISIBILITY = Duration.standardHours(12);
 
-  private final Map<String, String> queues;
-  private final @Nullable URI endpoint;
-  private final Duration maxDelay;
-  private final long maxNumRecords;
-  private final @Nullable Duration maxReadTime;
-  private final Duration visibilityTimeout;
+  abstract Map<String, String> queues();
 
-  private ReadSqsMessages(
-      Map<String, String> queues,
-      @Nullable URI endpoint,
-      Duration maxDelay,
-      long maxNumRecords,
-      @Nullable Duration maxReadTime,
-      Duration visibilityTimeout) {
-    this.queues = queues;
-    this.endpoint = endpoint;
-    this.maxDelay = maxDelay;
-    this.maxNumRecords = maxNumRecords;
-    this.maxReadTime = maxReadTime;
-    this.visibilityTimeout = visibilityTimeout;
+  abstract @Nullable URI endpoint();
+
+  abstract Duration maxDelay();
+
+  abstract long maxNumRecords();
+
+  abstract @Nullable Duration maxReadTime();
+
+  abstract Duration visibilityTimeout();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setQueues(Map<String, String> queues);
+
+    abstract Builder setEndpoint(@Nullable URI endpoint);
+
+    abstract Builder setMaxDelay(Duration maxDelay);
+
+    abstract Builder setMaxNumRecords(long maxNumRecords);
+
+    abstract Builder setMaxReadTime(@Nullable Duration maxReadTime);
+
+    abstract Builder setVisibilityTimeout(Duration visibilityTimeout);
+
+    abstract ReadSqsMessages build();
   }
 
   /**
@@ -101,13 +112,12 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> 
    * #DEFAULT_VISIBILITY_SECONDS} s visibility timeout, unbounded.
    */
   public static ReadSqsMessages create() {
-    return new ReadSqsMessages(
-        Map.of(),
-        null,
-        Duration.standardSeconds(5),
-        Long.MAX_VALUE,
-        null,
-        Duration.standardSeconds(DEFAULT_VISIBILITY_SECONDS));
+    return new AutoValue_ReadSqsMessages.Builder()
+        .setQueues(Map.of())
+        .setMaxDelay(Duration.standardSeconds(5))
+        .setMaxNumRecords(Long.MAX_VALUE)
+        .setVisibilityTimeout(Duration.standardSeconds(DEFAULT_VISIBILITY_SECONDS))
+        .build();
   }
 
   /**
@@ -118,20 +128,13 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> 
     if (queueUrlToDataset == null || queueUrlToDataset.isEmpty()) {
       throw new IllegalArgumentException("at least one queue is needed");
     }
-    return new ReadSqsMessages(
-        new LinkedHashMap<>(queueUrlToDataset),
-        endpoint,
-        maxDelay,
-        maxNumRecords,
-        maxReadTime,
-        visibilityTimeout);
+    return toBuilder().setQueues(new LinkedHashMap<>(queueUrlToDataset)).build();
   }
 
   /** An SQS endpoint other than AWS's for the region (ElasticMQ, a VPC endpoint). */
   public ReadSqsMessages withEndpoint(URI uri) {
     checkArgumentNotNull(uri, "endpoint");
-    return new ReadSqsMessages(
-        queues, uri, maxDelay, maxNumRecords, maxReadTime, visibilityTimeout);
+    return toBuilder().setEndpoint(uri).build();
   }
 
   /** How far behind the newest sent timestamp, and the clock when idle, the watermark is held. */
@@ -139,8 +142,7 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> 
     if (delay == null || delay.getMillis() < 0) {
       throw new IllegalArgumentException("max delay must not be negative, got " + delay);
     }
-    return new ReadSqsMessages(
-        queues, endpoint, delay, maxNumRecords, maxReadTime, visibilityTimeout);
+    return toBuilder().setMaxDelay(delay).build();
   }
 
   /** Bounded: stop after this many messages per queue. */
@@ -148,7 +150,7 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> 
     if (max < 1) {
       throw new IllegalArgumentException("max records must be at least 1, got " + max);
     }
-    return new ReadSqsMessages(queues, endpoint, maxDelay, max, maxReadTime, visibilityTimeout);
+    return toBuilder().setMaxNumRecords(max).build();
   }
 
   /** Bounded: stop reading after this long. */
@@ -156,7 +158,7 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> 
     if (time == null || time.getMillis() < 1) {
       throw new IllegalArgumentException("max read time must be positive, got " + time);
     }
-    return new ReadSqsMessages(queues, endpoint, maxDelay, maxNumRecords, time, visibilityTimeout);
+    return toBuilder().setMaxReadTime(time).build();
   }
 
   /**
@@ -166,7 +168,7 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> 
    */
   public ReadSqsMessages withVisibilityTimeout(Duration timeout) {
     checkVisibilityTimeout(timeout);
-    return new ReadSqsMessages(queues, endpoint, maxDelay, maxNumRecords, maxReadTime, timeout);
+    return toBuilder().setVisibilityTimeout(timeout).build();
   }
 
   /**
@@ -176,7 +178,8 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> 
    */
   public DeleteLandedSqsMessages deleteLanded() {
     DeleteLandedSqsMessages delete =
-        DeleteLandedSqsMessages.create().withVisibilityTimeout(visibilityTimeout);
+        DeleteLandedSqsMessages.create().withVisibilityTimeout(visibilityTimeout());
+    URI endpoint = endpoint();
     return endpoint != null ? delete.withEndpoint(endpoint) : delete;
   }
 
@@ -193,41 +196,42 @@ public final class ReadSqsMessages extends PTransform<PBegin, PCollectionTuple> 
 
   @Override
   public PCollectionTuple expand(PBegin input) {
-    if (queues.isEmpty()) {
+    if (queues().isEmpty()) {
       throw new IllegalArgumentException("ReadSqsMessages needs withQueues");
     }
     ClientConfiguration.Builder client = ClientConfiguration.builder();
-    if (endpoint != null) {
-      client.endpoint(endpoint);
+    if (endpoint() != null) {
+      client.endpoint(endpoint());
     }
     ClientConfiguration clientConfiguration = client.build();
     ClientBuilderFactory.validate(
         input.getPipeline().getOptions().as(AwsOptions.class), clientConfiguration);
-    boolean bounded = maxNumRecords < Long.MAX_VALUE || maxReadTime != null;
+    boolean bounded = maxNumRecords() < Long.MAX_VALUE || maxReadTime() != null;
     // A bounded read's messages stay hidden while it reads; the landing follows the read.
-    Duration hidden = visibilityTimeout;
-    if (bounded && maxReadTime != null) {
-      hidden = Duration.standardSeconds(visibilityTimeout.plus(maxReadTime).getStandardSeconds());
+    Duration hidden = visibilityTimeout();
+    if (bounded && maxReadTime() != null) {
+      hidden =
+          Duration.standardSeconds(visibilityTimeout().plus(maxReadTime()).getStandardSeconds());
       if (hidden.isLongerThan(MAX_VISIBILITY)) {
         hidden = MAX_VISIBILITY;
       }
     }
     // One deadline for the whole read, fixed once, shared by every queue's reader.
-    Instant deadline = maxReadTime == null ? null : Instant.now().plus(maxReadTime);
+    Instant deadline = maxReadTime() == null ? null : Instant.now().plus(maxReadTime());
     PCollectionList<Envelope> messages = PCollectionList.empty(input.getPipeline());
     PCollectionList<SqsReceipt> receipts = PCollectionList.empty(input.getPipeline());
     int index = 0;
-    for (Map.Entry<String, String> queue : queues.entrySet()) {
+    for (Map.Entry<String, String> queue : queues().entrySet()) {
       SentTimeWatermarkSource<?> source =
           new SentTimeWatermarkSource<>(
               new SqsQueueSource(queue.getKey(), clientConfiguration, hidden),
-              maxDelay,
+              maxDelay(),
               bounded ? 1 : Integer.MAX_VALUE);
       PTransform<PBegin, PCollection<SqsMessage>> transform;
       if (deadline != null) {
-        transform = DeadlineSource.boundedRead(source, deadline, maxNumRecords);
+        transform = DeadlineSource.boundedRead(source, deadline, maxNumRecords());
       } else if (bounded) {
-        transform = Read.from(source).withMaxNumRecords(maxNumRecords);
+        transform = Read.from(source).withMaxNumRecords(maxNumRecords());
       } else {
         transform = Read.from(source);
       }

@@ -2,6 +2,7 @@ package dev.zonestream.lake;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import dev.zonestream.model.MetricNames;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
@@ -39,30 +40,42 @@ import org.joda.time.Duration;
  * MetricNames#TABLE_ROWS}) and when read back from final files ({@link
  * MetricNames#TABLE_ROWS_WRITTEN}).
  */
-public final class WriteZoneTables
+@AutoValue
+public abstract class WriteZoneTables
     extends PTransform<PCollectionList<TableRow>, PCollection<LandedFile>> {
-  private final @Nullable String lake;
-  private final Duration window;
-  private final Duration allowedLateness;
-  private final Compression compression;
-  private final @Nullable String runId;
+  abstract @Nullable String lake();
 
-  private WriteZoneTables(
-      @Nullable String lake,
-      Duration window,
-      Duration allowedLateness,
-      Compression compression,
-      @Nullable String runId) {
-    this.lake = lake;
-    this.window = window;
-    this.allowedLateness = allowedLateness;
-    this.compression = compression;
-    this.runId = runId;
+  abstract Duration window();
+
+  abstract Duration allowedLateness();
+
+  abstract Compression compression();
+
+  abstract @Nullable String runId();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setLake(@Nullable String lake);
+
+    abstract Builder setWindow(Duration window);
+
+    abstract Builder setAllowedLateness(Duration allowedLateness);
+
+    abstract Builder setCompression(Compression compression);
+
+    abstract Builder setRunId(@Nullable String runId);
+
+    abstract WriteZoneTables build();
   }
 
   public static WriteZoneTables create() {
-    return new WriteZoneTables(
-        null, Duration.standardMinutes(1), Duration.standardHours(1), Compression.GZIP, null);
+    return new AutoValue_WriteZoneTables.Builder()
+        .setWindow(Duration.standardMinutes(1))
+        .setAllowedLateness(Duration.standardHours(1))
+        .setCompression(Compression.GZIP)
+        .build();
   }
 
   /** Names a stream's files with {@code id} (letters, digits and {@code -}) as well. */
@@ -70,7 +83,7 @@ public final class WriteZoneTables
     if (id == null || !id.matches("[A-Za-z0-9-]+")) {
       throw new IllegalArgumentException("a run id is letters, digits and '-', got " + id);
     }
-    return new WriteZoneTables(lake, window, allowedLateness, compression, id);
+    return toBuilder().setRunId(id).build();
   }
 
   /** How late a streamed row may still be written (as a further pane of its window). */
@@ -78,13 +91,12 @@ public final class WriteZoneTables
     if (value == null || value.getMillis() < 0) {
       throw new IllegalArgumentException("allowed lateness must not be negative, got " + value);
     }
-    return new WriteZoneTables(lake, window, value, compression, runId);
+    return toBuilder().setAllowedLateness(value).build();
   }
 
   /** The lake's root; tables are folders under it. */
   public WriteZoneTables to(String lakeRoot) {
-    return new WriteZoneTables(
-        checkArgumentNotNull(lakeRoot, "lake root"), window, allowedLateness, compression, runId);
+    return toBuilder().setLake(checkArgumentNotNull(lakeRoot, "lake root")).build();
   }
 
   /** A stream's file window. */
@@ -92,14 +104,14 @@ public final class WriteZoneTables
     if (length == null || length.getMillis() <= 0) {
       throw new IllegalArgumentException("window length must be positive, got " + length);
     }
-    return new WriteZoneTables(lake, length, allowedLateness, compression, runId);
+    return toBuilder().setWindow(length).build();
   }
 
   public WriteZoneTables withCompression(Compression value) {
     if (value != Compression.GZIP && value != Compression.UNCOMPRESSED) {
       throw new IllegalArgumentException("zone tables are gzip or uncompressed, got " + value);
     }
-    return new WriteZoneTables(lake, window, allowedLateness, value, runId);
+    return toBuilder().setCompression(value).build();
   }
 
   /** {@code trusted/customer/dt=2022-06-18/hr=15} for a row. */
@@ -114,8 +126,8 @@ public final class WriteZoneTables
 
   @Override
   public PCollection<LandedFile> expand(PCollectionList<TableRow> tables) {
-    String root = checkArgumentNotNull(lake, "WriteZoneTables needs to(lakeRoot)");
-    String run = runId;
+    String root = checkArgumentNotNull(lake(), "WriteZoneTables needs to(lakeRoot)");
+    String run = runId();
     // Tables come out of differently windowed stages (sessions, the source's windows): give all
     // the same file windows before they meet.
     PCollectionList<TableRow> windowed = PCollectionList.empty(tables.getPipeline());
@@ -124,11 +136,11 @@ public final class WriteZoneTables
       Window<TableRow> windowing =
           rows.isBounded() == PCollection.IsBounded.BOUNDED
               ? Window.into(new GlobalWindows())
-              : Window.<TableRow>into(FixedWindows.of(window))
+              : Window.<TableRow>into(FixedWindows.of(window()))
                   .triggering(
                       AfterWatermark.pastEndOfWindow()
                           .withLateFirings(AfterPane.elementCountAtLeast(1)))
-                  .withAllowedLateness(allowedLateness)
+                  .withAllowedLateness(allowedLateness())
                   .discardingFiredPanes();
       windowed = windowed.and(rows.apply("WindowRows" + i, windowing));
     }
@@ -142,7 +154,7 @@ public final class WriteZoneTables
                 .via(Contextful.fn(TableRow::json), TextIO.sink())
                 .to(root)
                 .withNaming(destination -> new TableFileNaming(destination, run))
-                .withCompression(compression)
+                .withCompression(compression())
                 .withNumShards(1))
         .getPerDestinationOutputFilenames()
         .apply(

@@ -2,6 +2,7 @@ package dev.zonestream.landing;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import dev.zonestream.lake.LandedFile;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.EnvelopeCoder;
@@ -60,7 +61,9 @@ import org.joda.time.Duration;
  * ones again) never replaces files of another: the same message landed by two runs is in landing
  * twice, and the trusted zone keeps it once.
  */
-public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, PCollectionTuple> {
+@AutoValue
+public abstract class LandWindowedFiles
+    extends PTransform<PCollection<Envelope>, PCollectionTuple> {
 
   /** One {@link LandedFile} per final file. */
   public static final TupleTag<LandedFile> FILES = new TupleTag<>() {};
@@ -73,38 +76,51 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
    */
   public static final TupleTag<Envelope> MESSAGES = new TupleTag<>() {};
 
-  private final @Nullable String root;
-  private final Duration window;
-  private final Duration allowedLateness;
-  private final int shards;
-  private final Compression compression;
-  private final @Nullable String runId;
+  abstract @Nullable String root();
 
-  private LandWindowedFiles(
-      @Nullable String root,
-      Duration window,
-      Duration allowedLateness,
-      int shards,
-      Compression compression,
-      @Nullable String runId) {
-    this.root = root;
-    this.window = window;
-    this.allowedLateness = allowedLateness;
-    this.shards = shards;
-    this.compression = compression;
-    this.runId = runId;
+  abstract Duration window();
+
+  abstract Duration allowedLateness();
+
+  abstract int shards();
+
+  abstract Compression compression();
+
+  abstract @Nullable String runId();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setRoot(@Nullable String root);
+
+    abstract Builder setWindow(Duration window);
+
+    abstract Builder setAllowedLateness(Duration allowedLateness);
+
+    abstract Builder setShards(int shards);
+
+    abstract Builder setCompression(Compression compression);
+
+    abstract Builder setRunId(@Nullable String runId);
+
+    abstract LandWindowedFiles build();
   }
 
   /** Defaults: 1-minute windows, 1 hour allowed lateness, 1 shard, gzip. */
   public static LandWindowedFiles create() {
-    return new LandWindowedFiles(
-        null, Duration.standardMinutes(1), Duration.standardHours(1), 1, Compression.GZIP, null);
+    return new AutoValue_LandWindowedFiles.Builder()
+        .setWindow(Duration.standardMinutes(1))
+        .setAllowedLateness(Duration.standardHours(1))
+        .setShards(1)
+        .setCompression(Compression.GZIP)
+        .build();
   }
 
   /** The landing zone's root folder or URI, for example {@code /lake/landing}. */
   public LandWindowedFiles to(String landingRoot) {
     checkArgumentNotNull(landingRoot, "landing root");
-    return new LandWindowedFiles(landingRoot, window, allowedLateness, shards, compression, runId);
+    return toBuilder().setRoot(landingRoot).build();
   }
 
   /** The fixed window length; each window of each dataset gets its own file(s). */
@@ -112,7 +128,7 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
     if (length == null || length.getMillis() <= 0) {
       throw new IllegalArgumentException("window length must be positive, got " + length);
     }
-    return new LandWindowedFiles(root, length, allowedLateness, shards, compression, runId);
+    return toBuilder().setWindow(length).build();
   }
 
   /** How long after a window's end a message may still land in it (as a further pane). */
@@ -120,7 +136,7 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
     if (lateness == null || lateness.getMillis() < 0) {
       throw new IllegalArgumentException("allowed lateness must not be negative, got " + lateness);
     }
-    return new LandWindowedFiles(root, window, lateness, shards, compression, runId);
+    return toBuilder().setAllowedLateness(lateness).build();
   }
 
   /** Files per dataset, window and pane. */
@@ -128,7 +144,7 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
     if (count < 1) {
       throw new IllegalArgumentException("shard count must be at least 1, got " + count);
     }
-    return new LandWindowedFiles(root, window, allowedLateness, count, compression, runId);
+    return toBuilder().setShards(count).build();
   }
 
   /** {@link Compression#GZIP} (default) or {@link Compression#UNCOMPRESSED}. */
@@ -136,7 +152,7 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
     if (value != Compression.GZIP && value != Compression.UNCOMPRESSED) {
       throw new IllegalArgumentException("landing files are gzip or uncompressed, got " + value);
     }
-    return new LandWindowedFiles(root, window, allowedLateness, shards, value, runId);
+    return toBuilder().setCompression(value).build();
   }
 
   /**
@@ -148,23 +164,23 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
     if (id == null || !id.matches("[A-Za-z0-9-]+")) {
       throw new IllegalArgumentException("a run id is letters, digits and '-', got " + id);
     }
-    return new LandWindowedFiles(root, window, allowedLateness, shards, compression, id);
+    return toBuilder().setRunId(id).build();
   }
 
   @Override
   public PCollectionTuple expand(PCollection<Envelope> messages) {
-    String landingRoot = checkArgumentNotNull(root, "LandWindowedFiles needs to(landingRoot)");
-    String run = runId;
+    String landingRoot = checkArgumentNotNull(root(), "LandWindowedFiles needs to(landingRoot)");
+    String run = runId();
     PCollectionTuple landed =
         messages
             .apply("FormatLandingLines", ParDo.of(new FormatLandingLineFn()))
             .apply(
                 "WindowByBrokerTime",
-                Window.<LandingLine>into(FixedWindows.of(window))
+                Window.<LandingLine>into(FixedWindows.of(window()))
                     .triggering(
                         AfterWatermark.pastEndOfWindow()
                             .withLateFirings(AfterPane.elementCountAtLeast(1)))
-                    .withAllowedLateness(allowedLateness)
+                    .withAllowedLateness(allowedLateness())
                     .discardingFiredPanes())
             .apply(
                 "WriteJsonLines",
@@ -174,8 +190,8 @@ public final class LandWindowedFiles extends PTransform<PCollection<Envelope>, P
                     .via(Contextful.fn(LandingLine::json), TextIO.sink())
                     .to(landingRoot)
                     .withNaming(dataset -> new LandingFileNaming(dataset, run))
-                    .withCompression(compression)
-                    .withNumShards(shards))
+                    .withCompression(compression())
+                    .withNumShards(shards()))
             .getPerDestinationOutputFilenames()
             .apply(
                 "ReadBackLandedFiles",

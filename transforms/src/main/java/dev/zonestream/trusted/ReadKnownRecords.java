@@ -3,6 +3,7 @@ package dev.zonestream.trusted;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.auto.value.AutoValue;
 import dev.zonestream.lake.LakePaths;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.ConsentScope;
@@ -75,33 +76,43 @@ import org.joda.time.Instant;
  * dataset's landing files (about 300 bytes a record) and over the trusted reading tables of the
  * last horizon.
  */
-public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple> {
+@AutoValue
+public abstract class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple> {
   public static final TupleTag<Customer> CUSTOMERS = new TupleTag<>() {};
   public static final TupleTag<String> CURATED = new TupleTag<>() {};
   public static final TupleTag<AccelerometerReading> READINGS = new TupleTag<>() {};
   public static final TupleTag<StepTrainerReading> STEPS = new TupleTag<>() {};
   public static final TupleTag<OwnedStepReading> OWNED_STEPS = new TupleTag<>() {};
 
-  private final @Nullable String lake;
-  private final @Nullable String landingRoot;
-  private final @Nullable String runId;
-  private final Duration horizon;
-  private final int maxPayloadBytes;
-  private final ConsentScope scope;
+  abstract @Nullable String lake();
 
-  private ReadKnownRecords(
-      @Nullable String lake,
-      @Nullable String landingRoot,
-      @Nullable String runId,
-      Duration horizon,
-      int maxPayloadBytes,
-      ConsentScope scope) {
-    this.lake = lake;
-    this.landingRoot = landingRoot;
-    this.runId = runId;
-    this.horizon = horizon;
-    this.maxPayloadBytes = maxPayloadBytes;
-    this.scope = scope;
+  abstract @Nullable String landingRoot();
+
+  abstract @Nullable String runId();
+
+  abstract Duration horizon();
+
+  abstract int maxPayloadBytes();
+
+  abstract ConsentScope scope();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setLake(@Nullable String lake);
+
+    abstract Builder setLandingRoot(@Nullable String landingRoot);
+
+    abstract Builder setRunId(@Nullable String runId);
+
+    abstract Builder setHorizon(Duration horizon);
+
+    abstract Builder setMaxPayloadBytes(int maxPayloadBytes);
+
+    abstract Builder setScope(ConsentScope scope);
+
+    abstract ReadKnownRecords build();
   }
 
   /**
@@ -109,14 +120,17 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
    * ConsentScope#AFTER_CONSENT}.
    */
   public static ReadKnownRecords create() {
-    return new ReadKnownRecords(
-        null, null, null, Duration.standardHours(24), 64 * 1024, ConsentScope.AFTER_CONSENT);
+    return new AutoValue_ReadKnownRecords.Builder()
+        .setHorizon(Duration.standardHours(24))
+        .setMaxPayloadBytes(64 * 1024)
+        .setScope(ConsentScope.AFTER_CONSENT)
+        .build();
   }
 
   /** The consent scope the job applies, for {@link #OWNED_STEPS}. */
   public ReadKnownRecords withScope(ConsentScope value) {
     checkArgumentNotNull(value, "consent scope");
-    return new ReadKnownRecords(lake, landingRoot, runId, horizon, maxPayloadBytes, value);
+    return toBuilder().setScope(value).build();
   }
 
   /**
@@ -128,7 +142,7 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
     if (bytes < 1) {
       throw new IllegalArgumentException("max payload bytes must be positive, got " + bytes);
     }
-    return new ReadKnownRecords(lake, landingRoot, runId, horizon, bytes, scope);
+    return toBuilder().setMaxPayloadBytes(bytes).build();
   }
 
   /**
@@ -138,13 +152,13 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
     if (lakeRoot == null || landing == null) {
       throw new IllegalArgumentException("the lake and its landing zone are needed");
     }
-    return new ReadKnownRecords(lakeRoot, landing, runId, horizon, maxPayloadBytes, scope);
+    return toBuilder().setLake(lakeRoot).setLandingRoot(landing).build();
   }
 
   /** Skips the files of the run {@code id} (the running job's own). */
   public ReadKnownRecords skippingRun(String id) {
     checkArgumentNotNull(id, "run id");
-    return new ReadKnownRecords(lake, landingRoot, id, horizon, maxPayloadBytes, scope);
+    return toBuilder().setRunId(id).build();
   }
 
   /** Trusted readings in table files written within this long before the job starts. */
@@ -152,14 +166,14 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("horizon must be positive, got " + value);
     }
-    return new ReadKnownRecords(lake, landingRoot, runId, value, maxPayloadBytes, scope);
+    return toBuilder().setHorizon(value).build();
   }
 
   @Override
   public PCollectionTuple expand(PBegin input) {
-    String root = checkArgumentNotNull(lake, "ReadKnownRecords needs from(...)");
-    String landing = checkArgumentNotNull(landingRoot, "ReadKnownRecords needs from(...)");
-    long since = Instant.now().minus(horizon).getMillis();
+    String root = checkArgumentNotNull(lake(), "ReadKnownRecords needs from(...)");
+    String landing = checkArgumentNotNull(landingRoot(), "ReadKnownRecords needs from(...)");
+    long since = Instant.now().minus(horizon()).getMillis();
     PCollection<Customer> customers =
         this.<Customer>read(
                 input, "Customers", landing + "/" + Dataset.CUSTOMER.folder(), Kind.CUSTOMER, 0)
@@ -213,7 +227,7 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
                 WithKeys.of(StepTrainerReading::serialNumber)
                     .withKeyType(TypeDescriptors.strings())))
         .apply("GroupBySerial", CoGroupByKey.create())
-        .apply("OwnSteps", ParDo.of(new OwnStepsFn(ownerTag, stepTag, scope)))
+        .apply("OwnSteps", ParDo.of(new OwnStepsFn(ownerTag, stepTag, scope())))
         .setCoder(JsonRecordCoder.of(OwnedStepReading.class));
   }
 
@@ -282,7 +296,7 @@ public final class ReadKnownRecords extends PTransform<PBegin, PCollectionTuple>
             .apply("Read" + name, FileIO.readMatches())
             .apply(
                 "Parse" + name,
-                ParDo.of(new ParseFn(folder, runId, kind, modifiedSince, maxPayloadBytes)));
+                ParDo.of(new ParseFn(folder, runId(), kind, modifiedSince, maxPayloadBytes())));
   }
 
   enum Kind {
