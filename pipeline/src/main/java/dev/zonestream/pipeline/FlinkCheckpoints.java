@@ -336,7 +336,7 @@ final class FlinkCheckpoints {
     if (storage.startsWith("file:")) {
       return Path.of(URI.create(storage));
     }
-    return Main.isRemote(storage) ? null : Path.of(storage);
+    return RunnerDefaults.isRemote(storage) ? null : Path.of(storage);
   }
 
   private static void addUnlessGiven(List<String> args, String name, String value) {
@@ -351,7 +351,9 @@ final class FlinkCheckpoints {
   }
 
   private static String lakeId(String lake) {
-    return Main.isRemote(lake) ? lake : Path.of(lake).toAbsolutePath().normalize().toString();
+    return RunnerDefaults.isRemote(lake)
+        ? lake
+        : Path.of(lake).toAbsolutePath().normalize().toString();
   }
 
   private static Properties readStreamFile(Path folder) throws IOException {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -192,5 +193,10 @@ final class RunnerArgs {
   private static String name(String option) {
     int eq = option.indexOf('=');
     return option.substring(2, eq < 0 ? option.length() : eq).strip();
+  }
+
+  /** The job's options from a command line, validated (Beam's required options, types). */
+  static ZonestreamOptions parse(String[] args) {
+    return PipelineOptionsFactory.fromArgs(args).withValidation().as(ZonestreamOptions.class);
   }
 }

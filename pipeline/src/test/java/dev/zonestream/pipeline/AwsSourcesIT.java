@@ -72,7 +72,7 @@ class AwsSourcesIT {
 
   @BeforeAll
   static void startServersAndRunTheReference() throws Exception {
-    byFolder = Main.readFolders(DATA);
+    byFolder = EmbeddedDemo.readFolders(DATA);
     MainTest.Run files = MainTest.run("--input=" + DATA, "--lake=" + work.resolve("reference"));
     assertThat(files.err(), files.code(), equalTo(0));
     referenceTables = ZonesIT.tables(work.resolve("reference"));
@@ -494,7 +494,7 @@ class AwsSourcesIT {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code =
-        Main.runUntilSettled(
+        JobRunner.runUntilSettled(
             args,
             published,
             new PrintStream(out, true, StandardCharsets.UTF_8),

@@ -163,7 +163,7 @@ abstract class ClusterRunChecks {
     Path err = scratch.resolve(name + "-err.txt");
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       Map<String, List<byte[]>> byTopic = new LinkedHashMap<>();
-      Main.readFolders(DATA)
+      EmbeddedDemo.readFolders(DATA)
           .forEach(
               (folder, messages) ->
                   Dataset.fromFolder(folder)

@@ -60,7 +60,7 @@ class FlinkCheckpointsTest {
             List.of(
                 "--runner=FlinkRunner",
                 "--flinkMaster=[local]",
-                "--stateBackendStoragePath=" + Main.flinkCheckpointUri(lake())));
+                "--stateBackendStoragePath=" + RunnerDefaults.flinkCheckpointUri(lake())));
     args.addAll(List.of(extra));
     return FlinkCheckpoints.prepare(args.toArray(String[]::new), lake(), resume, err);
   }
@@ -127,7 +127,8 @@ class FlinkCheckpointsTest {
     FlinkCheckpoints.Start first = prepare(true);
     Path checkpoint = completed(JOB_A, 15, 30);
     String[] args = {
-      "--runner=FlinkRunner", "--stateBackendStoragePath=" + Main.flinkCheckpointUri(lake())
+      "--runner=FlinkRunner",
+      "--stateBackendStoragePath=" + RunnerDefaults.flinkCheckpointUri(lake())
     };
 
     // flink run without -s: a new job, the earlier job's checkpoints left in place.
@@ -142,7 +143,7 @@ class FlinkCheckpointsTest {
     // beside the checkpoints, which the last job wrote.
     String[] resume = {
       "--runner=FlinkRunner",
-      "--stateBackendStoragePath=" + Main.flinkCheckpointUri(lake()),
+      "--stateBackendStoragePath=" + RunnerDefaults.flinkCheckpointUri(lake()),
       "--savepointPath=" + checkpoint
     };
     FlinkCheckpoints.Start resumed = FlinkCheckpoints.prepare(resume, lake(), true, true, err);
@@ -180,7 +181,7 @@ class FlinkCheckpointsTest {
   void aFolderHoldingAnotherLakesStreamIsRefused() throws Exception {
     FlinkCheckpoints.Start other =
         FlinkCheckpoints.prepare(
-            new String[] {"--stateBackendStoragePath=" + Main.flinkCheckpointUri(lake())},
+            new String[] {"--stateBackendStoragePath=" + RunnerDefaults.flinkCheckpointUri(lake())},
             dir.resolve("other-lake").toString(),
             true,
             err);

@@ -396,7 +396,7 @@ class HostileInputIT {
       Future<Integer> run =
           job.submit(
               () ->
-                  Main.runUntilSettled(
+                  JobRunner.runUntilSettled(
                       args.toArray(String[]::new), published, System.out, System.err));
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(

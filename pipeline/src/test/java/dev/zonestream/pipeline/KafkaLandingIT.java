@@ -82,7 +82,7 @@ class KafkaLandingIT {
   @Test
   void everyMessageLandsExactlyOnceAndWindowsCloseWithAnIdlePartition(@TempDir Path lake)
       throws Exception {
-    Map<String, List<byte[]>> byFolder = Main.readFolders(DATA);
+    Map<String, List<byte[]>> byFolder = EmbeddedDemo.readFolders(DATA);
     Map<String, String> topicOf =
         Map.of(
             "customer", "it.customer",
@@ -138,7 +138,7 @@ class KafkaLandingIT {
     JobConfig config = JobConfig.from(options);
     options.setStreaming(true);
     options.as(DirectOptions.class).setBlockOnRun(false);
-    Main.useReaderCachingOnDirectRunner(options);
+    RunnerDefaults.useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
     ZonestreamPipeline.build(pipeline, config);
 
@@ -150,7 +150,8 @@ class KafkaLandingIT {
     watcher.start();
     try {
       landed =
-          Main.awaitSettled(result, published, Duration.standardMinutes(3), System.err).complete();
+          SettleRule.awaitSettled(result, published, Duration.standardMinutes(3), System.err)
+              .complete();
       committed = awaitCommittedToEnd("landing-it", topicOf.values(), result);
     } finally {
       watch.stop();
@@ -188,8 +189,8 @@ class KafkaLandingIT {
     Path lake = work.resolve("streamed");
     List<String> topics = List.of("rs.customer", "rs.accelerometer");
     kafka.createTopics(topics, PARTITIONS);
-    List<byte[]> customers = Main.readFolders(DATA).get("customer");
-    List<byte[]> readings = Main.readFolders(DATA).get("accelerometer");
+    List<byte[]> customers = EmbeddedDemo.readFolders(DATA).get("customer");
+    List<byte[]> readings = EmbeddedDemo.readFolders(DATA).get("accelerometer");
     String[] args = {
       "--bootstrapServers=" + kafka.bootstrapServers(),
       "--topics=customer=rs.customer,accelerometer=rs.accelerometer",
@@ -243,7 +244,7 @@ class KafkaLandingIT {
       throws Exception {
     Path lake = work.resolve("streamed");
     List<String> datasets = List.of("customer", "accelerometer", "step_trainer");
-    Map<String, List<byte[]>> folders = Main.readFolders(DATA);
+    Map<String, List<byte[]>> folders = EmbeddedDemo.readFolders(DATA);
     Map<String, List<byte[]>> all = new TreeMap<>();
     datasets.forEach(d -> all.put(d, folders.get(d)));
     kafka.createTopics(datasets.stream().map(d -> "kill." + d).toList(), PARTITIONS);
@@ -417,14 +418,14 @@ class KafkaLandingIT {
     JobConfig config = JobConfig.from(options);
     options.setStreaming(true);
     options.as(DirectOptions.class).setBlockOnRun(false);
-    Main.useReaderCachingOnDirectRunner(options);
+    RunnerDefaults.useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
     ZonestreamPipeline.build(pipeline, config);
     PipelineResult result = pipeline.run();
     try {
       assertThat(
           "landed " + expected,
-          Main.awaitSettled(
+          SettleRule.awaitSettled(
                   result, new TreeMap<>(expected), Duration.standardMinutes(2), System.err)
               .complete(),
           equalTo(true));

@@ -110,7 +110,7 @@ class KafkaSecurityIT {
     Map<String, List<byte[]>> byTopic = new LinkedHashMap<>();
     Map<String, Long> published = new TreeMap<>();
     List<String> payloads = new ArrayList<>();
-    Main.readFolders(DATA)
+    EmbeddedDemo.readFolders(DATA)
         .forEach(
             (folder, messages) ->
                 Dataset.fromFolder(folder)

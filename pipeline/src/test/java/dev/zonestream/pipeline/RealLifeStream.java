@@ -139,14 +139,14 @@ final class RealLifeStream {
               runner,
               args.toArray(String[]::new),
               sparkCheckpoint.toString(),
-              Main.flinkCheckpointUri(lake.toString()),
+              RunnerDefaults.flinkCheckpointUri(lake.toString()),
               "kafka"));
 
       ExecutorService job = Executors.newSingleThreadExecutor();
       Future<Integer> run =
           job.submit(
               () ->
-                  Main.runUntilSettled(
+                  JobRunner.runUntilSettled(
                       args.toArray(String[]::new), published, System.out, System.err));
       try (KafkaProducer<byte[], byte[]> producer =
           new KafkaProducer<>(

@@ -102,14 +102,15 @@ class RunnerArgsTest {
         RunnerArgs.streamingDefaults("DirectRunner", new String[0], "/c", "file:///f/", "kafka"),
         empty());
     assertThat(
-        Main.flinkCheckpointUri("/data/lake"), startsWith("file:///data/lake/_checkpoints/flink"));
+        RunnerDefaults.flinkCheckpointUri("/data/lake"),
+        startsWith("file:///data/lake/_checkpoints/flink"));
     assertThat(
-        Main.flinkCheckpointUri("s3://bucket/lake"),
+        RunnerDefaults.flinkCheckpointUri("s3://bucket/lake"),
         containsString("zonestream-flink-checkpoints"));
     // A folder per lake: a restarted stream resumes from the newest checkpoint in its folder.
     assertThat(
-        Main.flinkCheckpointUri("s3://bucket/lake"),
-        not(equalTo(Main.flinkCheckpointUri("s3://bucket/other"))));
+        RunnerDefaults.flinkCheckpointUri("s3://bucket/lake"),
+        not(equalTo(RunnerDefaults.flinkCheckpointUri("s3://bucket/other"))));
   }
 
   @Test

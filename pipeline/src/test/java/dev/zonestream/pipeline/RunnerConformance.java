@@ -51,7 +51,7 @@ public abstract class RunnerConformance {
     for (String table : ZonesIT.TABLES) {
       assertThat(table, directTables.get(table), not(empty()));
     }
-    byFolder = Main.readFolders(DATA);
+    byFolder = EmbeddedDemo.readFolders(DATA);
     withdrawals =
         RealLifeStream.withdrawals(
             byFolder.get("customer"), directTables.get("trusted/accelerometer"), new ArrayList<>());

@@ -5,10 +5,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@link Main#runUntilSettled} as a JVM of its own, so that a test sees everything a stream's job
- * writes (its own lines, every library's log) and nothing of the test's. The first argument is what
- * the test publishes, {@code dataset=count[,dataset=count]}; the rest are the job's options. Exits
- * with the job's code.
+ * {@link JobRunner#runUntilSettled} as a JVM of its own, so that a test sees everything a stream's
+ * job writes (its own lines, every library's log) and nothing of the test's. The first argument is
+ * what the test publishes, {@code dataset=count[,dataset=count]}; the rest are the job's options.
+ * Exits with the job's code.
  */
 final class SettledStream {
   private SettledStream() {}
@@ -22,7 +22,7 @@ final class SettledStream {
     String[] job = Arrays.copyOfRange(args, 1, args.length);
     int code;
     try {
-      code = Main.runUntilSettled(job, published, System.out, System.err);
+      code = JobRunner.runUntilSettled(job, published, System.out, System.err);
     } catch (RuntimeException e) {
       // As Main.main reports a failed run.
       System.err.println("zonestream: run failed: " + e);

@@ -58,7 +58,7 @@ class ZonesIT {
   static void runBoundedStreamedAndBackfilled() throws Exception {
     bounded = work.resolve("bounded");
     streamed = work.resolve("streamed");
-    Map<String, List<byte[]>> byFolder = Main.readFolders(DATA);
+    Map<String, List<byte[]>> byFolder = EmbeddedDemo.readFolders(DATA);
 
     MainTest.Run files = MainTest.run("--input=" + DATA, "--lake=" + bounded);
     assertThat(files.err(), files.code(), equalTo(0));

@@ -77,7 +77,7 @@ class FlinkResumeIT {
     // The later ones are admitted only if the consent state of the customers, read by the first
     // job alone, came back; ten phone and ten step-trainer readings of the first part are
     // delivered again after the kill, kept once only if the de-duplication state came back.
-    Map<String, List<byte[]>> byFolder = Main.readFolders(DATA);
+    Map<String, List<byte[]>> byFolder = EmbeddedDemo.readFolders(DATA);
     String customerTopic = "stedi." + Dataset.CUSTOMER.folder();
     Map<String, List<byte[]>> customers =
         Map.of(customerTopic, byFolder.get(Dataset.CUSTOMER.folder()));

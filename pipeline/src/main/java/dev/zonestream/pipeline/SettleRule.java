@@ -1,0 +1,192 @@
+package dev.zonestream.pipeline;
+
+import dev.zonestream.model.MetricNames;
+import dev.zonestream.model.Tables;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.beam.sdk.PipelineResult;
+import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
+
+/**
+ * When a stream fed by a known set of messages has settled: every published message in a final
+ * landing file, then the tables unchanged, read from the job's counters ({@link
+ * dev.zonestream.model.MetricNames}) or, where a runner reports none while it runs, from the lake.
+ */
+final class SettleRule {
+  private SettleRule() {}
+
+  /** When a streaming run read, landed and decided everything, or why it stopped waiting. */
+  record Progress(boolean complete, @Nullable Double readSeconds) {}
+
+  /**
+   * Waits (bounded by {@code timeout}) until a stream has settled over what was published: every
+   * message read and landed, every valid one decided by the joins, every table row in a final file.
+   * Each stage counts what it decided and what it emitted in the same bundle, so the counters never
+   * show a row as written before it exists. An SQS stream has settled once every message is also
+   * deleted from its queue (each is deleted only after it landed).
+   */
+  static Progress awaitSettled(
+      PipelineResult result, Map<String, Long> published, JobConfig config, PrintStream err) {
+    return awaitSettled(
+        result,
+        published,
+        config.runTimeout(),
+        new FromFiles(published, config),
+        config.source() == SourceType.SQS,
+        err);
+  }
+
+  /** As above, from the counters alone. */
+  static Progress awaitSettled(
+      PipelineResult result, Map<String, Long> published, Duration timeout, PrintStream err) {
+    return awaitSettled(result, published, timeout, null, false, err);
+  }
+
+  static Progress awaitSettled(
+      PipelineResult result,
+      Map<String, Long> published,
+      Duration timeout,
+      @Nullable FromFiles fromFiles,
+      boolean sqsDeletes,
+      PrintStream err) {
+    long start = System.nanoTime();
+    long deadline = start + timeout.getMillis() * 1_000_000L;
+    long total = published.values().stream().mapToLong(Long::longValue).sum();
+    Double readSeconds = null;
+    String lastReported = "";
+    long lastReportNanos = 0;
+    while (System.nanoTime() < deadline) {
+      RunSummary.Counts counts = RunSummary.counts(result);
+      if (fromFiles != null && counts.total(MetricNames.READ) == 0 && fromFiles.settled(err)) {
+        return new Progress(true, fromFiles.landedSeconds(start));
+      }
+      if (readSeconds == null && counts.total(MetricNames.READ) >= total) {
+        readSeconds = (System.nanoTime() - start) / 1e9;
+      }
+      Map<String, Long> landed = counts.get(MetricNames.LANDED);
+      boolean allLanded =
+          published.entrySet().stream()
+              .allMatch(e -> landed.getOrDefault(e.getKey(), 0L) >= e.getValue());
+      boolean allDeleted = !sqsDeletes || counts.total(MetricNames.SQS_DELETED) >= total;
+      if (allLanded && allDeleted && readSeconds != null && isSettled(counts)) {
+        return new Progress(true, readSeconds);
+      }
+      String report =
+          "read "
+              + counts.total(MetricNames.READ)
+              + " of "
+              + total
+              + ", landed "
+              + landed
+              + (sqsDeletes ? ", deleted from SQS " + counts.total(MetricNames.SQS_DELETED) : "")
+              + ", table rows "
+              + counts.get(MetricNames.TABLE_ROWS)
+              + ", accounting "
+              + RunSummary.accounting(counts)
+              + ", handed on "
+              + counts.get(MetricNames.HANDED_ON)
+              + ", taken over "
+              + counts.get(MetricNames.TAKEN_OVER);
+      // Progress every few seconds at most, and only when something moved.
+      if (!report.equals(lastReported) && System.nanoTime() - lastReportNanos > 5_000_000_000L) {
+        lastReported = report;
+        lastReportNanos = System.nanoTime();
+        err.println("zonestream: " + report);
+      }
+      // Bounded wait that also returns early if the pipeline fails.
+      PipelineResult.State state = result.waitUntilFinish(Duration.millis(500));
+      if (state != null && state.isTerminal()) {
+        err.println("zonestream: the pipeline ended " + state + " before it settled");
+        return new Progress(false, readSeconds);
+      }
+    }
+    return new Progress(false, readSeconds);
+  }
+
+  /**
+   * Progress from the lake's files, for a runner that reports no counters while a stream runs.
+   * Every published message must be in a final landing file; then the joins need, in event time,
+   * one wait per join stage (three) after the last message, the table window and the broker delay,
+   * which the embedded broker's watermark covers in as much wall time (its partitions go idle and
+   * their watermark follows the clock). Settled once that much has passed since everything landed
+   * and the tables' files did not change between two looks a table window apart.
+   */
+  static final class FromFiles {
+    private final Map<String, Long> published;
+    private final JobConfig config;
+    private long landedAt = -1;
+    private long lastLook = -1;
+    private Map<String, Long> lastRows = Map.of();
+
+    FromFiles(Map<String, Long> published, JobConfig config) {
+      this.published = published;
+      this.config = config;
+    }
+
+    @Nullable Double landedSeconds(long startNanos) {
+      return landedAt < 0 ? null : (landedAt - startNanos) / 1e9;
+    }
+
+    boolean settled(PrintStream err) {
+      long now = System.nanoTime();
+      if (landedAt < 0) {
+        Map<String, Long> landed = LakeProgress.linesPerFolder(config.landingRoot());
+        if (published.entrySet().stream()
+            .anyMatch(e -> landed.getOrDefault(e.getKey(), 0L) < e.getValue())) {
+          return false;
+        }
+        landedAt = now;
+        err.println(
+            "zonestream: every published message is in a final landing file "
+                + landed
+                + "; the runner reports no counters, so the joins are given their event-time wait");
+      }
+      long joinsMillis =
+          3 * config.consentWait().getMillis()
+              + config.window().getMillis()
+              + config.maxBrokerDelay().getMillis();
+      if (now - landedAt < joinsMillis * 1_000_000L
+          || (lastLook >= 0 && now - lastLook < config.window().getMillis() * 1_000_000L)) {
+        return false;
+      }
+      Map<String, Long> rows = new TreeMap<>();
+      for (String zone : List.of("trusted", "curated")) {
+        LakeProgress.linesPerFolder(config.lake() + "/" + zone)
+            .forEach((table, n) -> rows.put(zone + "/" + table, n));
+      }
+      boolean unchanged = lastLook >= 0 && rows.equals(lastRows);
+      lastLook = now;
+      lastRows = rows;
+      if (unchanged) {
+        err.println("zonestream: table rows in final files " + rows);
+      }
+      return unchanged;
+    }
+  }
+
+  /**
+   * Every message read is accounted for (rejected, duplicate, superseded, excluded or trusted) and
+   * none still waits, every hand-over between stateful steps taken over, every row written.
+   */
+  static boolean isSettled(RunSummary.Counts counts) {
+    Map<String, Long> rows = counts.get(MetricNames.TABLE_ROWS);
+    Map<String, Long> written = counts.get(MetricNames.TABLE_ROWS_WRITTEN);
+    Map<String, Long> takenOver = counts.get(MetricNames.TAKEN_OVER);
+    long rejectsWritten =
+        written.entrySet().stream()
+            .filter(e -> e.getKey().startsWith(Tables.REJECTED + "/"))
+            .mapToLong(Map.Entry::getValue)
+            .sum();
+    return RunSummary.allAccounted(RunSummary.accounting(counts))
+        && counts.get(MetricNames.HANDED_ON).entrySet().stream()
+            .allMatch(e -> takenOver.getOrDefault(e.getKey(), 0L) >= e.getValue())
+        && takenOver.getOrDefault(MetricNames.PHONES_JOINED, 0L)
+            >= rows.getOrDefault(Tables.ACCELEROMETER_TRUSTED, 0L)
+        && rows.entrySet().stream()
+            .allMatch(e -> written.getOrDefault(e.getKey(), 0L) >= e.getValue())
+        && rejectsWritten >= counts.total(MetricNames.REJECTED);
+  }
+}
