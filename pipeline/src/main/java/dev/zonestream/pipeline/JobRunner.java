@@ -151,36 +151,23 @@ final class JobRunner {
     return false;
   }
 
-  static int runKafka(
+  /**
+   * Runs a broker's stream until it is stopped ({@link #streamUntilStopped}), said as what it
+   * reads: the Kafka topics and brokers, or the SQS queues, or the Kinesis streams.
+   */
+  static int runStream(
       ZonestreamOptions options,
       JobConfig config,
       FlinkCheckpoints.@Nullable Start flink,
       Main.Launch launch,
       PrintStream err) {
-    return streamUntilStopped(
-        options,
-        config,
-        flink,
-        launch,
-        config.topics().keySet() + " from " + config.bootstrapServers(),
-        err);
-  }
-
-  static int runAwsStream(
-      ZonestreamOptions options,
-      JobConfig config,
-      FlinkCheckpoints.@Nullable Start flink,
-      Main.Launch launch,
-      PrintStream err) {
-    return streamUntilStopped(
-        options,
-        config,
-        flink,
-        launch,
-        config.source() == SourceType.SQS
-            ? "SQS queues " + config.aws().queues().keySet()
-            : "Kinesis streams " + config.aws().streams().keySet(),
-        err);
+    String what =
+        switch (config.source()) {
+          case SQS -> "SQS queues " + config.aws().queues().keySet();
+          case KINESIS -> "Kinesis streams " + config.aws().streams().keySet();
+          default -> config.topics().keySet() + " from " + config.bootstrapServers();
+        };
+    return streamUntilStopped(options, config, flink, launch, what, err);
   }
 
   /**
