@@ -93,8 +93,8 @@ final class FlinkCheckpoints {
       throws IOException {
     List<String> all = new ArrayList<>(List.of(args));
     // Kept on cancel too: a stream stopped by a cancel resumes like one that crashed.
-    addUnlessGiven(all, "externalizedCheckpointsEnabled", "true");
-    addUnlessGiven(all, "retainExternalizedCheckpointsOnCancellation", "true");
+    RunnerArgs.addUnlessGiven(all, "externalizedCheckpointsEnabled", "true");
+    RunnerArgs.addUnlessGiven(all, "retainExternalizedCheckpointsOnCancellation", "true");
 
     String storage = RunnerArgs.value(args, "stateBackendStoragePath");
     Path folder = storage == null ? null : localFolder(storage);
@@ -337,12 +337,6 @@ final class FlinkCheckpoints {
       return Path.of(URI.create(storage));
     }
     return RunnerDefaults.isRemote(storage) ? null : Path.of(storage);
-  }
-
-  private static void addUnlessGiven(List<String> args, String name, String value) {
-    if (RunnerArgs.value(args.toArray(String[]::new), name) == null) {
-      args.add("--" + name + "=" + value);
-    }
   }
 
   private static boolean sameLake(Properties stream, String lake) {

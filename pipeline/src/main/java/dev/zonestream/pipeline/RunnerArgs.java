@@ -17,7 +17,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * does not suit a zonestream stream. Each added option is one a user may set themselves; what they
  * give wins.
  */
-final class RunnerArgs {
+public final class RunnerArgs {
   static final String RUNNER_CONFIG = "runnerConfig";
 
   /**
@@ -178,6 +178,21 @@ final class RunnerArgs {
       }
     }
     return value;
+  }
+
+  /**
+   * Whether {@code args} give the option {@code name}, as {@code --name=value} or as a bare {@code
+   * --name} (a boolean set to true).
+   */
+  public static boolean given(List<String> args, String name) {
+    return names(args).contains(name);
+  }
+
+  /** Adds {@code --name=value} to {@code args} unless they give the option already. */
+  public static void addUnlessGiven(List<String> args, String name, String value) {
+    if (!given(args, name)) {
+      args.add("--" + name + "=" + value);
+    }
   }
 
   private static Set<String> names(List<String> args) {

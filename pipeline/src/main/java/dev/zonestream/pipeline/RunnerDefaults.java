@@ -65,7 +65,7 @@ final class RunnerDefaults {
   }
 
   static void withS3Defaults(ZonestreamOptions options, String[] args) {
-    if (Arrays.stream(args).noneMatch(a -> a.startsWith("--s3UploadBufferSizeBytes"))) {
+    if (!RunnerArgs.given(Arrays.asList(args), "s3UploadBufferSizeBytes")) {
       options.setS3UploadBufferSizeBytes(S3_UPLOAD_BUFFER_BYTES);
     }
   }
@@ -177,7 +177,7 @@ final class RunnerDefaults {
       checkpointDir = sparkCheckpoint.toString();
     } else if (runner.equals("SparkRunner")
         && isRemote(config.lake())
-        && Arrays.stream(expanded).noneMatch(a -> a.startsWith("--checkpointDir="))) {
+        && RunnerArgs.value(expanded, "checkpointDir") == null) {
       // Spark keeps its checkpoints through Hadoop's file systems, which know no s3:// here.
       throw new InvalidOptionException(
           "--checkpointDir: a Spark stream into --lake="

@@ -1,6 +1,7 @@
 package dev.zonestream.flink;
 
 import dev.zonestream.pipeline.Main;
+import dev.zonestream.pipeline.RunnerArgs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -94,15 +95,15 @@ public final class FlinkMain {
     /** {@code args} with the runner and what Flink's client settings mean for them. */
     List<String> withDefaults(String[] args) {
       List<String> all = new ArrayList<>(List.of(args));
-      addUnlessGiven(all, "runner", "FlinkRunner");
+      RunnerArgs.addUnlessGiven(all, "runner", "FlinkRunner");
       if (!underClient) {
         return all;
       }
       // Beam then submits with executeAsync and watches the job through Flink's job client:
       // attached or not, the choice to wait stays with zonestream (Launch.awaitJob).
-      addUnlessGiven(all, "attachedMode", "false");
+      RunnerArgs.addUnlessGiven(all, "attachedMode", "false");
       if (savepoint.isPresent()) {
-        addUnlessGiven(all, "savepointPath", savepoint.get());
+        RunnerArgs.addUnlessGiven(all, "savepointPath", savepoint.get());
       } else if (all.stream().anyMatch(a -> a.equals("--flinkResume=true"))) {
         // Beam's [auto] environment takes its restore point from Flink's client only: a stream
         // that found a checkpoint by itself would say it resumed while Flink started it afresh.
@@ -110,28 +111,18 @@ public final class FlinkMain {
             "--flinkResume=true: under flink run a stream resumes from the checkpoint that"
                 + " `flink run -s CHECKPOINT` names (its folder's newest chk-N)");
       }
-      if (applicationCluster && !given(all, "rebuildTablesOnStart")) {
+      if (applicationCluster && !RunnerArgs.given(all, "rebuildTablesOnStart")) {
         // An application cluster runs this main again after a JobManager failover, while its
         // stream recovers by itself: a rebuild would clear the tables under it (and with high
         // availability an application may submit one job only). Rebuild with a backfill job.
         all.add("--rebuildTablesOnStart=false");
       }
       if (checkpointsDir.isPresent()
-          && !given(all, "stateBackendStoragePath")
-          && !given(all, "stateBackendFactory")) {
+          && !RunnerArgs.given(all, "stateBackendStoragePath")
+          && !RunnerArgs.given(all, "stateBackendFactory")) {
         all.add("--stateBackendStoragePath=" + checkpointsDir.get());
       }
       return all;
-    }
-
-    private static void addUnlessGiven(List<String> args, String name, String value) {
-      if (!given(args, name)) {
-        args.add("--" + name + "=" + value);
-      }
-    }
-
-    private static boolean given(List<String> args, String name) {
-      return args.stream().anyMatch(a -> a.equals("--" + name) || a.startsWith("--" + name + "="));
     }
   }
 }

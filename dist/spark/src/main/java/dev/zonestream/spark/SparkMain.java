@@ -1,6 +1,7 @@
 package dev.zonestream.spark;
 
 import dev.zonestream.pipeline.Main;
+import dev.zonestream.pipeline.RunnerArgs;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,9 +32,7 @@ public final class SparkMain {
           e);
     }
     List<String> all = new ArrayList<>(List.of(args));
-    if (all.stream().noneMatch(a -> a.startsWith("--runner=") || a.equals("--runner"))) {
-      all.add("--runner=SparkRunner");
-    }
+    RunnerArgs.addUnlessGiven(all, "runner", "SparkRunner");
     int code = Main.run(all.toArray(String[]::new), System.out, System.err, Main.Launch.LAUNCHER);
     if (code != 0) {
       throw new Main.RunFailedException(code);
