@@ -1,6 +1,6 @@
 package dev.zonestream.benchmarks;
 
-import dev.zonestream.pipeline.EmbeddedKafka;
+import dev.zonestream.demo.EmbeddedKafka;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

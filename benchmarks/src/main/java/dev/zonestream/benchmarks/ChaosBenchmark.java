@@ -1,7 +1,7 @@
 package dev.zonestream.benchmarks;
 
+import dev.zonestream.demo.StediGenerator;
 import dev.zonestream.model.Tables;
-import dev.zonestream.pipeline.StediGenerator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

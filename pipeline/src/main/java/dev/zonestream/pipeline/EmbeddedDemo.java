@@ -1,5 +1,8 @@
 package dev.zonestream.pipeline;
 
+import dev.zonestream.demo.EmbeddedKafka;
+import dev.zonestream.demo.KafkaPublisher;
+import dev.zonestream.demo.StediGenerator;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.JsonLines;
 import java.io.IOException;

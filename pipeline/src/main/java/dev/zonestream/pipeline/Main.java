@@ -99,7 +99,7 @@ public final class Main {
               || config.source() == SourceType.EMBEDDED_KAFKA
               || ((config.source() == SourceType.KINESIS || config.source() == SourceType.SQS)
                   && !config.aws().bounded());
-      if (config.source() == SourceType.EMBEDDED_KAFKA && !EmbeddedKafka.available()) {
+      if (config.source() == SourceType.EMBEDDED_KAFKA && !demoAvailable()) {
         throw new InvalidOptionException(
             "--source="
                 + config.source().label()
@@ -149,6 +149,23 @@ public final class Main {
     } finally {
       temporaries.forEach(JobRunner::deleteQuietly);
     }
+  }
+
+  /**
+   * Whether this classpath has the demo module (zonestream-demo) and Kafka's broker: the launcher's
+   * classpath has both, the cluster jars neither (a cluster reads real brokers). Asked by name, so
+   * that nothing here links a class of the demo.
+   */
+  private static boolean demoAvailable() {
+    for (String name :
+        List.of("dev.zonestream.demo.EmbeddedKafka", "kafka.server.KafkaRaftServer")) {
+      try {
+        Class.forName(name, false, Main.class.getClassLoader());
+      } catch (ClassNotFoundException | LinkageError e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Beam names the runners it found; say where the others come from. */

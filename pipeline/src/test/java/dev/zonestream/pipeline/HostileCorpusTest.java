@@ -6,8 +6,9 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
-import dev.zonestream.pipeline.HostileCorpus.Expect;
-import dev.zonestream.pipeline.HostileCorpus.Kind;
+import dev.zonestream.demo.HostileCorpus;
+import dev.zonestream.demo.HostileCorpus.Expect;
+import dev.zonestream.demo.HostileCorpus.Kind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.demo.EmbeddedKafka;
+import dev.zonestream.demo.HostileCorpus;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonPayload;
 import dev.zonestream.model.LandingLine;

@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.demo.KafkaPublisher;
 import dev.zonestream.ingest.KafkaClientProperties;
 import dev.zonestream.model.Dataset;
 import java.io.File;

@@ -1,5 +1,6 @@
 package dev.zonestream.pipeline;
 
+import dev.zonestream.demo.EmbeddedKafka;
 import dev.zonestream.ingest.KafkaClientProperties;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.demo.StediGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

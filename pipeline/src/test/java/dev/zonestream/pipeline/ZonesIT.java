@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.demo.StediGenerator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -8,6 +8,8 @@ import static org.hamcrest.Matchers.greaterThan;
 import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.demo.EmbeddedKafka;
+import dev.zonestream.demo.KafkaPublisher;
 import dev.zonestream.model.Dataset;
 import java.io.File;
 import java.io.IOException;

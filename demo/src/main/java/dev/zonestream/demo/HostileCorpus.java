@@ -1,4 +1,4 @@
-package dev.zonestream.pipeline;
+package dev.zonestream.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -198,7 +198,7 @@ public final class HostileCorpus {
     }
   }
 
-  static boolean isBlank(byte[] line) {
+  public static boolean isBlank(byte[] line) {
     for (byte b : line) {
       if (b != ' ' && b != '\t' && b != '\r') {
         return false;

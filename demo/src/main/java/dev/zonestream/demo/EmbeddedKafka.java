@@ -1,4 +1,4 @@
-package dev.zonestream.pipeline;
+package dev.zonestream.demo;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -55,19 +55,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     this.listenerAddresses = listenerAddresses;
   }
 
-  /**
-   * Whether Kafka's broker is on the classpath: the launcher's classpath has it, the cluster jars
-   * leave it out (a cluster reads real brokers).
-   */
-  public static boolean available() {
-    try {
-      Class.forName("kafka.server.KafkaRaftServer", false, EmbeddedKafka.class.getClassLoader());
-      return true;
-    } catch (ClassNotFoundException | LinkageError e) {
-      return false;
-    }
-  }
-
   /** Formats storage and starts the broker; returns once it accepts connections. */
   public static EmbeddedKafka start() throws IOException {
     return start(Map.of(), Map.of());
@@ -81,7 +68,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @param listeners listener name to its security protocol ({@code SASL_SSL} to {@code SASL_SSL})
    * @param settings further broker settings (the listeners' mechanisms, JAAS and TLS stores)
    */
-  static EmbeddedKafka start(Map<String, String> listeners, Map<String, String> settings)
+  public static EmbeddedKafka start(Map<String, String> listeners, Map<String, String> settings)
       throws IOException {
     int[] ports = freePorts(2 + listeners.size());
     int[] extra = java.util.Arrays.copyOfRange(ports, 2, ports.length);
@@ -199,7 +186,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /** {@code 127.0.0.1:PORT} of one of the listeners given to {@link #start(Map, Map)}. */
-  String bootstrapServers(String listener) {
+  public String bootstrapServers(String listener) {
     String address = listenerAddresses.get(listener);
     if (address == null) {
       throw new IllegalArgumentException(

@@ -1,4 +1,4 @@
-package dev.zonestream.pipeline;
+package dev.zonestream.demo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,7 +36,7 @@ public final class StediGenerator {
   public static final String UNKNOWN_FOLDER = "thermostat";
 
   /** 2023-08-06T00:00:00Z, near the public STEDI data's own times. */
-  static final long BASE_TIME = 1_691_280_000_000L;
+  public static final long BASE_TIME = 1_691_280_000_000L;
 
   private static final long DAY = 86_400_000L;
   private static final ObjectMapper MAPPER = new ObjectMapper();

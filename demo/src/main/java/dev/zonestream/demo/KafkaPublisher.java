@@ -1,4 +1,4 @@
-package dev.zonestream.pipeline;
+package dev.zonestream.demo;
 
 import dev.zonestream.ingest.KafkaClientProperties;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.zonestream.pipeline;
+package dev.zonestream.demo;
 
 import java.io.IOException;
 import java.io.PrintStream;
