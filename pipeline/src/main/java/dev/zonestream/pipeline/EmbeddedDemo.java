@@ -42,7 +42,8 @@ final class EmbeddedDemo {
       byFolder =
           config.input() != null
               ? readFolders(Path.of(config.input()))
-              : new StediGenerator(config.customers(), config.seed(), true).generate();
+              : new StediGenerator(config.demo().customers(), config.demo().seed(), true)
+                  .generate();
     } catch (IOException e) {
       throw new InvalidOptionException("input", config.input(), "cannot read: " + e.getMessage());
     }
@@ -50,7 +51,10 @@ final class EmbeddedDemo {
     err.println("zonestream: starting an embedded Kafka broker on loopback");
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       Map<String, String> datasetTopics = new LinkedHashMap<>();
-      config.topics().forEach((topic, dataset) -> datasetTopics.put(dataset.folder(), topic));
+      config
+          .kafka()
+          .topics()
+          .forEach((topic, dataset) -> datasetTopics.put(dataset.folder(), topic));
       Map<String, List<byte[]>> byTopic = new LinkedHashMap<>();
       Map<String, Long> published = new TreeMap<>();
       byFolder.forEach(
@@ -83,7 +87,7 @@ final class EmbeddedDemo {
                     + kafka.bootstrapServers());
             KafkaPublisher.publish(kafka.bootstrapServers(), customers);
             awaitLanded(config, Dataset.CUSTOMER.folder(), customerCount);
-            sleepSeconds(config.readingsDelay().getStandardSeconds());
+            sleepSeconds(config.demo().readingsDelay().getStandardSeconds());
             err.println(
                 "zonestream: customers landed; publishing the other "
                     + (published.values().stream().mapToLong(Long::longValue).sum() - customerCount)
@@ -104,7 +108,7 @@ final class EmbeddedDemo {
 
   /** Waits (bounded by the run timeout) until {@code count} lines of {@code folder} have landed. */
   private static void awaitLanded(JobConfig config, String folder, long count) {
-    long deadline = System.nanoTime() + config.runTimeout().getMillis() * 1_000_000L;
+    long deadline = System.nanoTime() + config.demo().runTimeout().getMillis() * 1_000_000L;
     while (LakeProgress.linesPerFolder(config.landingRoot()).getOrDefault(folder, 0L) < count) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(

@@ -16,7 +16,8 @@ final class EndpointChecks {
   private EndpointChecks() {}
 
   static void verify(JobConfig config) {
-    int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.brokerCheckTimeout().getMillis());
+    int timeoutMillis =
+        (int) Math.min(Integer.MAX_VALUE, config.brokers().checkTimeout().getMillis());
     if (config.source() == SourceType.KINESIS) {
       check("kinesisEndpoint", config.aws().kinesisEndpoint(), timeoutMillis);
     } else if (config.source() == SourceType.SQS) {

@@ -4,18 +4,10 @@ import dev.zonestream.ingest.KafkaClientProperties;
 import dev.zonestream.ingest.ReadKafkaMessages.StartPosition;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Dataset;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.apache.beam.sdk.io.Compression;
@@ -24,33 +16,110 @@ import org.joda.time.Duration;
 
 /**
  * The job's settings, validated once from {@link ZonestreamOptions}: every later stage takes typed
- * values from here, never the raw options.
+ * values from here, never the raw options. {@link #from} is pure (options in, values out, no I/O);
+ * what needs the world (the input folder, the lake, the Kafka properties file) is {@link
+ * Preflight#configure}'s.
+ *
+ * @param source what the job reads
+ * @param input the folder a files source (or the embedded default) reads; null for the others
+ * @param lake the lake's root, a local folder or a URI such as {@code s3://bucket/prefix}, without
+ *     a trailing slash
+ * @param brokers what holds for any broker (Kafka, Kinesis, SQS)
+ * @param kafka where and how a Kafka source reads
+ * @param aws where and how a Kinesis or SQS source reads
+ * @param zones how the zones are written
+ * @param demo the embedded default's generator and its run until settled
  */
 public record JobConfig(
     SourceType source,
     @Nullable String input,
     String lake,
-    @Nullable String bootstrapServers,
-    Map<String, Dataset> topics,
-    @Nullable String topicPattern,
-    @Nullable String consumerGroup,
-    StartPosition startPosition,
-    KafkaClientProperties kafkaProperties,
-    Duration brokerCheckTimeout,
-    Duration maxBrokerDelay,
-    Duration window,
-    Duration allowedLateness,
-    int landingShards,
-    Compression landingCompression,
-    ConsentScope consentScope,
-    Duration consentWait,
-    Duration dedupHorizon,
-    int maxPayloadBytes,
-    int customers,
-    long seed,
-    Duration runTimeout,
-    Duration readingsDelay,
-    AwsSourceConfig aws) {
+    Brokers brokers,
+    Kafka kafka,
+    AwsSourceConfig aws,
+    Zones zones,
+    Demo demo) {
+
+  /**
+   * What holds for any broker.
+   *
+   * @param checkTimeout how long a broker or endpoint may take to answer before the run starts
+   * @param maxDelay how far a producer's timestamp may trail the newest one of its partition or
+   *     shard (the watermark is held back by this much)
+   */
+  public record Brokers(Duration checkTimeout, Duration maxDelay) {}
+
+  /**
+   * Where and how a Kafka source reads; the embedded default uses the topics too.
+   *
+   * @param bootstrapServers host:port[,host:port]; null for other sources
+   * @param topics each topic's dataset, in the order given
+   * @param topicPattern the regular expression of further topics to read, or null
+   * @param consumerGroup the group whose offsets follow the landing files, or null
+   * @param startPosition where a partition without a committed offset starts
+   * @param propertiesFile {@code --kafkaPropertiesFile}, or null
+   * @param properties the client settings read from {@code propertiesFile} (by {@link
+   *     Preflight#configure}; none until then)
+   */
+  public record Kafka(
+      @Nullable String bootstrapServers,
+      Map<String, Dataset> topics,
+      @Nullable String topicPattern,
+      @Nullable String consumerGroup,
+      StartPosition startPosition,
+      @Nullable String propertiesFile,
+      KafkaClientProperties properties) {
+
+    /** The same settings with the client settings read from the properties file. */
+    Kafka withProperties(KafkaClientProperties read) {
+      return new Kafka(
+          bootstrapServers,
+          topics,
+          topicPattern,
+          consumerGroup,
+          startPosition,
+          propertiesFile,
+          read);
+    }
+
+    /** The same settings reading from other brokers. */
+    Kafka withServers(@Nullable String servers, @Nullable String pattern) {
+      return new Kafka(
+          servers, topics, pattern, consumerGroup, startPosition, propertiesFile, properties);
+    }
+  }
+
+  /**
+   * How the zones are written.
+   *
+   * @param window a landing file's time window
+   * @param allowedLateness how late a message may come for its window's file
+   * @param landingShards files per window and dataset
+   * @param landingCompression the landing files' compression
+   * @param consentScope which readings of a consenting customer are admitted
+   * @param consentWait how long a reading waits for its customer
+   * @param dedupHorizon how long a record is remembered to drop its duplicates
+   * @param maxPayloadBytes the largest message the trusted zone parses
+   */
+  public record Zones(
+      Duration window,
+      Duration allowedLateness,
+      int landingShards,
+      Compression landingCompression,
+      ConsentScope consentScope,
+      Duration consentWait,
+      Duration dedupHorizon,
+      int maxPayloadBytes) {}
+
+  /**
+   * The embedded default's settings.
+   *
+   * @param customers customers the seeded generator makes when no input is given
+   * @param seed the generator's seed
+   * @param readingsDelay the pause between the customers having landed and the readings
+   * @param runTimeout how long a stream run until settled may take before it gives up
+   */
+  public record Demo(int customers, long seed, Duration readingsDelay, Duration runTimeout) {}
 
   /** The landing zone's root under the lake. */
   public String landingRoot() {
@@ -59,55 +128,29 @@ public record JobConfig(
 
   /** The same settings reading from another Kafka (the embedded broker once it has started). */
   public JobConfig withBootstrapServers(String servers, @Nullable String pattern) {
-    return withSource(source, input, servers, pattern, aws);
+    return new JobConfig(
+        source, input, lake, brokers, kafka.withServers(servers, pattern), aws, zones, demo);
   }
 
   /** The same settings reading the lake's landing zone instead of a source (a backfill). */
   public JobConfig asBackfill() {
-    return withSource(SourceType.LANDING, null, null, null, aws);
+    return new JobConfig(
+        SourceType.LANDING, null, lake, brokers, kafka.withServers(null, null), aws, zones, demo);
   }
 
   /** The same settings with other Kinesis and SQS settings (where each Kinesis stream starts). */
   public JobConfig withAws(AwsSourceConfig other) {
-    return withSource(source, input, bootstrapServers, topicPattern, other);
+    return new JobConfig(source, input, lake, brokers, kafka, other, zones, demo);
   }
 
-  /** The same lake and zone settings with another source. */
-  private JobConfig withSource(
-      SourceType newSource,
-      @Nullable String newInput,
-      @Nullable String newBootstrapServers,
-      @Nullable String newTopicPattern,
-      AwsSourceConfig newAws) {
+  /** The same settings with the Kafka client settings read from the properties file. */
+  JobConfig withKafkaProperties(KafkaClientProperties read) {
     return new JobConfig(
-        newSource,
-        newInput,
-        lake,
-        newBootstrapServers,
-        topics,
-        newTopicPattern,
-        consumerGroup,
-        startPosition,
-        kafkaProperties,
-        brokerCheckTimeout,
-        maxBrokerDelay,
-        window,
-        allowedLateness,
-        landingShards,
-        landingCompression,
-        consentScope,
-        consentWait,
-        dedupHorizon,
-        maxPayloadBytes,
-        customers,
-        seed,
-        runTimeout,
-        readingsDelay,
-        newAws);
+        source, input, lake, brokers, kafka.withProperties(read), aws, zones, demo);
   }
 
   /**
-   * Validates the options.
+   * Validates the options; reads no file and asks no server (see {@link Preflight#configure}).
    *
    * @throws InvalidOptionException naming the first bad option and its value
    */
@@ -153,10 +196,6 @@ public record JobConfig(
               + source.label()
               + " needs --awsRegion=REGION (or AWS_REGION, or a region in ~/.aws/config)");
     }
-    if (input != null) {
-      checkFolder("input", input);
-      checkHasDatasetFolder(input);
-    }
     if (bootstrap != null) {
       checkBootstrapServers(bootstrap);
     }
@@ -168,8 +207,6 @@ public record JobConfig(
     while (lake.length() > 1 && lake.endsWith("/")) {
       lake = lake.substring(0, lake.length() - 1);
     }
-    LakeChecks.configure(options);
-    LakeChecks.verify(lake, source == SourceType.LANDING, options);
 
     Map<String, Dataset> topics = parseTopics(options.getTopics());
     String pattern = blankToNull(options.getTopicPattern());
@@ -189,41 +226,54 @@ public record JobConfig(
       throw new InvalidOptionException(
           "startFrom", options.getStartFrom(), "must be earliest or latest");
     }
+    String propertiesFile = blankToNull(options.getKafkaPropertiesFile());
+    if (propertiesFile != null && source != SourceType.KAFKA) {
+      throw new InvalidOptionException(
+          "kafkaPropertiesFile",
+          propertiesFile,
+          "only --source=kafka reads it (--source=" + source.label() + " does not)");
+    }
 
-    return new JobConfig(
-        source,
-        input,
-        lake,
-        bootstrap,
-        topics,
-        pattern,
-        blankToNull(options.getConsumerGroup()),
-        start,
-        readKafkaProperties(options.getKafkaPropertiesFile(), source),
-        Duration.standardSeconds(
-            atLeast("brokerCheckTimeoutSeconds", options.getBrokerCheckTimeoutSeconds(), 1)),
-        Duration.standardSeconds(
-            atLeast("maxBrokerDelaySeconds", options.getMaxBrokerDelaySeconds(), 0)),
-        Duration.standardSeconds(atLeast("windowSeconds", options.getWindowSeconds(), 1)),
-        Duration.standardSeconds(
-            atLeast("allowedLatenessSeconds", options.getAllowedLatenessSeconds(), 0)),
-        (int) atLeast("landingShards", options.getLandingShards(), 1),
-        Boolean.FALSE.equals(options.getLandingGzip())
-            ? Compression.UNCOMPRESSED
-            : Compression.GZIP,
-        parseScope(options.getConsentScope()),
-        Duration.standardSeconds(
-            options.getConsentWaitSeconds() == null
-                ? (source == SourceType.EMBEDDED_KAFKA ? 20 : 600)
-                : atLeast("consentWaitSeconds", options.getConsentWaitSeconds(), 1)),
-        Duration.standardHours(atLeast("dedupHorizonHours", options.getDedupHorizonHours(), 1)),
-        (int) atLeast("maxPayloadBytes", options.getMaxPayloadBytes(), 1),
-        (int) atLeast("customers", options.getCustomers(), 1),
-        options.getSeed(),
-        Duration.standardSeconds(atLeast("runTimeoutSeconds", options.getRunTimeoutSeconds(), 1)),
-        Duration.standardSeconds(
-            atLeast("readingsDelaySeconds", options.getReadingsDelaySeconds(), 0)),
-        aws);
+    Brokers brokers =
+        new Brokers(
+            Duration.standardSeconds(
+                atLeast("brokerCheckTimeoutSeconds", options.getBrokerCheckTimeoutSeconds(), 1)),
+            Duration.standardSeconds(
+                atLeast("maxBrokerDelaySeconds", options.getMaxBrokerDelaySeconds(), 0)));
+    Kafka kafka =
+        new Kafka(
+            bootstrap,
+            topics,
+            pattern,
+            blankToNull(options.getConsumerGroup()),
+            start,
+            propertiesFile,
+            KafkaClientProperties.none());
+    Zones zones =
+        new Zones(
+            Duration.standardSeconds(atLeast("windowSeconds", options.getWindowSeconds(), 1)),
+            Duration.standardSeconds(
+                atLeast("allowedLatenessSeconds", options.getAllowedLatenessSeconds(), 0)),
+            (int) atLeast("landingShards", options.getLandingShards(), 1),
+            Boolean.FALSE.equals(options.getLandingGzip())
+                ? Compression.UNCOMPRESSED
+                : Compression.GZIP,
+            parseScope(options.getConsentScope()),
+            Duration.standardSeconds(
+                options.getConsentWaitSeconds() == null
+                    ? (source == SourceType.EMBEDDED_KAFKA ? 20 : 600)
+                    : atLeast("consentWaitSeconds", options.getConsentWaitSeconds(), 1)),
+            Duration.standardHours(atLeast("dedupHorizonHours", options.getDedupHorizonHours(), 1)),
+            (int) atLeast("maxPayloadBytes", options.getMaxPayloadBytes(), 1));
+    Demo demo =
+        new Demo(
+            (int) atLeast("customers", options.getCustomers(), 1),
+            options.getSeed(),
+            Duration.standardSeconds(
+                atLeast("readingsDelaySeconds", options.getReadingsDelaySeconds(), 0)),
+            Duration.standardSeconds(
+                atLeast("runTimeoutSeconds", options.getRunTimeoutSeconds(), 1)));
+    return new JobConfig(source, input, lake, brokers, kafka, aws, zones, demo);
   }
 
   private static ConsentScope parseScope(@Nullable String value) {
@@ -250,58 +300,6 @@ public record JobConfig(
     Optional<SourceType> type = SourceType.fromLabel(given.trim().toLowerCase(Locale.ROOT));
     return type.orElseThrow(
         () -> new InvalidOptionException("source", given, "must be one of " + SourceType.labels()));
-  }
-
-  private static void checkFolder(String option, String value) {
-    if (hasScheme(value)) {
-      return; // a remote file system: the match at run time reports what is missing
-    }
-    Path path = Path.of(value);
-    if (!Files.exists(path)) {
-      throw new InvalidOptionException(option, value, "no such folder");
-    }
-    if (!Files.isDirectory(path)) {
-      throw new InvalidOptionException(option, value, "not a folder");
-    }
-  }
-
-  /**
-   * An input folder must hold at least one dataset folder ({@code customer/}, ...): a folder
-   * without one (empty, or a broker's own state folder) would land nothing, or binary noise under
-   * {@code _unrouted}, and end with exit 0.
-   */
-  private static void checkHasDatasetFolder(String input) {
-    if (hasScheme(input)) {
-      return;
-    }
-    List<String> found = new ArrayList<>();
-    try (var entries = Files.list(Path.of(input))) {
-      entries
-          .filter(Files::isDirectory)
-          .map(p -> p.getFileName().toString())
-          .filter(name -> !name.startsWith(".") && !name.startsWith("_"))
-          .sorted()
-          .forEach(found::add);
-    } catch (IOException e) {
-      throw new InvalidOptionException("input", input, "cannot list: " + e.getMessage());
-    }
-    if (found.stream().noneMatch(name -> Dataset.fromFolder(name).isPresent())) {
-      throw new InvalidOptionException(
-          "input",
-          input,
-          "holds no dataset folder: expected at least one of "
-              + Dataset.knownNames()
-              + " (one folder per dataset, JSON Lines files inside)"
-              + (found.isEmpty()
-                  ? "; it holds no folder at all"
-                  : "; found "
-                      + String.join(", ", found.subList(0, Math.min(5, found.size())))
-                      + (found.size() > 5 ? ", ..." : "")));
-    }
-  }
-
-  private static boolean hasScheme(String value) {
-    return value.matches("^[a-zA-Z][a-zA-Z0-9+.-]+://.*");
   }
 
   private static void checkBootstrapServers(String value) {
@@ -350,34 +348,6 @@ public record JobConfig(
       }
     }
     return topics;
-  }
-
-  /**
-   * The client settings of {@code --kafkaPropertiesFile}; its secrets are kept apart (see {@link
-   * KafkaClientProperties}). Only a Kafka source reads it: the embedded broker is plain, on
-   * loopback.
-   */
-  private static KafkaClientProperties readKafkaProperties(
-      @Nullable String file, SourceType source) {
-    String path = blankToNull(file);
-    if (path == null) {
-      return KafkaClientProperties.none();
-    }
-    if (source != SourceType.KAFKA) {
-      throw new InvalidOptionException(
-          "kafkaPropertiesFile",
-          path,
-          "only --source=kafka reads it (--source=" + source.label() + " does not)");
-    }
-    Properties properties = new Properties();
-    try (InputStream in = Files.newInputStream(Path.of(path))) {
-      properties.load(in);
-    } catch (IOException e) {
-      throw new InvalidOptionException("kafkaPropertiesFile", path, "cannot read: " + e);
-    }
-    Map<String, Object> map = new HashMap<>();
-    properties.stringPropertyNames().forEach(k -> map.put(k, properties.getProperty(k).trim()));
-    return KafkaClientProperties.of(map);
   }
 
   private static long atLeast(String option, @Nullable Number value, long min) {

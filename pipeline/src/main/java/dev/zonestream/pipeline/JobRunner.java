@@ -165,7 +165,8 @@ final class JobRunner {
         switch (config.source()) {
           case SQS -> "SQS queues " + config.aws().queues().keySet();
           case KINESIS -> "Kinesis streams " + config.aws().streams().keySet();
-          default -> config.topics().keySet() + " from " + config.bootstrapServers();
+          default ->
+              config.kafka().topics().keySet() + " from " + config.kafka().bootstrapServers();
         };
     return streamUntilStopped(options, config, flink, launch, what, err);
   }
@@ -287,7 +288,7 @@ final class JobRunner {
     try {
       PipelineOptionsFactory.register(ZonestreamOptions.class);
       options = PipelineOptionsFactory.fromArgs(args).withValidation().as(ZonestreamOptions.class);
-      config = JobConfig.from(options);
+      config = Preflight.configure(options);
       if (config.source() == SourceType.KINESIS || config.source() == SourceType.SQS) {
         EndpointChecks.verify(config);
       }
@@ -351,7 +352,7 @@ final class JobRunner {
     if (!progress.complete()) {
       err.println(
           "zonestream: not every published message landed within "
-              + config.runTimeout().getStandardSeconds()
+              + config.demo().runTimeout().getStandardSeconds()
               + " s (--runTimeoutSeconds)");
       return 1;
     }

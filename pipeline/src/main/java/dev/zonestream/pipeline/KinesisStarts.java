@@ -279,7 +279,7 @@ final class KinesisStarts {
     properties.setProperty(
         STREAMS_KEY, String.join(",", new ArrayList<>(config.aws().streams().keySet())));
     properties.setProperty(
-        LATENESS_KEY, Long.toString(config.allowedLateness().getStandardSeconds()));
+        LATENESS_KEY, Long.toString(config.zones().allowedLateness().getStandardSeconds()));
     try (OutputStream out =
         Channels.newOutputStream(
             FileSystems.create(

@@ -93,7 +93,7 @@ public final class Main {
       String[] expanded = RunnerArgs.withRunnerConfig(args);
       options = RunnerArgs.parse(expanded);
       RunnerDefaults.withS3Defaults(options, expanded);
-      config = JobConfig.from(options);
+      config = Preflight.configure(options);
       boolean stream =
           config.source() == SourceType.KAFKA
               || config.source() == SourceType.EMBEDDED_KAFKA

@@ -33,7 +33,7 @@ final class SettleRule {
     return awaitSettled(
         result,
         published,
-        config.runTimeout(),
+        config.demo().runTimeout(),
         new FromFiles(published, config),
         config.source() == SourceType.SQS,
         err);
@@ -145,11 +145,11 @@ final class SettleRule {
                 + "; the runner reports no counters, so the joins are given their event-time wait");
       }
       long joinsMillis =
-          3 * config.consentWait().getMillis()
-              + config.window().getMillis()
-              + config.maxBrokerDelay().getMillis();
+          3 * config.zones().consentWait().getMillis()
+              + config.zones().window().getMillis()
+              + config.brokers().maxDelay().getMillis();
       if (now - landedAt < joinsMillis * 1_000_000L
-          || (lastLook >= 0 && now - lastLook < config.window().getMillis() * 1_000_000L)) {
+          || (lastLook >= 0 && now - lastLook < config.zones().window().getMillis() * 1_000_000L)) {
         return false;
       }
       Map<String, Long> rows = new TreeMap<>();

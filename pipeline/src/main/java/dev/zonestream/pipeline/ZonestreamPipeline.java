@@ -83,21 +83,23 @@ public final class ZonestreamPipeline {
             "Land",
             LandWindowedFiles.create()
                 .to(config.landingRoot())
-                .withWindow(config.window())
-                .withAllowedLateness(config.allowedLateness())
-                .withShards(config.landingShards())
-                .withCompression(config.landingCompression())
+                .withWindow(config.zones().window())
+                .withAllowedLateness(config.zones().allowedLateness())
+                .withShards(config.zones().landingShards())
+                .withCompression(config.zones().landingCompression())
                 .withRunId(runId));
     // Trusted and curated are built from the final landing files, never from the broker directly.
     PCollection<Envelope> landed = landing.get(LandWindowedFiles.MESSAGES);
     if ((config.source() == SourceType.KAFKA || config.source() == SourceType.EMBEDDED_KAFKA)
-        && config.consumerGroup() != null) {
+        && config.kafka().consumerGroup() != null) {
       messages.apply(
           "CommitLandedOffsets",
           CommitLandedKafkaOffsets.create()
               .whenLanded(landed)
               .forGroup(
-                  config.bootstrapServers(), config.consumerGroup(), config.kafkaProperties()));
+                  config.kafka().bootstrapServers(),
+                  config.kafka().consumerGroup(),
+                  config.kafka().properties()));
     }
     if (readSqs != null && sqs != null) {
       sqs.get(ReadSqsMessages.RECEIPTS)
@@ -124,7 +126,8 @@ public final class ZonestreamPipeline {
       PCollection<Envelope> messages, JobConfig config, String runId) {
     PCollectionTuple parsed =
         messages.apply(
-            "ParseRecords", ParseRecords.create().withMaxPayloadBytes(config.maxPayloadBytes()));
+            "ParseRecords",
+            ParseRecords.create().withMaxPayloadBytes(config.zones().maxPayloadBytes()));
     PCollectionTuple known = null;
     PCollectionTuple consentInput =
         PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
@@ -138,9 +141,9 @@ public final class ZonestreamPipeline {
                   "ReadKnownRecords",
                   ReadKnownRecords.create()
                       .from(config.lake(), config.landingRoot())
-                      .withHorizon(config.dedupHorizon())
-                      .withMaxPayloadBytes(config.maxPayloadBytes())
-                      .withScope(config.consentScope())
+                      .withHorizon(config.zones().dedupHorizon())
+                      .withMaxPayloadBytes(config.zones().maxPayloadBytes())
+                      .withScope(config.zones().consentScope())
                       .skippingRun(runId));
       consentInput =
           consentInput
@@ -152,9 +155,9 @@ public final class ZonestreamPipeline {
         consentInput.apply(
             "ApplyConsent",
             ApplyConsent.create()
-                .withScope(config.consentScope())
-                .withWait(config.consentWait())
-                .withDedupHorizon(config.dedupHorizon()));
+                .withScope(config.zones().consentScope())
+                .withWait(config.zones().consentWait())
+                .withDedupHorizon(config.zones().dedupHorizon()));
     PCollectionTuple stepInput =
         PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
             .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER));
@@ -166,9 +169,9 @@ public final class ZonestreamPipeline {
         stepInput.apply(
             "AdmitStepTrainerReadings",
             AdmitStepTrainerReadings.create()
-                .withScope(config.consentScope())
-                .withWait(config.consentWait())
-                .withDedupHorizon(config.dedupHorizon()));
+                .withScope(config.zones().consentScope())
+                .withWait(config.zones().consentWait())
+                .withDedupHorizon(config.zones().dedupHorizon()));
     PCollectionTuple joinInput =
         PCollectionTuple.of(
                 AdmitStepTrainerReadings.OWNED_READINGS,
@@ -189,7 +192,7 @@ public final class ZonestreamPipeline {
     PCollection<MachineLearningRow> machineLearning =
         joinInput.apply(
             "JoinStepTrainerWithAccelerometer",
-            JoinStepTrainerWithAccelerometer.create().withWait(config.consentWait()));
+            JoinStepTrainerWithAccelerometer.create().withWait(config.zones().consentWait()));
 
     PCollectionList<TableRow> rows =
         PCollectionList.of(
@@ -233,24 +236,24 @@ public final class ZonestreamPipeline {
         "WriteZoneTables",
         WriteZoneTables.create()
             .to(config.lake())
-            .withWindow(config.window())
-            .withCompression(config.landingCompression())
+            .withWindow(config.zones().window())
+            .withCompression(config.zones().landingCompression())
             .withRunId(runId));
   }
 
   private static ReadKafkaMessages readKafka(JobConfig config) {
     ReadKafkaMessages read =
         ReadKafkaMessages.create()
-            .withBootstrapServers(config.bootstrapServers())
-            .withTopics(config.topics())
-            .withStartPosition(config.startPosition())
-            .withConsumerProperties(config.kafkaProperties())
-            .withMaxBrokerDelay(config.maxBrokerDelay());
-    if (config.topicPattern() != null) {
-      read = read.withTopicPattern(config.topicPattern());
+            .withBootstrapServers(config.kafka().bootstrapServers())
+            .withTopics(config.kafka().topics())
+            .withStartPosition(config.kafka().startPosition())
+            .withConsumerProperties(config.kafka().properties())
+            .withMaxBrokerDelay(config.brokers().maxDelay());
+    if (config.kafka().topicPattern() != null) {
+      read = read.withTopicPattern(config.kafka().topicPattern());
     }
-    if (config.consumerGroup() != null) {
-      read = read.withConsumerGroup(config.consumerGroup());
+    if (config.kafka().consumerGroup() != null) {
+      read = read.withConsumerGroup(config.kafka().consumerGroup());
     }
     return read;
   }
@@ -260,7 +263,7 @@ public final class ZonestreamPipeline {
     ReadKinesisRecords read =
         ReadKinesisRecords.create()
             .withStreams(aws.streams())
-            .withMaxDelay(config.maxBrokerDelay());
+            .withMaxDelay(config.brokers().maxDelay());
     read =
         aws.kinesisStartTimestamp() != null
             ? read.withStartTimestamp(aws.kinesisStartTimestamp())
@@ -285,7 +288,7 @@ public final class ZonestreamPipeline {
     ReadSqsMessages read =
         ReadSqsMessages.create()
             .withQueues(aws.queues())
-            .withMaxDelay(config.maxBrokerDelay())
+            .withMaxDelay(config.brokers().maxDelay())
             .withVisibilityTimeout(aws.sqsVisibilityTimeout());
     if (aws.sqsEndpoint() != null) {
       read = read.withEndpoint(aws.sqsEndpoint());

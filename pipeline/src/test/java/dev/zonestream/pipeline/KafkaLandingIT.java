@@ -137,7 +137,7 @@ class KafkaLandingIT {
                 "--maxBrokerDelaySeconds=1",
                 "--lake=" + lake)
             .as(ZonestreamOptions.class);
-    JobConfig config = JobConfig.from(options);
+    JobConfig config = Preflight.configure(options);
     options.setStreaming(true);
     options.as(DirectOptions.class).setBlockOnRun(false);
     RunnerDefaults.useReaderCachingOnDirectRunner(options);
@@ -417,7 +417,7 @@ class KafkaLandingIT {
   private static void runUntilLandedAndCommitted(
       String[] args, Map<String, Long> expected, List<String> topics) throws Exception {
     ZonestreamOptions options = PipelineOptionsFactory.fromArgs(args).as(ZonestreamOptions.class);
-    JobConfig config = JobConfig.from(options);
+    JobConfig config = Preflight.configure(options);
     options.setStreaming(true);
     options.as(DirectOptions.class).setBlockOnRun(false);
     RunnerDefaults.useReaderCachingOnDirectRunner(options);
