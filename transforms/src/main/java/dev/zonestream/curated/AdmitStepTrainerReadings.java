@@ -1,5 +1,6 @@
 package dev.zonestream.curated;
 
+import com.google.auto.value.AutoValue;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.DeviceOwner;
 import dev.zonestream.model.JsonRecordCoder;
@@ -78,7 +79,9 @@ import org.joda.time.Duration;
  * the customer it belongs to; a device shared by several curated customers yields one per customer
  * who admits it) and {@link #REJECTED}.
  */
-public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple, PCollectionTuple> {
+@AutoValue
+public abstract class AdmitStepTrainerReadings
+    extends PTransform<PCollectionTuple, PCollectionTuple> {
   public static final TupleTag<StepTrainerReading> STEP_TRAINER_TRUSTED = new TupleTag<>() {};
   public static final TupleTag<OwnedStepReading> OWNED_READINGS = new TupleTag<>() {};
   public static final TupleTag<Rejected> REJECTED = new TupleTag<>() {};
@@ -103,27 +106,39 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
   private static final TupleTag<KV<String, Parsed<StepTrainerReading>>> WAITING =
       new TupleTag<>() {};
 
-  private final ConsentScope scope;
-  private final Duration wait;
-  private final Duration dedupHorizon;
+  abstract ConsentScope scope();
 
-  private AdmitStepTrainerReadings(ConsentScope scope, Duration wait, Duration dedupHorizon) {
-    this.scope = scope;
-    this.wait = wait;
-    this.dedupHorizon = dedupHorizon;
+  abstract Duration consentWait();
+
+  abstract Duration dedupHorizon();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setScope(ConsentScope scope);
+
+    abstract Builder setConsentWait(Duration consentWait);
+
+    abstract Builder setDedupHorizon(Duration dedupHorizon);
+
+    abstract AdmitStepTrainerReadings build();
   }
 
   /** Defaults as {@link ApplyConsent#create()}. */
   public static AdmitStepTrainerReadings create() {
-    return new AdmitStepTrainerReadings(
-        ConsentScope.AFTER_CONSENT, Duration.standardMinutes(10), Duration.standardHours(24));
+    return new AutoValue_AdmitStepTrainerReadings.Builder()
+        .setScope(ConsentScope.AFTER_CONSENT)
+        .setConsentWait(Duration.standardMinutes(10))
+        .setDedupHorizon(Duration.standardHours(24))
+        .build();
   }
 
   public AdmitStepTrainerReadings withScope(ConsentScope value) {
     if (value == null) {
       throw new IllegalArgumentException("consent scope must be given");
     }
-    return new AdmitStepTrainerReadings(value, wait, dedupHorizon);
+    return toBuilder().setScope(value).build();
   }
 
   /** How long (processing time) a streamed reading waits for an owner that admits it. */
@@ -131,7 +146,7 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("wait must be positive, got " + value);
     }
-    return new AdmitStepTrainerReadings(scope, value, dedupHorizon);
+    return toBuilder().setConsentWait(value).build();
   }
 
   /** How long (processing time) a stream remembers a reading to drop its repeats. */
@@ -139,7 +154,7 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("de-duplication horizon must be positive, got " + value);
     }
-    return new AdmitStepTrainerReadings(scope, wait, value);
+    return toBuilder().setDedupHorizon(value).build();
   }
 
   @Override
@@ -167,11 +182,11 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
             .apply(
                 "DeduplicateReadings",
                 DeduplicateRecords.of(JsonRecordCoder.of(StepTrainerReading.class))
-                    .withHorizon(dedupHorizon)
+                    .withHorizon(dedupHorizon())
                     .withKnown(input.has(KNOWN_READINGS) ? input.get(KNOWN_READINGS) : null))
             .apply(
                 "LookUpOwners",
-                ParDo.of(new LookUpOwnersFn(view, scope, stream))
+                ParDo.of(new LookUpOwnersFn(view, scope(), stream))
                     .withSideInputs(view)
                     .withOutputTags(
                         STEP_TRAINER_TRUSTED,
@@ -199,7 +214,7 @@ public final class AdmitStepTrainerReadings extends PTransform<PCollectionTuple,
             .apply("BySerial", Flatten.pCollections())
             .apply(
                 "TrackDevices",
-                ParDo.of(new TrackDevicesFn(scope, wait))
+                ParDo.of(new TrackDevicesFn(scope(), consentWait()))
                     .withOutputTags(
                         STEP_TRAINER_TRUSTED, TupleTagList.of(OWNED_READINGS).and(REJECTED)));
     return PCollectionTuple.of(

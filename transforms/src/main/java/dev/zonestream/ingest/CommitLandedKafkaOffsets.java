@@ -2,6 +2,7 @@ package dev.zonestream.ingest;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.SourceKind;
@@ -68,37 +69,46 @@ import org.slf4j.LoggerFactory;
  * interval; it never stops the job. Counters: {@link MetricNames#COMMITTED} (offsets committed, per
  * topic).
  */
-public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envelope>, PDone> {
-  private final @Nullable PCollection<Envelope> landed;
-  private final @Nullable String bootstrapServers;
-  private final @Nullable String consumerGroup;
-  private final KafkaClientProperties consumerProperties;
-  private final Duration commitInterval;
+@AutoValue
+public abstract class CommitLandedKafkaOffsets extends PTransform<PCollection<Envelope>, PDone> {
+  abstract @Nullable PCollection<Envelope> landed();
 
-  private CommitLandedKafkaOffsets(
-      @Nullable PCollection<Envelope> landed,
-      @Nullable String bootstrapServers,
-      @Nullable String consumerGroup,
-      KafkaClientProperties consumerProperties,
-      Duration commitInterval) {
-    this.landed = landed;
-    this.bootstrapServers = bootstrapServers;
-    this.consumerGroup = consumerGroup;
-    this.consumerProperties = consumerProperties;
-    this.commitInterval = commitInterval;
+  abstract @Nullable String bootstrapServers();
+
+  abstract @Nullable String consumerGroup();
+
+  abstract KafkaClientProperties consumerProperties();
+
+  abstract Duration commitInterval();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setLanded(@Nullable PCollection<Envelope> landed);
+
+    abstract Builder setBootstrapServers(@Nullable String bootstrapServers);
+
+    abstract Builder setConsumerGroup(@Nullable String consumerGroup);
+
+    abstract Builder setConsumerProperties(KafkaClientProperties consumerProperties);
+
+    abstract Builder setCommitInterval(Duration commitInterval);
+
+    abstract CommitLandedKafkaOffsets build();
   }
 
   /** Defaults: commits every 2 s. */
   public static CommitLandedKafkaOffsets create() {
-    return new CommitLandedKafkaOffsets(
-        null, null, null, KafkaClientProperties.none(), Duration.standardSeconds(2));
+    return new AutoValue_CommitLandedKafkaOffsets.Builder()
+        .setConsumerProperties(KafkaClientProperties.none())
+        .setCommitInterval(Duration.standardSeconds(2))
+        .build();
   }
 
   /** The messages read back from final landing files. */
   public CommitLandedKafkaOffsets whenLanded(PCollection<Envelope> landedMessages) {
-    checkArgumentNotNull(landedMessages, "landed messages");
-    return new CommitLandedKafkaOffsets(
-        landedMessages, bootstrapServers, consumerGroup, consumerProperties, commitInterval);
+    return toBuilder().setLanded(checkArgumentNotNull(landedMessages, "landed messages")).build();
   }
 
   /** The brokers and the group whose offsets are committed, as the read uses them. */
@@ -107,8 +117,11 @@ public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envel
     if (servers == null || servers.isBlank() || group == null || group.isBlank()) {
       throw new IllegalArgumentException("bootstrap servers and consumer group are needed");
     }
-    checkArgumentNotNull(properties, "consumer properties");
-    return new CommitLandedKafkaOffsets(landed, servers, group, properties, commitInterval);
+    return toBuilder()
+        .setBootstrapServers(servers)
+        .setConsumerGroup(group)
+        .setConsumerProperties(checkArgumentNotNull(properties, "consumer properties"))
+        .build();
   }
 
   /** How often each partition's committed offset is advanced (at most). */
@@ -116,17 +129,16 @@ public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envel
     if (interval == null || interval.getMillis() <= 0) {
       throw new IllegalArgumentException("commit interval must be positive, got " + interval);
     }
-    return new CommitLandedKafkaOffsets(
-        landed, bootstrapServers, consumerGroup, consumerProperties, interval);
+    return toBuilder().setCommitInterval(interval).build();
   }
 
   @Override
   public PDone expand(PCollection<Envelope> read) {
     PCollection<Envelope> landedMessages =
-        checkArgumentNotNull(landed, "CommitLandedKafkaOffsets needs whenLanded(...)");
+        checkArgumentNotNull(landed(), "CommitLandedKafkaOffsets needs whenLanded(...)");
     String servers =
-        checkArgumentNotNull(bootstrapServers, "CommitLandedKafkaOffsets needs forGroup");
-    String group = checkArgumentNotNull(consumerGroup, "CommitLandedKafkaOffsets needs forGroup");
+        checkArgumentNotNull(bootstrapServers(), "CommitLandedKafkaOffsets needs forGroup");
+    String group = checkArgumentNotNull(consumerGroup(), "CommitLandedKafkaOffsets needs forGroup");
     KvCoder<String, KV<Boolean, List<Long>>> marks =
         KvCoder.of(
             StringUtf8Coder.of(), KvCoder.of(BooleanCoder.of(), ListCoder.of(VarLongCoder.of())));
@@ -139,7 +151,7 @@ public final class CommitLandedKafkaOffsets extends PTransform<PCollection<Envel
         .apply("ReadAndLanded", Flatten.pCollections())
         .apply(
             "CommitLanded",
-            ParDo.of(new CommitFn(servers, group, consumerProperties, commitInterval)));
+            ParDo.of(new CommitFn(servers, group, consumerProperties(), commitInterval())));
     return PDone.in(read.getPipeline());
   }
 

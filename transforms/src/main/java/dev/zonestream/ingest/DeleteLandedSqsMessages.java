@@ -2,6 +2,7 @@ package dev.zonestream.ingest;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
+import com.google.auto.value.AutoValue;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.SourceKind;
@@ -92,21 +93,30 @@ import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchResponse;
  * MetricNames#SQS_DELETED}, {@link MetricNames#SQS_EXTENDED} and {@link MetricNames#SQS_LAPSED}
  * (deliveries that could no longer be extended and come back).
  */
-public final class DeleteLandedSqsMessages extends PTransform<PCollection<SqsReceipt>, PDone> {
+@AutoValue
+public abstract class DeleteLandedSqsMessages extends PTransform<PCollection<SqsReceipt>, PDone> {
   static final int FORGET_LANDED_MINUTES = 10;
 
   /** SQS's limit of entries per batch call. */
   private static final int BATCH = 10;
 
-  private final @Nullable PCollection<Envelope> landed;
-  private final @Nullable URI endpoint;
-  private final Duration visibilityTimeout;
+  abstract @Nullable PCollection<Envelope> landed();
 
-  private DeleteLandedSqsMessages(
-      @Nullable PCollection<Envelope> landed, @Nullable URI endpoint, Duration visibilityTimeout) {
-    this.landed = landed;
-    this.endpoint = endpoint;
-    this.visibilityTimeout = visibilityTimeout;
+  abstract @Nullable URI endpoint();
+
+  abstract Duration visibilityTimeout();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setLanded(@Nullable PCollection<Envelope> landed);
+
+    abstract Builder setEndpoint(@Nullable URI endpoint);
+
+    abstract Builder setVisibilityTimeout(Duration visibilityTimeout);
+
+    abstract DeleteLandedSqsMessages build();
   }
 
   /**
@@ -114,20 +124,19 @@ public final class DeleteLandedSqsMessages extends PTransform<PCollection<SqsRec
    * visibility timeout.
    */
   public static DeleteLandedSqsMessages create() {
-    return new DeleteLandedSqsMessages(
-        null, null, Duration.standardSeconds(ReadSqsMessages.DEFAULT_VISIBILITY_SECONDS));
+    return new AutoValue_DeleteLandedSqsMessages.Builder()
+        .setVisibilityTimeout(Duration.standardSeconds(ReadSqsMessages.DEFAULT_VISIBILITY_SECONDS))
+        .build();
   }
 
   /** The messages read back from final landing files. */
   public DeleteLandedSqsMessages whenLanded(PCollection<Envelope> landedMessages) {
-    checkArgumentNotNull(landedMessages, "landed messages");
-    return new DeleteLandedSqsMessages(landedMessages, endpoint, visibilityTimeout);
+    return toBuilder().setLanded(checkArgumentNotNull(landedMessages, "landed messages")).build();
   }
 
   /** An SQS endpoint other than AWS's for the region (ElasticMQ, a VPC endpoint). */
   public DeleteLandedSqsMessages withEndpoint(URI uri) {
-    checkArgumentNotNull(uri, "endpoint");
-    return new DeleteLandedSqsMessages(landed, uri, visibilityTimeout);
+    return toBuilder().setEndpoint(checkArgumentNotNull(uri, "endpoint")).build();
   }
 
   /**
@@ -136,14 +145,15 @@ public final class DeleteLandedSqsMessages extends PTransform<PCollection<SqsRec
    */
   public DeleteLandedSqsMessages withVisibilityTimeout(Duration timeout) {
     ReadSqsMessages.checkVisibilityTimeout(timeout);
-    return new DeleteLandedSqsMessages(landed, endpoint, timeout);
+    return toBuilder().setVisibilityTimeout(timeout).build();
   }
 
   @Override
   public PDone expand(PCollection<SqsReceipt> receipts) {
     PCollection<Envelope> landedMessages =
-        checkArgumentNotNull(landed, "DeleteLandedSqsMessages needs whenLanded(...)");
+        checkArgumentNotNull(landed(), "DeleteLandedSqsMessages needs whenLanded(...)");
     ClientConfiguration.Builder client = ClientConfiguration.builder();
+    URI endpoint = endpoint();
     if (endpoint != null) {
       client.endpoint(endpoint);
     }
@@ -157,11 +167,12 @@ public final class DeleteLandedSqsMessages extends PTransform<PCollection<SqsRec
     // The Spark runner refuses timers in batch: a bounded read gets the step without them.
     if (receipts.isBounded() == PCollection.IsBounded.BOUNDED
         && landedMessages.isBounded() == PCollection.IsBounded.BOUNDED) {
-      marks.apply("DeleteLanded", ParDo.of(new DeleteLandedFn(client.build(), visibilityTimeout)));
+      marks.apply(
+          "DeleteLanded", ParDo.of(new DeleteLandedFn(client.build(), visibilityTimeout())));
     } else {
       marks.apply(
           "HideAndDeleteLanded",
-          ParDo.of(new HideAndDeleteLandedFn(client.build(), visibilityTimeout)));
+          ParDo.of(new HideAndDeleteLandedFn(client.build(), visibilityTimeout())));
     }
     return PDone.in(receipts.getPipeline());
   }

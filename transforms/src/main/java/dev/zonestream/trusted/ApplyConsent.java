@@ -1,5 +1,6 @@
 package dev.zonestream.trusted;
 
+import com.google.auto.value.AutoValue;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Customer;
@@ -90,7 +91,8 @@ import org.joda.time.Duration;
  * MetricNames#REJECTED}) or, for a stream, still waiting ({@link MetricNames#WAITED} minus {@link
  * MetricNames#RELEASED}).
  */
-public final class ApplyConsent extends PTransform<PCollectionTuple, PCollectionTuple> {
+@AutoValue
+public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollectionTuple> {
   public static final TupleTag<Customer> CUSTOMER_TRUSTED = new TupleTag<>() {};
   public static final TupleTag<AccelerometerReading> ACCELEROMETER_TRUSTED = new TupleTag<>() {};
   public static final TupleTag<Customer> CUSTOMER_CURATED = new TupleTag<>() {};
@@ -136,14 +138,23 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
   private static final Customer PLACEHOLDER =
       new Customer("", ViewReferenceData.PLACEHOLDER_KEY, "", "", "", 0, 0, null, null, null);
 
-  private final ConsentScope scope;
-  private final Duration wait;
-  private final Duration dedupHorizon;
+  abstract ConsentScope scope();
 
-  private ApplyConsent(ConsentScope scope, Duration wait, Duration dedupHorizon) {
-    this.scope = scope;
-    this.wait = wait;
-    this.dedupHorizon = dedupHorizon;
+  abstract Duration consentWait();
+
+  abstract Duration dedupHorizon();
+
+  abstract Builder toBuilder();
+
+  @AutoValue.Builder
+  abstract static class Builder {
+    abstract Builder setScope(ConsentScope scope);
+
+    abstract Builder setConsentWait(Duration consentWait);
+
+    abstract Builder setDedupHorizon(Duration dedupHorizon);
+
+    abstract ApplyConsent build();
   }
 
   /**
@@ -151,15 +162,18 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
    * customer; a stream remembers readings for 24 hours to drop repeats.
    */
   public static ApplyConsent create() {
-    return new ApplyConsent(
-        ConsentScope.AFTER_CONSENT, Duration.standardMinutes(10), Duration.standardHours(24));
+    return new AutoValue_ApplyConsent.Builder()
+        .setScope(ConsentScope.AFTER_CONSENT)
+        .setConsentWait(Duration.standardMinutes(10))
+        .setDedupHorizon(Duration.standardHours(24))
+        .build();
   }
 
   public ApplyConsent withScope(ConsentScope value) {
     if (value == null) {
       throw new IllegalArgumentException("consent scope must be given");
     }
-    return new ApplyConsent(value, wait, dedupHorizon);
+    return toBuilder().setScope(value).build();
   }
 
   /** How long (processing time) a streamed reading waits for a customer it cannot find. */
@@ -167,7 +181,7 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("wait must be positive, got " + value);
     }
-    return new ApplyConsent(scope, value, dedupHorizon);
+    return toBuilder().setConsentWait(value).build();
   }
 
   /** How long (processing time) a stream remembers a reading to drop its repeats. */
@@ -175,7 +189,7 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("de-duplication horizon must be positive, got " + value);
     }
-    return new ApplyConsent(scope, wait, value);
+    return toBuilder().setDedupHorizon(value).build();
   }
 
   @Override
@@ -231,11 +245,11 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
             .apply(
                 "DeduplicateReadings",
                 DeduplicateRecords.of(JsonRecordCoder.of(AccelerometerReading.class))
-                    .withHorizon(dedupHorizon)
+                    .withHorizon(dedupHorizon())
                     .withKnown(input.has(KNOWN_READINGS) ? input.get(KNOWN_READINGS) : null))
             .apply(
                 "LookUpCustomer",
-                ParDo.of(new LookUpCustomerFn(view, scope, stream))
+                ParDo.of(new LookUpCustomerFn(view, scope(), stream))
                     .withSideInputs(view)
                     .withOutputTags(
                         ACCELEROMETER_TRUSTED, TupleTagList.of(WAITING).and(MARKS).and(REJECTED)));
@@ -328,7 +342,7 @@ public final class ApplyConsent extends PTransform<PCollectionTuple, PCollection
             .apply("ByEmail", Flatten.pCollections())
             .apply(
                 "TrackCustomers",
-                ParDo.of(new TrackCustomersFn(scope, wait))
+                ParDo.of(new TrackCustomersFn(scope(), consentWait()))
                     .withOutputTags(
                         CUSTOMER_TRUSTED,
                         TupleTagList.of(ACCELEROMETER_TRUSTED)
