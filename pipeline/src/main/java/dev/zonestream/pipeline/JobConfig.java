@@ -2,6 +2,7 @@ package dev.zonestream.pipeline;
 
 import dev.zonestream.ingest.KafkaClientProperties;
 import dev.zonestream.ingest.ReadKafkaMessages.StartPosition;
+import dev.zonestream.lake.TableFormat;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Dataset;
 import java.util.LinkedHashMap;
@@ -95,7 +96,8 @@ public record JobConfig(
    * @param window a landing file's time window
    * @param allowedLateness how late a message may come for its window's file
    * @param landingShards files per window and dataset
-   * @param landingCompression the landing files' compression
+   * @param landingCompression the landing files' compression (and the JSON tables')
+   * @param tableFormat the trusted and curated tables' format
    * @param consentScope which readings of a consenting customer are admitted
    * @param consentWait how long a reading waits for its customer
    * @param dedupHorizon how long a record is remembered to drop its duplicates
@@ -106,6 +108,7 @@ public record JobConfig(
       Duration allowedLateness,
       int landingShards,
       Compression landingCompression,
+      TableFormat tableFormat,
       ConsentScope consentScope,
       Duration consentWait,
       Duration dedupHorizon,
@@ -258,6 +261,7 @@ public record JobConfig(
             Boolean.FALSE.equals(options.getLandingGzip())
                 ? Compression.UNCOMPRESSED
                 : Compression.GZIP,
+            parseFormat(options.getTableFormat()),
             parseScope(options.getConsentScope()),
             Duration.standardSeconds(
                 options.getConsentWaitSeconds() == null
@@ -274,6 +278,14 @@ public record JobConfig(
             Duration.standardSeconds(
                 atLeast("runTimeoutSeconds", options.getRunTimeoutSeconds(), 1)));
     return new JobConfig(source, input, lake, brokers, kafka, aws, zones, demo);
+  }
+
+  private static TableFormat parseFormat(@Nullable String value) {
+    return TableFormat.fromLabel(value == null ? "" : value.trim().toLowerCase(Locale.ROOT))
+        .orElseThrow(
+            () ->
+                new InvalidOptionException(
+                    "tableFormat", value, "must be one of " + TableFormat.labels()));
   }
 
   private static ConsentScope parseScope(@Nullable String value) {

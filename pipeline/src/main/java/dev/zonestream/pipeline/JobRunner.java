@@ -1,5 +1,6 @@
 package dev.zonestream.pipeline;
 
+import dev.zonestream.lake.LakeCatalog;
 import dev.zonestream.lake.LakePaths;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,6 +43,25 @@ final class JobRunner {
     }
   }
 
+  /**
+   * Writes the lake's catalog ({@link LakeCatalog}: DDL for Athena, Spark and DuckDB, and the empty
+   * file of each table), as the run starts. A lake that cannot take it still gets its data: the
+   * failure is said, not fatal.
+   */
+  static void writeCatalog(JobConfig config, PrintStream err) {
+    try {
+      LakeCatalog.write(config.lake(), config.zones().tableFormat());
+    } catch (IOException | RuntimeException e) {
+      err.println(
+          "zonestream: warning: cannot write the catalog under "
+              + config.lake()
+              + "/"
+              + LakeCatalog.FOLDER
+              + ": "
+              + e);
+    }
+  }
+
   static int runBounded(
       ZonestreamOptions options,
       JobConfig config,
@@ -60,6 +80,7 @@ final class JobRunner {
       return 1;
     }
     Preflight.announceLake(config, err);
+    writeCatalog(config, err);
     PipelineResult result = pipeline.run();
     if (!launch.awaitJob()) {
       err.println(submittedDetached("the job ends by itself"));
@@ -199,6 +220,7 @@ final class JobRunner {
             + config.landingRoot()
             + (launch.awaitJob() ? " (Ctrl-C stops)" : ""));
     Preflight.announceLake(config, err);
+    writeCatalog(config, err);
     String resumedFrom = flink == null ? null : flink.resumedFrom();
     String startAfresh =
         flink != null && flink.savepointGiven()
@@ -325,6 +347,7 @@ final class JobRunner {
     String runId = ZonestreamPipeline.newRunId();
     ZonestreamPipeline.build(pipeline, withKinesisStarts(graph, true, runId, null, err), runId);
     Preflight.announceLake(config, err);
+    writeCatalog(config, err);
     PipelineResult result = pipeline.run();
     AtomicReference<RuntimeException> publishFailure = new AtomicReference<>();
     if (publisher != null) {

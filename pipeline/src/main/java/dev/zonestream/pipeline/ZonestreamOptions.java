@@ -138,6 +138,15 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
 
   void setLandingShards(Integer value);
 
+  @Description(
+      "The trusted and curated tables' format: parquet (each table's declared schema, a typed"
+          + " eventTime column, snappy) or json (JSON Lines, gzip as --landingGzip says). The"
+          + " rejects are JSON Lines either way.")
+  @Default.String("parquet")
+  String getTableFormat();
+
+  void setTableFormat(String value);
+
   @Description("Gzip the landing files (true) or write plain JSON Lines (false).")
   @Default.Boolean(true)
   Boolean getLandingGzip();

@@ -238,6 +238,7 @@ public final class ZonestreamPipeline {
             .to(config.lake())
             .withWindow(config.zones().window())
             .withCompression(config.zones().landingCompression())
+            .withFormat(config.zones().tableFormat())
             .withRunId(runId));
   }
 

@@ -4,6 +4,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zonestream.lake.LakeCatalog;
+import dev.zonestream.lake.LakePaths;
+import dev.zonestream.lake.ParquetFiles;
+import dev.zonestream.lake.TableSchemas;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,7 +27,13 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 import org.apache.beam.sdk.io.fs.MatchResult;
 
-/** Reads a lake back as any JSON Lines reader would, for assertions. */
+/**
+ * Reads a lake back as any JSON Lines reader would, for assertions. A Parquet table file's rows are
+ * read as the JSON format writes the same records ({@link TableSchemas#toJson}: the typed {@code
+ * eventTime} column left out, null consents absent), so one assertion holds for both table formats;
+ * the Parquet files' own schema is asserted by the catalog tests. Files whose names start with
+ * {@code _} (a table's empty schema file) are skipped, as the lake's readers skip them.
+ */
 final class LakeFiles {
   /**
    * A reader of lake lines: Jackson's defaults, but nesting to 2,000 levels and strings of any
@@ -49,10 +59,15 @@ final class LakeFiles {
       for (Path file :
           files
               .filter(Files::isRegularFile)
-              .filter(p -> p.toString().contains(".jsonl"))
+              .filter(p -> p.toString().contains(".jsonl") || p.toString().endsWith(".parquet"))
               .filter(p -> !p.toString().contains("/.temp"))
+              .filter(p -> !p.getFileName().toString().startsWith(LakeCatalog.EMPTY_NAME))
               .sorted()
               .toList()) {
+        if (ParquetFiles.isParquet(file.toString())) {
+          lines.addAll(parquetRows(file.toString()));
+          continue;
+        }
         try (InputStream raw = Files.newInputStream(file);
             InputStream in = file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {
           for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
@@ -77,7 +92,11 @@ final class LakeFiles {
     for (MatchResult.Metadata file : match.metadata()) {
       String path = file.resourceId().toString();
       String relative = path.substring(path.indexOf(folder) + folder.length() + 1);
-      if (!relative.contains(".jsonl") || relative.startsWith(".") || relative.contains("/.")) {
+      if (!LakePaths.isFinalLakeFile(relative)) {
+        continue;
+      }
+      if (ParquetFiles.isParquet(path)) {
+        byFile.put(relative, parquetRows(path));
         continue;
       }
       List<JsonNode> lines = new ArrayList<>();
@@ -93,6 +112,21 @@ final class LakeFiles {
       byFile.put(relative, lines);
     }
     return byFile;
+  }
+
+  /** A Parquet table file's rows, each as the JSON format writes it. */
+  static List<JsonNode> parquetRows(String path) throws IOException {
+    List<JsonNode> rows = new ArrayList<>();
+    ParquetFiles.forEachRow(
+        path,
+        row -> {
+          try {
+            rows.add(MAPPER.readTree(TableSchemas.toJson(row)));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+    return rows;
   }
 
   /** Reads one JSON file through Beam's {@link FileSystems}. */

@@ -10,8 +10,9 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
 
 /**
- * Reads each final file back and counts its lines into the counter {@code namespace/<key>}: a row
- * counts as written only once it can be read from the lake. Input: (counter name, file path).
+ * Reads each final file back and counts its rows into the counter {@code namespace/<key>}: a row
+ * counts as written only once it can be read from the lake. A JSON Lines file's rows are its lines,
+ * a Parquet file's the row count in its footer. Input: (counter name, file path).
  */
 public final class CountFileLinesFn extends DoFn<KV<String, String>, LandedFile> {
   private final String namespace;
@@ -24,6 +25,12 @@ public final class CountFileLinesFn extends DoFn<KV<String, String>, LandedFile>
   public void processElement(@Element KV<String, String> file, OutputReceiver<LandedFile> out)
       throws IOException {
     String path = file.getValue();
+    long lines = ParquetFiles.isParquet(path) ? ParquetFiles.rowCount(path) : lines(path);
+    Metrics.counter(namespace, file.getKey()).inc(lines);
+    out.output(new LandedFile(file.getKey(), path, lines));
+  }
+
+  private static long lines(String path) throws IOException {
     long lines = 0;
     try (InputStream in =
         Channels.newInputStream(
@@ -39,7 +46,6 @@ public final class CountFileLinesFn extends DoFn<KV<String, String>, LandedFile>
         }
       }
     }
-    Metrics.counter(namespace, file.getKey()).inc(lines);
-    out.output(new LandedFile(file.getKey(), path, lines));
+    return lines;
   }
 }

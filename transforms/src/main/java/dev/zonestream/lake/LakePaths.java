@@ -26,11 +26,29 @@ public final class LakePaths {
   }
 
   /**
-   * Whether {@code relative} (a path below a zone's root) names a final JSON Lines file of the
-   * lake: not a running writer's temporary file (under a folder or name starting with {@code .}).
+   * Whether {@code relative} (a path below a zone's root) names a final data file of the lake, JSON
+   * Lines or Parquet: not a running writer's temporary file (under a folder or name starting with
+   * {@code .}), nor a table's empty file ({@link LakeCatalog#EMPTY_NAME}).
    */
   public static boolean isFinalLakeFile(String relative) {
-    return relative.contains(".jsonl") && !relative.startsWith(".") && !relative.contains("/.");
+    String name = relative.substring(relative.lastIndexOf('/') + 1);
+    return (relative.contains(".jsonl") || relative.endsWith(".parquet"))
+        && !relative.startsWith(".")
+        && !relative.contains("/.")
+        && !name.startsWith(LakeCatalog.EMPTY_NAME);
+  }
+
+  /**
+   * How a folder's files are named: after the folder ({@code customer-...}), without leading
+   * underscores ({@code _unrouted} gives {@code unrouted-...}), because Hadoop's readers (Spark,
+   * Hive, Athena) skip files whose names start with {@code _} or {@code .}.
+   */
+  public static String fileNamePrefix(String folder) {
+    int start = 0;
+    while (start < folder.length() - 1 && folder.charAt(start) == '_') {
+      start++;
+    }
+    return folder.substring(start);
   }
 
   /** {@code 20230806T185700Z}. */

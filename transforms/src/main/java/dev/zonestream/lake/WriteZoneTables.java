@@ -13,6 +13,7 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Partition;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
@@ -29,16 +30,20 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
 
 /**
- * Writes zone tables as JSON Lines under {@code <lake>/<table>/dt=YYYY-MM-DD/hr=HH/}, partitioned
- * by each row's own time (its event time; a reject's broker time).
+ * Writes zone tables under {@code <lake>/<table>/dt=YYYY-MM-DD/hr=HH/}, partitioned by each row's
+ * own time (its event time; a reject's broker time). A table with a declared schema ({@link
+ * TableSchemas}: the five trusted and curated tables) is written as Parquet (snappy, through Beam's
+ * {@link org.apache.beam.sdk.io.parquet.ParquetIO#sink}) unless {@link #withFormat}({@link
+ * TableFormat#JSON}); the rejects, and every table in the JSON format, as JSON Lines (gzip unless
+ * {@link #withCompression} says otherwise).
  *
- * <p>Bounded input is written once: {@code <table name>-all-<shard>-of-<n>.jsonl.gz} per partition.
- * A stream is written in fixed windows of element time ({@code withWindow}), one file per
- * partition, window and pane: {@code <table
- * name>-<start>-<end>-<pane>[-<run>]-<shard>-of-<n>.jsonl.gz}, where {@code withRunId} keeps a
+ * <p>Bounded input is written once: {@code <table name>-all-<shard>-of-<n>.parquet} (or {@code
+ * .jsonl.gz}) per partition. A stream is written in fixed windows of element time ({@code
+ * withWindow}), one file per partition, window and pane: {@code <table
+ * name>-<start>-<end>-<pane>[-<run>]-<shard>-of-<n>.parquet}, where {@code withRunId} keeps a
  * restarted stream from replacing an earlier run's files. Rows are counted when made ({@link
  * MetricNames#TABLE_ROWS}) and when read back from final files ({@link
- * MetricNames#TABLE_ROWS_WRITTEN}).
+ * MetricNames#TABLE_ROWS_WRITTEN}: lines of a JSON file, the footer's row count of a Parquet one).
  */
 @AutoValue
 public abstract class WriteZoneTables
@@ -52,6 +57,8 @@ public abstract class WriteZoneTables
   abstract Compression compression();
 
   abstract @Nullable String runId();
+
+  abstract TableFormat format();
 
   abstract Builder toBuilder();
 
@@ -67,6 +74,8 @@ public abstract class WriteZoneTables
 
     abstract Builder setRunId(@Nullable String runId);
 
+    abstract Builder setFormat(TableFormat format);
+
     abstract WriteZoneTables build();
   }
 
@@ -75,7 +84,16 @@ public abstract class WriteZoneTables
         .setWindow(Duration.standardMinutes(1))
         .setAllowedLateness(Duration.standardHours(1))
         .setCompression(Compression.GZIP)
+        .setFormat(TableFormat.PARQUET)
         .build();
+  }
+
+  /**
+   * The format of the tables with a declared schema (default {@link TableFormat#PARQUET}); the
+   * rejects are JSON Lines either way.
+   */
+  public WriteZoneTables withFormat(TableFormat value) {
+    return toBuilder().setFormat(checkArgumentNotNull(value, "table format")).build();
   }
 
   /** Names a stream's files with {@code id} (letters, digits and {@code -}) as well. */
@@ -144,19 +162,53 @@ public abstract class WriteZoneTables
                   .discardingFiredPanes();
       windowed = windowed.and(rows.apply("WindowRows" + i, windowing));
     }
-    return windowed
-        .apply("AllRows", Flatten.pCollections())
-        .apply(
-            "WriteJsonLines",
-            FileIO.<String, TableRow>writeDynamic()
-                .by(WriteZoneTables::destination)
-                .withDestinationCoder(StringUtf8Coder.of())
-                .via(Contextful.fn(TableRow::json), TextIO.sink())
-                .to(root)
-                .withNaming(destination -> new TableFileNaming(destination, run))
-                .withCompression(compression())
-                .withNumShards(1))
-        .getPerDestinationOutputFilenames()
+    PCollection<TableRow> rows = windowed.apply("AllRows", Flatten.pCollections());
+    TableFormat format = format();
+    PCollectionList<TableRow> byFormat =
+        rows.apply(
+            "ByFormat",
+            Partition.of(
+                2,
+                (TableRow row, int n) ->
+                    format == TableFormat.PARQUET && TableSchemas.of(row.table()).isPresent()
+                        ? 0
+                        : 1));
+    PCollection<KV<String, String>> parquetFiles =
+        byFormat
+            .get(0)
+            .apply(
+                "WriteParquet",
+                FileIO.<String, TableRow>writeDynamic()
+                    .by(WriteZoneTables::destination)
+                    .withDestinationCoder(StringUtf8Coder.of())
+                    .via(
+                        Contextful.fn(
+                            (String destination) ->
+                                new ParquetTableSink(
+                                    TableSchemas.of(tableOf(destination)).orElseThrow())))
+                    .to(root)
+                    .withNaming(
+                        destination -> new TableFileNaming(destination, run, TableFormat.PARQUET))
+                    .withNumShards(1))
+            .getPerDestinationOutputFilenames();
+    PCollection<KV<String, String>> jsonFiles =
+        byFormat
+            .get(1)
+            .apply(
+                "WriteJsonLines",
+                FileIO.<String, TableRow>writeDynamic()
+                    .by(WriteZoneTables::destination)
+                    .withDestinationCoder(StringUtf8Coder.of())
+                    .via(Contextful.fn(TableRow::json), TextIO.sink())
+                    .to(root)
+                    .withNaming(
+                        destination -> new TableFileNaming(destination, run, TableFormat.JSON))
+                    .withCompression(compression())
+                    .withNumShards(1))
+            .getPerDestinationOutputFilenames();
+    return PCollectionList.of(parquetFiles)
+        .and(jsonFiles)
+        .apply("AllFiles", Flatten.pCollections())
         .apply(
             "ByTable",
             MapElements.into(
@@ -169,10 +221,12 @@ public abstract class WriteZoneTables
   static final class TableFileNaming implements FileIO.Write.FileNaming {
     private final String destination;
     private final @Nullable String runId;
+    private final TableFormat format;
 
-    TableFileNaming(String destination, @Nullable String runId) {
+    TableFileNaming(String destination, @Nullable String runId, TableFormat format) {
       this.destination = destination;
       this.runId = runId;
+      this.format = format;
     }
 
     @Override
@@ -183,7 +237,7 @@ public abstract class WriteZoneTables
         int shardIndex,
         Compression compression) {
       String table = tableOf(destination);
-      String name = table.substring(table.lastIndexOf('/') + 1);
+      String name = LakePaths.fileNamePrefix(table.substring(table.lastIndexOf('/') + 1));
       String when =
           window instanceof IntervalWindow interval
               ? LakePaths.basic(interval.start())
@@ -194,8 +248,13 @@ public abstract class WriteZoneTables
                   + (runId == null ? "" : "-" + runId)
               : "all";
       return String.format(
-          "%s/%s-%s-%05d-of-%05d.jsonl%s",
-          destination, name, when, shardIndex, numShards, compression.getSuggestedSuffix());
+          "%s/%s-%s-%05d-of-%05d%s",
+          destination,
+          name,
+          when,
+          shardIndex,
+          numShards,
+          format == TableFormat.PARQUET ? ".parquet" : ".jsonl" + compression.getSuggestedSuffix());
     }
   }
 }

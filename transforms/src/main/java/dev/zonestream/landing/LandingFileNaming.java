@@ -37,7 +37,7 @@ final class LandingFileNaming implements FileIO.Write.FileNaming {
         "%s/%s/%s-%s-%s-%d-%05d-of-%05d%s.jsonl%s",
         dataset,
         LakePaths.partition(interval.start().getMillis()),
-        dataset,
+        LakePaths.fileNamePrefix(dataset),
         LakePaths.basic(interval.start()),
         LakePaths.basic(interval.end()),
         pane.getIndex(),

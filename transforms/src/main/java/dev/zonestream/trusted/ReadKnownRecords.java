@@ -5,6 +5,8 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.auto.value.AutoValue;
 import dev.zonestream.lake.LakePaths;
+import dev.zonestream.lake.ParquetFiles;
+import dev.zonestream.lake.TableSchemas;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Customer;
@@ -22,6 +24,7 @@ import dev.zonestream.model.Tables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -336,6 +339,20 @@ public abstract class ReadKnownRecords extends PTransform<PBegin, PCollectionTup
       if (!LakePaths.isFinalLakeFile(relative)
           || (runId != null && name != null && name.contains(runId))
           || (modifiedSince > 0 && lastModified(file) < modifiedSince)) {
+        return;
+      }
+      if (ParquetFiles.isParquet(path)) {
+        long[] number = {0};
+        ParquetFiles.forEachRow(
+            path,
+            row -> {
+              Object known =
+                  parse(
+                      TableSchemas.toJson(row).getBytes(StandardCharsets.UTF_8), path, ++number[0]);
+              if (known != null) {
+                out.output(known);
+              }
+            });
         return;
       }
       try (InputStream in = Channels.newInputStream(file.open())) {

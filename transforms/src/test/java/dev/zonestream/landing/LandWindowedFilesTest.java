@@ -70,7 +70,8 @@ class LandWindowedFilesTest {
         + "/"
         + dataset
         + "/dt=2023-08-06/hr=18/"
-        + dataset
+        // Without a leading '_': Spark, Hive and Athena skip such files.
+        + dataset.replaceFirst("^_+", "")
         + "-"
         + start
         + "-"

@@ -1,0 +1,205 @@
+package dev.zonestream.lake;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zonestream.model.JsonRecordCoder;
+import dev.zonestream.model.Tables;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * The declared schema of each Parquet zone table (Avro, as Parquet files carry it). A table's
+ * columns are its record's fields, under the source data's names, in the record's order, each in
+ * every file (a consent not given is null, never absent), then {@value #EVENT_TIME}: the row's
+ * event time as a {@code TIMESTAMP} (milliseconds, UTC), the same instant as the epoch-ms field
+ * that picks the row's {@code dt=}/{@code hr=} partition. The partition columns live in the paths
+ * (Hive style), not in the files: {@code dt} a date, {@code hr} two digits.
+ *
+ * <p>The rejects ({@code trusted/_rejected/<dataset>}) have no table schema: a dead-letter row
+ * keeps the message as it landed, whatever its payload, so they stay JSON Lines.
+ */
+public final class TableSchemas {
+  /** The typed event-time column every Parquet table ends with. */
+  public static final String EVENT_TIME = "eventTime";
+
+  private static final String NAMESPACE = "dev.zonestream.tables";
+
+  private static final Schema TIMESTAMP =
+      LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG));
+
+  private static final Schema CUSTOMER =
+      SchemaBuilder.record("customer")
+          .namespace(NAMESPACE)
+          .doc("A customer record of the STEDI web app; event time: lastUpdateDate")
+          .fields()
+          .requiredString("customerName")
+          .requiredString("email")
+          .requiredString("phone")
+          .requiredString("birthDay")
+          .requiredString("serialNumber")
+          .requiredLong("registrationDate")
+          .requiredLong("lastUpdateDate")
+          .optionalLong("shareWithResearchAsOfDate")
+          .optionalLong("shareWithPublicAsOfDate")
+          .optionalLong("shareWithFriendsAsOfDate")
+          .name(EVENT_TIME)
+          .type(TIMESTAMP)
+          .noDefault()
+          .endRecord();
+
+  private static final Schema ACCELEROMETER =
+      SchemaBuilder.record("accelerometer")
+          .namespace(NAMESPACE)
+          .doc("A phone's accelerometer reading; event time: timestamp")
+          .fields()
+          .requiredString("user")
+          .requiredLong("timestamp")
+          .requiredDouble("x")
+          .requiredDouble("y")
+          .requiredDouble("z")
+          .name(EVENT_TIME)
+          .type(TIMESTAMP)
+          .noDefault()
+          .endRecord();
+
+  private static final Schema STEP_TRAINER =
+      SchemaBuilder.record("step_trainer")
+          .namespace(NAMESPACE)
+          .doc("A step trainer's reading; event time: sensorReadingTime")
+          .fields()
+          .requiredLong("sensorReadingTime")
+          .requiredString("serialNumber")
+          .requiredLong("distanceFromObject")
+          .name(EVENT_TIME)
+          .type(TIMESTAMP)
+          .noDefault()
+          .endRecord();
+
+  private static final Schema MACHINE_LEARNING =
+      SchemaBuilder.record("machine_learning")
+          .namespace(NAMESPACE)
+          .doc(
+              "A step-trainer reading and a phone reading of one customer at the same millisecond;"
+                  + " event time: sensorReadingTime")
+          .fields()
+          .requiredLong("sensorReadingTime")
+          .requiredString("serialNumber")
+          .requiredLong("distanceFromObject")
+          .requiredLong("timestamp")
+          .requiredDouble("x")
+          .requiredDouble("y")
+          .requiredDouble("z")
+          .name(EVENT_TIME)
+          .type(TIMESTAMP)
+          .noDefault()
+          .endRecord();
+
+  private static final Map<String, Schema> BY_TABLE = new LinkedHashMap<>();
+
+  static {
+    BY_TABLE.put(Tables.CUSTOMER_TRUSTED, CUSTOMER);
+    BY_TABLE.put(Tables.ACCELEROMETER_TRUSTED, ACCELEROMETER);
+    BY_TABLE.put(Tables.STEP_TRAINER_TRUSTED, STEP_TRAINER);
+    BY_TABLE.put(Tables.CUSTOMER_CURATED, CUSTOMER);
+    BY_TABLE.put(Tables.MACHINE_LEARNING_CURATED, MACHINE_LEARNING);
+  }
+
+  private TableSchemas() {}
+
+  /** The five tables with a schema, by folder under the lake ({@code trusted/customer}, ...). */
+  public static Map<String, Schema> all() {
+    return java.util.Collections.unmodifiableMap(BY_TABLE);
+  }
+
+  /** The schema of the table in {@code folder}; empty for the rejects. */
+  public static Optional<Schema> of(String folder) {
+    return Optional.ofNullable(BY_TABLE.get(folder));
+  }
+
+  /**
+   * {@code row}'s JSON as a record of {@code schema}: each field from the JSON member of its name
+   * (absent or null is null), {@value #EVENT_TIME} from the row's partition time.
+   *
+   * @throws IllegalArgumentException when a required field is missing or of the wrong type (a bug:
+   *     rows are made from typed records)
+   */
+  public static GenericRecord toRecord(Schema schema, TableRow row) {
+    JsonNode json;
+    try {
+      json = JsonRecordCoder.MAPPER.readTree(row.json());
+    } catch (IOException e) {
+      throw new IllegalArgumentException("a table row is one JSON object: " + row.json(), e);
+    }
+    GenericRecord record = new GenericData.Record(schema);
+    for (Schema.Field field : schema.getFields()) {
+      if (field.name().equals(EVENT_TIME)) {
+        record.put(field.pos(), row.partitionTime());
+        continue;
+      }
+      JsonNode value = json.get(field.name());
+      record.put(field.pos(), value == null || value.isNull() ? null : valueOf(field, value));
+    }
+    return record;
+  }
+
+  /**
+   * A Parquet row as the JSON format writes the same record: its fields but {@value #EVENT_TIME},
+   * in schema order, nulls left out.
+   */
+  public static String toJson(GenericRecord row) {
+    ObjectNode json = JsonRecordCoder.MAPPER.createObjectNode();
+    for (Schema.Field field : row.getSchema().getFields()) {
+      Object value = row.get(field.pos());
+      if (field.name().equals(EVENT_TIME) || value == null) {
+        continue;
+      }
+      if (value instanceof Long number) {
+        json.put(field.name(), number);
+      } else if (value instanceof Double number) {
+        json.put(field.name(), number);
+      } else if (value instanceof Integer number) {
+        json.put(field.name(), number);
+      } else {
+        json.put(field.name(), value.toString());
+      }
+    }
+    return json.toString();
+  }
+
+  private static Object valueOf(Schema.Field field, JsonNode value) {
+    Schema type = field.schema();
+    if (type.getType() == Schema.Type.UNION) {
+      type =
+          type.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).findFirst().get();
+    }
+    return switch (type.getType()) {
+      case STRING -> {
+        check(value.isTextual(), field, value);
+        yield value.asText();
+      }
+      case LONG -> {
+        check(value.canConvertToLong() && value.isIntegralNumber(), field, value);
+        yield value.asLong();
+      }
+      case DOUBLE -> {
+        check(value.isNumber(), field, value);
+        yield value.asDouble();
+      }
+      default -> throw new IllegalArgumentException("unexpected column type " + type);
+    };
+  }
+
+  private static void check(boolean ok, Schema.Field field, JsonNode value) {
+    if (!ok) {
+      throw new IllegalArgumentException(
+          "column " + field.name() + " (" + field.schema() + ") cannot hold " + value);
+    }
+  }
+}
