@@ -4,7 +4,6 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.zonestream.demo.StediGenerator;
 import dev.zonestream.lake.LakeCatalog;
 import java.io.IOException;
@@ -89,90 +88,10 @@ class LakeCatalogIT {
     }
   }
 
-  private static long summary(Path lake, String zone, String table) {
-    JsonNode summary = LakeFiles.readJson(lake.resolve("_summary.json"));
-    JsonNode count = summary.get("zones").get(zone).get(table);
-    return count == null ? 0 : count.asLong();
-  }
-
   /** The course's queries give the counts the job computed, on either table format. */
   private static void assertCourseQueries(Path lake) throws Exception {
     try (Connection db = catalog(lake)) {
-      long customers = summary(lake, "trusted", "customer");
-      assertThat(customers, greaterThan(0L));
-      // customer_trusted: customers who agreed to share their data for research.
-      assertThat(count(db, "SELECT count(*) FROM customer_trusted"), equalTo(customers));
-      assertThat(
-          count(
-              db, "SELECT count(*) FROM customer_trusted WHERE shareWithResearchAsOfDate IS NULL"),
-          equalTo(0L));
-      // accelerometer_trusted: readings of those customers, joined to them by email.
-      assertThat(
-          count(
-              db,
-              "SELECT count(*) FROM accelerometer_trusted a"
-                  + " JOIN customer_trusted c ON a.user = c.email"),
-          equalTo(summary(lake, "trusted", "accelerometer")));
-      // customers_curated: trusted customers with accelerometer data.
-      long curated = summary(lake, "curated", "customer");
-      assertThat(count(db, "SELECT count(*) FROM customers_curated"), equalTo(curated));
-      assertThat(
-          count(
-              db,
-              "SELECT count(DISTINCT c.email) FROM customer_trusted c"
-                  + " JOIN accelerometer_trusted a ON a.user = c.email"),
-          equalTo(curated));
-      // step_trainer_trusted: readings of the curated customers' devices.
-      assertThat(
-          count(
-              db,
-              "SELECT count(*) FROM step_trainer_trusted s"
-                  + " WHERE s.serialNumber IN (SELECT serialNumber FROM customers_curated)"),
-          equalTo(summary(lake, "trusted", "step_trainer")));
-      // machine_learning_curated: step and phone readings at the same moment, of curated
-      // customers.
-      assertThat(
-          count(
-              db,
-              "SELECT count(*) FROM machine_learning_curated m"
-                  + " JOIN customers_curated c ON m.serialNumber = c.serialNumber"),
-          equalTo(summary(lake, "curated", "machine_learning")));
-      assertThat(
-          count(
-              db,
-              "SELECT count(*) FROM machine_learning_curated m JOIN step_trainer_trusted s"
-                  + " ON m.serialNumber = s.serialNumber"
-                  + " AND m.sensorReadingTime = s.sensorReadingTime"
-                  + " JOIN accelerometer_trusted a ON a.timestamp = m.timestamp"
-                  + " AND a.x = m.x AND a.y = m.y AND a.z = m.z"),
-          greaterThan(0L));
-
-      // Landing: every message, its fields under payload, typed.
-      for (String dataset : List.of("customer", "accelerometer", "step_trainer")) {
-        assertThat(
-            count(db, "SELECT count(*) FROM " + dataset + "_landing"),
-            equalTo(summary(lake, "landing", dataset)));
-      }
-      assertThat(
-          count(db, "SELECT count(*) FROM unrouted_landing"),
-          equalTo(summary(lake, "landing", "_unrouted")));
-      assertThat(
-          count(
-              db,
-              "SELECT count(DISTINCT c.email) FROM customer_landing l JOIN customer_trusted c"
-                  + " ON l.payload.email = c.email"
-                  + " AND l.payload.lastUpdateDate = c.lastUpdateDate"),
-          equalTo(customers));
-      // Rejects, with their reason.
-      for (String dataset : List.of("customer", "accelerometer", "step_trainer")) {
-        assertThat(
-            count(db, "SELECT count(*) FROM " + dataset + "_rejected WHERE reason IS NOT NULL"),
-            equalTo(summary(lake, "rejected", dataset)));
-      }
-      assertThat(
-          count(db, "SELECT count(*) FROM unrouted_rejected"),
-          equalTo(summary(lake, "rejected", "_unrouted")));
-
+      CourseQueries.assertCounts(sql -> count(db, sql), lake);
       // Partition columns: dt a date, hr two digits, everywhere.
       assertThat(text(db, "SELECT typeof(dt) FROM accelerometer_trusted LIMIT 1"), equalTo("DATE"));
       assertThat(
@@ -261,7 +180,9 @@ class LakeCatalogIT {
         assertThat(
             dataset,
             count(db, "SELECT count(*) FROM " + dataset + "_rejected"),
-            equalTo(summary(lake, "rejected", dataset.equals("unrouted") ? "_unrouted" : dataset)));
+            equalTo(
+                CourseQueries.summary(
+                    lake, "rejected", dataset.equals("unrouted") ? "_unrouted" : dataset)));
       }
       assertThat(count(db, "SELECT count(*) FROM customer_rejected"), equalTo(0L));
       assertThat(count(db, "SELECT count(*) FROM customer_trusted"), greaterThan(0L));

@@ -308,8 +308,21 @@ public final class LakeCatalog {
     return type.replace("json", "string");
   }
 
+  /**
+   * Spark's name of {@code type}, the field names of a struct as they are (they are matched as is).
+   */
   private static String sparkType(String type) {
-    return type.replace("json", "string").toUpperCase(Locale.ROOT).replace("STRUCT<", "STRUCT<");
+    if (type.startsWith("struct<")) {
+      String fields = type.substring("struct<".length(), type.length() - 1);
+      return java.util.Arrays.stream(fields.split(","))
+          .map(
+              f -> {
+                int colon = f.indexOf(':');
+                return "`" + f.substring(0, colon) + "`: " + sparkType(f.substring(colon + 1));
+              })
+          .collect(Collectors.joining(", ", "STRUCT<", ">"));
+    }
+    return type.replace("json", "string").toUpperCase(Locale.ROOT);
   }
 
   private static String duckdbType(String type) {
