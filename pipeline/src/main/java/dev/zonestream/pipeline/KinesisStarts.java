@@ -99,7 +99,13 @@ final class KinesisStarts {
    * The landing evidence of one stream: the newest final window of a run that read it and the start
    * it gives.
    */
-  record Landed(Instant start, Instant windowEnd, Duration window, Duration lateness, String run) {}
+  record Landed(
+      Instant start,
+      Instant windowEnd,
+      Duration window,
+      Duration lateness,
+      String run,
+      String path) {}
 
   /**
    * Decides where each stream of a Kinesis job starts, prints one line per stream saying where and
@@ -228,7 +234,8 @@ final class KinesisStarts {
               end,
               window,
               run.lateness(),
-              name.group(3));
+              name.group(3),
+              path);
       for (String stream : run.streams()) {
         if (streams.contains(stream)) {
           found.merge(stream, candidate, (a, b) -> a.start().isBefore(b.start()) ? b : a);
@@ -236,6 +243,18 @@ final class KinesisStarts {
       }
     }
     return found;
+  }
+
+  /**
+   * The landing files that are evidence: for each stream any Kinesis stream job read, the file its
+   * start comes from. Compaction keeps them (a compacted file names no stream run).
+   */
+  static Set<String> evidenceFiles(String lake) throws IOException {
+    Set<String> streams = new java.util.HashSet<>();
+    runs(lake).values().forEach(run -> streams.addAll(run.streams()));
+    Set<String> files = new java.util.TreeSet<>();
+    landed(lake, streams).values().forEach(found -> files.add(found.path()));
+    return files;
   }
 
   /** A stream job's record: the streams it read and its landing's allowed lateness. */

@@ -37,8 +37,14 @@ class KinesisStartsTest {
             Instant.parse("2026-11-30T08:00:14Z"),
             Duration.standardSeconds(2),
             Duration.standardSeconds(4),
-            "r20261130T080000Z-aaaa");
+            "r20261130T080000Z-aaaa",
+            lake.resolve(
+                    "landing/accelerometer/dt=2026-11-30/hr=08/accelerometer-20261130T080012Z"
+                        + "-20261130T080014Z-0-00000-of-00001-r20261130T080000Z-aaaa.jsonl.gz")
+                .toString());
     assertThat(landed, equalTo(Map.of("s.customer", expected, "s.accelerometer", expected)));
+    // Compaction keeps that one file, so the next job still finds where landing ends.
+    assertThat(KinesisStarts.evidenceFiles(lake.toString()), equalTo(Set.of(expected.path())));
   }
 
   @Test
