@@ -36,7 +36,7 @@ class CompactLandingIT {
   @BeforeAll
   static void generate() throws IOException {
     input = work.resolve("input");
-    StediGenerator.writeTo(new StediGenerator(60, 11, true).generate(), input);
+    StediGenerator.writeTo(new StediGenerator(30, 11, true).generate(), input);
   }
 
   record Run(int code, String out, String err) {}

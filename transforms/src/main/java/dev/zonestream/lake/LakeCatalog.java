@@ -229,7 +229,12 @@ public final class LakeCatalog {
     StringBuilder sql = new StringBuilder();
     sql.append("-- zonestream lake catalog for Spark SQL (spark-sql -f, or spark.sql per\n")
         .append("-- statement). RECOVER PARTITIONS registers the dt=/hr= folders found now:\n")
-        .append("-- run it again after new hours have landed.\n\n");
+        .append("-- run it again after new hours have landed.\n");
+    if (lake.startsWith("s3://")) {
+      sql.append("-- Outside EMR (whose EMRFS reads s3://), Spark reads S3 through hadoop-aws:\n")
+          .append("-- write s3a:// for s3:// below.\n");
+    }
+    sql.append("\n");
     for (Table table : tables(format)) {
       sql.append("CREATE TABLE IF NOT EXISTS ")
           .append(table.name())

@@ -144,7 +144,15 @@ public final class TableSchemas {
         continue;
       }
       JsonNode value = json.get(field.name());
-      record.put(field.pos(), value == null || value.isNull() ? null : valueOf(field, value));
+      if (value == null || value.isNull()) {
+        if (field.schema().getType() != Schema.Type.UNION) {
+          throw new IllegalArgumentException(
+              "column " + field.name() + " is required, the row has none: " + row.json());
+        }
+        record.put(field.pos(), null);
+      } else {
+        record.put(field.pos(), valueOf(field, value));
+      }
     }
     return record;
   }
