@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.demo.StediGenerator;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -25,6 +26,16 @@ public final class CourseQueries {
     JsonNode summary = LakeFiles.readJson(lake.resolve("_summary.json"));
     JsonNode count = summary.get("zones").get(zone).get(table);
     return count == null ? 0 : count.asLong();
+  }
+
+  /** A lake from a bounded run over clean generated data (no rejects), under {@code work}. */
+  static Path cleanLake(Path work) throws java.io.IOException {
+    Path input = work.resolve("clean-input");
+    StediGenerator.writeTo(new StediGenerator(8, 3, false).generate(), input);
+    Path lake = work.resolve("clean");
+    MainTest.Run run = MainTest.run("--input=" + input, "--lake=" + lake);
+    assertThat(run.err(), run.code(), equalTo(0));
+    return lake;
   }
 
   /** Asserts each course query's count against the job's. */

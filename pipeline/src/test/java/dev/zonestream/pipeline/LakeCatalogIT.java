@@ -4,7 +4,6 @@ import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
 
-import dev.zonestream.demo.StediGenerator;
 import dev.zonestream.lake.LakeCatalog;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -170,11 +169,7 @@ class LakeCatalogIT {
 
   @Test
   void aCleanRunsRejectsTablesReadAsNoRows() throws Exception {
-    Path input = work.resolve("clean-input");
-    StediGenerator.writeTo(new StediGenerator(8, 3, false).generate(), input);
-    Path lake = work.resolve("clean");
-    MainTest.Run run = MainTest.run("--input=" + input, "--lake=" + lake);
-    assertThat(run.err(), run.code(), equalTo(0));
+    Path lake = CourseQueries.cleanLake(work);
     try (Connection db = catalog(lake)) {
       for (String dataset : List.of("customer", "accelerometer", "step_trainer", "unrouted")) {
         assertThat(

@@ -35,71 +35,58 @@ public final class TableSchemas {
       LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG));
 
   private static final Schema CUSTOMER =
-      SchemaBuilder.record("customer")
-          .namespace(NAMESPACE)
-          .doc("A customer record of the STEDI web app; event time: lastUpdateDate")
-          .fields()
-          .requiredString("customerName")
-          .requiredString("email")
-          .requiredString("phone")
-          .requiredString("birthDay")
-          .requiredString("serialNumber")
-          .requiredLong("registrationDate")
-          .requiredLong("lastUpdateDate")
-          .optionalLong("shareWithResearchAsOfDate")
-          .optionalLong("shareWithPublicAsOfDate")
-          .optionalLong("shareWithFriendsAsOfDate")
-          .name(EVENT_TIME)
-          .type(TIMESTAMP)
-          .noDefault()
-          .endRecord();
+      withEventTime(
+          table("customer", "A customer record of the STEDI web app; event time: lastUpdateDate")
+              .requiredString("customerName")
+              .requiredString("email")
+              .requiredString("phone")
+              .requiredString("birthDay")
+              .requiredString("serialNumber")
+              .requiredLong("registrationDate")
+              .requiredLong("lastUpdateDate")
+              .optionalLong("shareWithResearchAsOfDate")
+              .optionalLong("shareWithPublicAsOfDate")
+              .optionalLong("shareWithFriendsAsOfDate"));
 
   private static final Schema ACCELEROMETER =
-      SchemaBuilder.record("accelerometer")
-          .namespace(NAMESPACE)
-          .doc("A phone's accelerometer reading; event time: timestamp")
-          .fields()
-          .requiredString("user")
-          .requiredLong("timestamp")
-          .requiredDouble("x")
-          .requiredDouble("y")
-          .requiredDouble("z")
-          .name(EVENT_TIME)
-          .type(TIMESTAMP)
-          .noDefault()
-          .endRecord();
+      withEventTime(
+          table("accelerometer", "A phone's accelerometer reading; event time: timestamp")
+              .requiredString("user")
+              .requiredLong("timestamp")
+              .requiredDouble("x")
+              .requiredDouble("y")
+              .requiredDouble("z"));
 
   private static final Schema STEP_TRAINER =
-      SchemaBuilder.record("step_trainer")
-          .namespace(NAMESPACE)
-          .doc("A step trainer's reading; event time: sensorReadingTime")
-          .fields()
-          .requiredLong("sensorReadingTime")
-          .requiredString("serialNumber")
-          .requiredLong("distanceFromObject")
-          .name(EVENT_TIME)
-          .type(TIMESTAMP)
-          .noDefault()
-          .endRecord();
+      withEventTime(
+          table("step_trainer", "A step trainer's reading; event time: sensorReadingTime")
+              .requiredLong("sensorReadingTime")
+              .requiredString("serialNumber")
+              .requiredLong("distanceFromObject"));
 
   private static final Schema MACHINE_LEARNING =
-      SchemaBuilder.record("machine_learning")
-          .namespace(NAMESPACE)
-          .doc(
-              "A step-trainer reading and a phone reading of one customer at the same millisecond;"
-                  + " event time: sensorReadingTime")
-          .fields()
-          .requiredLong("sensorReadingTime")
-          .requiredString("serialNumber")
-          .requiredLong("distanceFromObject")
-          .requiredLong("timestamp")
-          .requiredDouble("x")
-          .requiredDouble("y")
-          .requiredDouble("z")
-          .name(EVENT_TIME)
-          .type(TIMESTAMP)
-          .noDefault()
-          .endRecord();
+      withEventTime(
+          table(
+                  "machine_learning",
+                  "A step-trainer reading and a phone reading of one customer at the same millisecond;"
+                      + " event time: sensorReadingTime")
+              .requiredLong("sensorReadingTime")
+              .requiredString("serialNumber")
+              .requiredLong("distanceFromObject")
+              .requiredLong("timestamp")
+              .requiredDouble("x")
+              .requiredDouble("y")
+              .requiredDouble("z"));
+
+  /** A table's record: its name and what it holds; the fields follow. */
+  private static SchemaBuilder.FieldAssembler<Schema> table(String name, String doc) {
+    return SchemaBuilder.record(name).namespace(NAMESPACE).doc(doc).fields();
+  }
+
+  /** The fields, then the typed event time every table ends with. */
+  private static Schema withEventTime(SchemaBuilder.FieldAssembler<Schema> fields) {
+    return fields.name(EVENT_TIME).type(TIMESTAMP).noDefault().endRecord();
+  }
 
   private static final Map<String, Schema> BY_TABLE = new LinkedHashMap<>();
 

@@ -178,33 +178,21 @@ public abstract class WriteZoneTables
             .get(0)
             .apply(
                 "WriteParquet",
-                FileIO.<String, TableRow>writeDynamic()
-                    .by(WriteZoneTables::destination)
-                    .withDestinationCoder(StringUtf8Coder.of())
+                tableFiles(root, run, TableFormat.PARQUET)
                     .via(
                         Contextful.fn(
                             (String destination) ->
                                 new ParquetTableSink(
-                                    TableSchemas.of(tableOf(destination)).orElseThrow())))
-                    .to(root)
-                    .withNaming(
-                        destination -> new TableFileNaming(destination, run, TableFormat.PARQUET))
-                    .withNumShards(1))
+                                    TableSchemas.of(tableOf(destination)).orElseThrow()))))
             .getPerDestinationOutputFilenames();
     PCollection<KV<String, String>> jsonFiles =
         byFormat
             .get(1)
             .apply(
                 "WriteJsonLines",
-                FileIO.<String, TableRow>writeDynamic()
-                    .by(WriteZoneTables::destination)
-                    .withDestinationCoder(StringUtf8Coder.of())
+                tableFiles(root, run, TableFormat.JSON)
                     .via(Contextful.fn(TableRow::json), TextIO.sink())
-                    .to(root)
-                    .withNaming(
-                        destination -> new TableFileNaming(destination, run, TableFormat.JSON))
-                    .withCompression(compression())
-                    .withNumShards(1))
+                    .withCompression(compression()))
             .getPerDestinationOutputFilenames();
     return PCollectionList.of(parquetFiles)
         .and(jsonFiles)
@@ -215,6 +203,19 @@ public abstract class WriteZoneTables
                     TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
                 .via((KV<String, String> file) -> KV.of(tableOf(file.getKey()), file.getValue())))
         .apply("CountWrittenRows", ParDo.of(new CountFileLinesFn(MetricNames.TABLE_ROWS_WRITTEN)));
+  }
+
+  /**
+   * One file per table partition, window and pane, under {@code root}, named for {@code format}.
+   */
+  private static FileIO.Write<String, TableRow> tableFiles(
+      String root, @Nullable String run, TableFormat format) {
+    return FileIO.<String, TableRow>writeDynamic()
+        .by(WriteZoneTables::destination)
+        .withDestinationCoder(StringUtf8Coder.of())
+        .to(root)
+        .withNaming(destination -> new TableFileNaming(destination, run, format))
+        .withNumShards(1);
   }
 
   /** Names a table's files after their window (a stream) or {@code all} (a bounded run). */

@@ -3,7 +3,6 @@ package dev.zonestream.pipeline;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.zonestream.demo.StediGenerator;
 import dev.zonestream.lake.LakeCatalog;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,11 +84,7 @@ class SparkSqlCatalogIT {
 
   @Test
   void aCleanRunsRejectsTablesReadAsNoRows() throws Exception {
-    Path input = work.resolve("clean-input");
-    StediGenerator.writeTo(new StediGenerator(8, 3, false).generate(), input);
-    Path lake = work.resolve("clean");
-    MainTest.Run run = MainTest.run("--input=" + input, "--lake=" + lake);
-    assertThat(run.err(), run.code(), equalTo(0));
+    Path lake = CourseQueries.cleanLake(work);
     catalog(lake, "clean");
 
     for (String dataset : List.of("customer", "accelerometer", "step_trainer", "unrouted")) {
