@@ -2,6 +2,9 @@ package dev.zonestream.benchmarks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.zonestream.lake.LakePaths;
+import dev.zonestream.lake.ParquetFiles;
+import dev.zonestream.lake.TableSchemas;
 import dev.zonestream.model.Tables;
 import java.io.IOException;
 import java.io.InputStream;
@@ -116,7 +119,7 @@ final class LakeAudit {
       try (Stream<Path> paths = Files.walk(folder)) {
         return paths
             .filter(Files::isRegularFile)
-            .filter(p -> p.getFileName().toString().contains(".jsonl"))
+            .filter(p -> LakePaths.isFinalLakeFile(p.getFileName().toString()))
             .filter(p -> !hidden(folder.relativize(p)))
             .sorted()
             .toList();
@@ -138,7 +141,13 @@ final class LakeAudit {
     return false;
   }
 
+  /** A file's rows: its lines, or a Parquet table's rows as the JSON format writes them. */
   private static List<String> lines(Path file) throws IOException {
+    if (ParquetFiles.isParquet(file.toString())) {
+      List<String> rows = new ArrayList<>();
+      ParquetFiles.forEachRow(file.toString(), row -> rows.add(TableSchemas.toJson(row)));
+      return rows;
+    }
     try (InputStream raw = Files.newInputStream(file);
         InputStream in =
             file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw) {

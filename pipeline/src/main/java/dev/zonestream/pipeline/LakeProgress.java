@@ -1,5 +1,7 @@
 package dev.zonestream.pipeline;
 
+import dev.zonestream.lake.LakePaths;
+import dev.zonestream.lake.ParquetFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -19,8 +21,9 @@ final class LakeProgress {
   private LakeProgress() {}
 
   /**
-   * Lines of the final files under {@code root}, per first-level folder (a landing dataset, or a
-   * zone's table); temporary folders are not counted.
+   * Rows of the final files under {@code root}, per first-level folder (a landing dataset, or a
+   * zone's table): the lines of a JSON Lines file, the footer's row count of a Parquet one.
+   * Temporary folders and a table's empty file are not counted.
    */
   static Map<String, Long> linesPerFolder(String root) {
     Map<String, Long> lines = new TreeMap<>();
@@ -34,11 +37,14 @@ final class LakeProgress {
       for (MatchResult.Metadata file : match.metadata()) {
         String path = file.resourceId().toString();
         String relative = path.substring(path.indexOf(root) + root.length() + 1);
-        if (!path.contains(".jsonl") || relative.contains("/.") || relative.startsWith(".")) {
+        if (!LakePaths.isFinalLakeFile(relative)) {
           continue;
         }
         String folder = relative.substring(0, Math.max(0, relative.indexOf('/')));
-        lines.merge(folder, countLines(file), Long::sum);
+        lines.merge(
+            folder,
+            ParquetFiles.isParquet(path) ? ParquetFiles.rowCount(path) : countLines(file),
+            Long::sum);
       }
     } catch (IOException e) {
       // A file moved or was replaced between the match and the read: the next poll counts it.
