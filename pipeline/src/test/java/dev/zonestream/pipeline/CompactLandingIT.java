@@ -31,12 +31,32 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CompactLandingIT {
   @TempDir static Path work;
-  private static Path input;
+  private static Path origin;
 
+  /** One bounded run's lake; each test compacts a copy of it. */
   @BeforeAll
-  static void generate() throws IOException {
-    input = work.resolve("input");
+  static void landGeneratedData() throws IOException {
+    Path input = work.resolve("input");
     StediGenerator.writeTo(new StediGenerator(30, 11, true).generate(), input);
+    origin = work.resolve("origin");
+    MainTest.Run run = MainTest.run("--input=" + input, "--lake=" + origin, "--windowSeconds=60");
+    assertThat(run.err(), run.code(), equalTo(0));
+  }
+
+  /** A copy of the bounded run's lake, its files' times kept. */
+  private static Path copyOfOrigin(String name) throws IOException {
+    Path lake = work.resolve(name);
+    try (Stream<Path> paths = Files.walk(origin)) {
+      for (Path from : paths.toList()) {
+        Path to = lake.resolve(origin.relativize(from).toString());
+        if (Files.isDirectory(from)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(from, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+    return lake;
   }
 
   record Run(int code, String out, String err) {}
@@ -104,9 +124,7 @@ class CompactLandingIT {
 
   @Test
   void compactsClosedHoursKeepingEveryLineAndABackfillGivesTheSameTables() throws Exception {
-    Path lake = work.resolve("lake");
-    MainTest.Run run = MainTest.run("--input=" + input, "--lake=" + lake, "--windowSeconds=60");
-    assertThat(run.err(), run.code(), equalTo(0));
+    Path lake = copyOfOrigin("lake");
     Map<String, List<String>> tablesBefore = tables(lake);
     List<String> linesBefore = landingLines(lake);
     int filesBefore = landingFiles(lake).size();
@@ -134,9 +152,7 @@ class CompactLandingIT {
 
   @Test
   void theNextCompactionFinishesOneThatDiedAndKeepsAKinesisStreamsNewestFile() throws Exception {
-    Path lake = work.resolve("crashed");
-    MainTest.Run run = MainTest.run("--input=" + input, "--lake=" + lake, "--windowSeconds=60");
-    assertThat(run.err(), run.code(), equalTo(0));
+    Path lake = copyOfOrigin("crashed");
     List<String> linesBefore = landingLines(lake);
     Map<String, Integer> perHour = filesPerHour(lake);
     String busiest =
