@@ -48,7 +48,12 @@ public final class CompactLanding {
     Set<String> kept;
     try {
       PipelineOptionsFactory.register(CompactOptions.class);
-      String[] expanded = RunnerArgs.withRunnerConfig(args);
+      // The compaction waits for its job to end (it prints what it did): a runner file's
+      // --attachedMode=false (Flink, for streams) does not apply to it.
+      String[] expanded =
+          Arrays.stream(RunnerArgs.withRunnerConfig(args))
+              .map(arg -> arg.startsWith("--attachedMode=") ? "--attachedMode=true" : arg)
+              .toArray(String[]::new);
       options = PipelineOptionsFactory.fromArgs(expanded).withValidation().as(CompactOptions.class);
       RunnerDefaults.withS3Defaults(options, expanded);
       lake = options.getLake() == null ? "" : options.getLake().strip();
@@ -97,6 +102,7 @@ public final class CompactLanding {
       state = result.waitUntilFinish();
     } catch (RuntimeException e) {
       err.println("zonestream: compaction failed: " + e);
+      e.printStackTrace(err);
       return 1;
     }
     if (state != PipelineResult.State.DONE) {
