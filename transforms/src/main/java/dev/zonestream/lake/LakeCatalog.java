@@ -3,10 +3,7 @@ package dev.zonestream.lake;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Tables;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +14,6 @@ import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
-import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.util.MimeTypes;
@@ -361,9 +356,9 @@ public final class LakeCatalog {
    * {@code format}, and the empty file of each table that has none.
    */
   public static void write(String lake, TableFormat format) throws IOException {
-    writeText(lake + "/" + FOLDER + "/" + ATHENA, athena(lake, format));
-    writeText(lake + "/" + FOLDER + "/" + SPARK, spark(lake, format));
-    writeText(lake + "/" + FOLDER + "/" + DUCKDB, duckdb(lake, format));
+    LakeIo.writeText(lake + "/" + FOLDER + "/" + ATHENA, athena(lake, format));
+    LakeIo.writeText(lake + "/" + FOLDER + "/" + SPARK, spark(lake, format));
+    LakeIo.writeText(lake + "/" + FOLDER + "/" + DUCKDB, duckdb(lake, format));
     for (Table table : tables(format)) {
       String empty =
           lake
@@ -374,7 +369,7 @@ public final class LakeCatalog {
               + "/"
               + EMPTY_NAME
               + (table.storage() == Storage.PARQUET ? "parquet" : "jsonl");
-      if (exists(empty)) {
+      if (LakeIo.exists(empty)) {
         continue;
       }
       if (table.storage() == Storage.PARQUET) {
@@ -385,24 +380,13 @@ public final class LakeCatalog {
           sink.flush();
         }
       } else {
-        writeText(empty, "");
+        LakeIo.writeText(empty, "");
       }
     }
-  }
-
-  private static boolean exists(String path) throws IOException {
-    MatchResult match = FileSystems.match(path, EmptyMatchTreatment.ALLOW);
-    return match.status() == MatchResult.Status.OK && !match.metadata().isEmpty();
   }
 
   private static WritableByteChannel create(String path) throws IOException {
     ResourceId resource = FileSystems.matchNewResource(path, false);
     return FileSystems.create(resource, MimeTypes.BINARY);
-  }
-
-  private static void writeText(String path, String text) throws IOException {
-    try (OutputStream out = Channels.newOutputStream(create(path))) {
-      out.write(text.getBytes(StandardCharsets.UTF_8));
-    }
   }
 }

@@ -3,6 +3,7 @@ package dev.zonestream.landing;
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import com.google.auto.value.AutoValue;
+import dev.zonestream.lake.LakeIo;
 import dev.zonestream.lake.LakePaths;
 import java.io.IOException;
 import java.io.InputStream;
@@ -214,7 +215,7 @@ public abstract class CompactLandingHours extends PTransform<PBegin, PCollection
       }
       String name = finalName(folder, id);
       String target = folder + "/" + name;
-      writeText(
+      LakeIo.writeText(
           folder + "/" + SOURCES_PREFIX + name + SOURCES_SUFFIX, String.join("\n", sources) + "\n");
       FileSystems.rename(
           List.of(FileSystems.matchNewResource(temp, false)),
@@ -334,8 +335,7 @@ public abstract class CompactLandingHours extends PTransform<PBegin, PCollection
 
     private static boolean exists(String path) {
       try {
-        MatchResult match = FileSystems.match(path, EmptyMatchTreatment.ALLOW);
-        return match.status() == MatchResult.Status.OK && !match.metadata().isEmpty();
+        return LakeIo.exists(path);
       } catch (IOException e) {
         return true; // unknown: keep what depends on it
       }
@@ -347,14 +347,6 @@ public abstract class CompactLandingHours extends PTransform<PBegin, PCollection
         resources.add(FileSystems.matchNewResource(path, false));
       }
       FileSystems.delete(resources, MoveOptions.StandardMoveOptions.IGNORE_MISSING_FILES);
-    }
-
-    private static void writeText(String path, String text) throws IOException {
-      try (OutputStream out =
-          Channels.newOutputStream(
-              FileSystems.create(FileSystems.matchNewResource(path, false), MimeTypes.TEXT))) {
-        out.write(text.getBytes(StandardCharsets.UTF_8));
-      }
     }
 
     private static String readText(String path) throws IOException {
