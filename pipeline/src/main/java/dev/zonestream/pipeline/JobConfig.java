@@ -102,6 +102,7 @@ public record JobConfig(
    * @param consentWait how long a reading waits for its customer
    * @param dedupHorizon how long a record is remembered to drop its duplicates
    * @param maxPayloadBytes the largest message the trusted zone parses
+   * @param landingOnly whether the job writes the landing zone only ({@code --zones=landing})
    */
   public record Zones(
       Duration window,
@@ -112,7 +113,8 @@ public record JobConfig(
       ConsentScope consentScope,
       Duration consentWait,
       Duration dedupHorizon,
-      int maxPayloadBytes) {}
+      int maxPayloadBytes,
+      boolean landingOnly) {}
 
   /**
    * The embedded default's settings.
@@ -268,7 +270,8 @@ public record JobConfig(
                     ? (source == SourceType.EMBEDDED_KAFKA ? 20 : 600)
                     : atLeast("consentWaitSeconds", options.getConsentWaitSeconds(), 1)),
             Duration.standardHours(atLeast("dedupHorizonHours", options.getDedupHorizonHours(), 1)),
-            (int) atLeast("maxPayloadBytes", options.getMaxPayloadBytes(), 1));
+            (int) atLeast("maxPayloadBytes", options.getMaxPayloadBytes(), 1),
+            parseLandingOnly(options.getZones(), source));
     Demo demo =
         new Demo(
             (int) atLeast("customers", options.getCustomers(), 1),
@@ -286,6 +289,25 @@ public record JobConfig(
             () ->
                 new InvalidOptionException(
                     "tableFormat", value, "must be one of " + TableFormat.labels()));
+  }
+
+  /** {@code --zones}: {@code all} (false) or {@code landing} (true). */
+  private static boolean parseLandingOnly(@Nullable String value, SourceType source) {
+    String zones = value == null ? "all" : value.trim().toLowerCase(Locale.ROOT);
+    if (zones.equals("all")) {
+      return false;
+    }
+    if (!zones.equals("landing")) {
+      throw new InvalidOptionException("zones", value, "must be all or landing");
+    }
+    if (source == SourceType.LANDING) {
+      throw new InvalidOptionException(
+          "zones",
+          value,
+          "--source=landing builds trusted and curated from the landing zone and writes no"
+              + " landing; with --zones=landing it would write nothing");
+    }
+    return true;
   }
 
   private static ConsentScope parseScope(@Nullable String value) {

@@ -74,7 +74,9 @@ final class JobRunner {
     String runId = ZonestreamPipeline.newRunId();
     ZonestreamPipeline.build(pipeline, withKinesisStarts(config, false, runId, null, err), runId);
     try {
-      clearDerivedZones(config.lake(), err);
+      if (!config.zones().landingOnly()) {
+        clearDerivedZones(config.lake(), err);
+      }
     } catch (IOException e) {
       err.println("zonestream: cannot clear the old trusted and curated zones: " + e);
       return 1;
@@ -96,12 +98,13 @@ final class JobRunner {
 
   /**
    * Rebuilds trusted and curated from the landing zone before a stream reads its broker, unless the
-   * runner restores the state of the job before it ({@code restoredBy}) or the lake has no final
-   * landing file. A job that stopped (a crash, a cancel, Ctrl-C) without such state lost what it
-   * held in memory: rows of open table windows, readings waiting for their customer or partner.
-   * Their messages are in landing and, the broker's position being past them, are never read again:
-   * the rebuild (a backfill, as {@code --source=landing}) puts them in the tables, and the stream
-   * then starts from the rebuilt lake ({@code ReadKnownRecords}).
+   * runner restores the state of the job before it ({@code restoredBy}), the lake has no final
+   * landing file or the job writes landing only. A job that stopped (a crash, a cancel, Ctrl-C)
+   * without such state lost what it held in memory: rows of open table windows, readings waiting
+   * for their customer or partner. Their messages are in landing and, the broker's position being
+   * past them, are never read again: the rebuild (a backfill, as {@code --source=landing}) puts
+   * them in the tables, and the stream then starts from the rebuilt lake ({@code
+   * ReadKnownRecords}).
    *
    * @return the exit code: 0 to go on streaming
    */
@@ -110,7 +113,9 @@ final class JobRunner {
       JobConfig config,
       @Nullable String restoredBy,
       PrintStream err) {
-    if (batchOptions == null || !Boolean.TRUE.equals(batchOptions.getRebuildTablesOnStart())) {
+    if (batchOptions == null
+        || !Boolean.TRUE.equals(batchOptions.getRebuildTablesOnStart())
+        || config.zones().landingOnly()) {
       return 0;
     }
     if (restoredBy != null) {

@@ -139,6 +139,15 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setLandingShards(Integer value);
 
   @Description(
+      "Which zones the job writes: all (landing, trusted and curated) or landing (every message"
+          + " into the landing zone and nothing else; a later --source=landing run builds trusted"
+          + " and curated from it).")
+  @Default.String("all")
+  String getZones();
+
+  void setZones(String value);
+
+  @Description(
       "The trusted and curated tables' format: parquet (each table's declared schema, a typed"
           + " eventTime column, snappy) or json (JSON Lines, gzip as --landingGzip says). The"
           + " rejects are JSON Lines either way.")

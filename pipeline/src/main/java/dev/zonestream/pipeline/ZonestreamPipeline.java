@@ -28,6 +28,7 @@ import java.security.SecureRandom;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -38,7 +39,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * The one zonestream graph: read messages from the configured source, land them, and build the
  * trusted and curated zones from them. The entry point and the tests build it through {@link
  * #build}, so both run the same graph; a backfill (source {@code landing}) runs the same trusted
- * and curated transforms over the landing zone instead of a broker, and does not land again.
+ * and curated transforms over the landing zone instead of a broker, and does not land again. With
+ * {@code --zones=landing} the graph is the source and the landing write alone (and, for Kafka and
+ * SQS, what acknowledges landed messages to the broker).
  */
 public final class ZonestreamPipeline {
   private ZonestreamPipeline() {}
@@ -105,8 +108,11 @@ public final class ZonestreamPipeline {
       sqs.get(ReadSqsMessages.RECEIPTS)
           .apply("DeleteLandedSqsMessages", readSqs.deleteLanded().whenLanded(landed));
     }
-    return new Outputs(
-        messages, landing.get(LandWindowedFiles.FILES), buildZones(landed, config, runId));
+    PCollection<LandedFile> tableFiles =
+        config.zones().landingOnly()
+            ? pipeline.apply("NoTables", Create.empty(LandedFile.LandedFileCoder.of()))
+            : buildZones(landed, config, runId);
+    return new Outputs(messages, landing.get(LandWindowedFiles.FILES), tableFiles);
   }
 
   /**

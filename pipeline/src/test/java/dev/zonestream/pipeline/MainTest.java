@@ -129,6 +129,42 @@ class MainTest {
     }
   }
 
+  @Test
+  void landingOnlyLandsEveryMessageAndLeavesTheTablesOfEarlierRunsAlone() throws Exception {
+    assertThat(run("--input=" + FIXTURE, "--lake=" + lake).code(), equalTo(0));
+    List<JsonNode> trustedBefore = LakeFiles.readAll(lake.resolve("trusted"));
+    assertThat(trustedBefore.isEmpty(), equalTo(false));
+    Path second = lake.resolve("landing-only");
+    Files.createDirectories(second);
+    // The tables of the full run are copied beside the landing-only lake: it must not clear them.
+    copyTree(lake.resolve("trusted"), second.resolve("trusted"));
+
+    Run run = run("--input=" + FIXTURE, "--lake=" + second, "--zones=landing");
+
+    assertThat(run.err(), run.code(), equalTo(0));
+    for (String dataset : List.of("customer", "accelerometer", "step_trainer")) {
+      List<String> landed =
+          LakeFiles.readAll(second.resolve("landing").resolve(dataset)).stream()
+              .map(LakeFiles::canonicalPayload)
+              .toList();
+      assertThat(
+          dataset,
+          landed,
+          containsInAnyOrder(sourceMessages(FIXTURE, dataset).toArray(String[]::new)));
+    }
+    assertThat(LakeFiles.readAll(second.resolve("trusted")), equalTo(trustedBefore));
+    assertThat(LakeFiles.readAll(second.resolve("curated")).isEmpty(), equalTo(true));
+    assertThat(run.err(), not(containsString("replacing")));
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path path : paths.toList()) {
+        Files.copy(path, to.resolve(from.relativize(path).toString()));
+      }
+    }
+  }
+
   static Stream<Arguments> badOptions() throws IOException {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -168,6 +204,12 @@ class MainTest {
             new String[] {"--input=" + FIXTURE, "--consentWaitSeconds=0"},
             "--consentWaitSeconds=0: must be at least 1"),
         Arguments.of(new String[] {"--noSuchOption=1"}, "noSuchOption"),
+        Arguments.of(
+            new String[] {"--input=" + FIXTURE, "--zones=trusted"},
+            "--zones=trusted: must be all or landing"),
+        Arguments.of(
+            new String[] {"--source=landing", "--zones=landing"},
+            "--zones=landing: --source=landing builds trusted and curated from the landing zone"),
         Arguments.of(
             new String[] {"--source=kinesis", "--awsRegion=us-east-1", "--streams=weather=s1"},
             "--streams=weather=s1: unknown dataset 'weather'"),
