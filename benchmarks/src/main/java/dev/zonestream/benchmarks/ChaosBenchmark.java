@@ -228,7 +228,7 @@ public final class ChaosBenchmark {
   }
 
   /** The repository root: the folder above the working directory that holds bin/zonestream. */
-  private static Path findRepository() {
+  static Path findRepository() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       if (Files.isExecutable(dir.resolve("bin").resolve("zonestream"))) {
         return dir;

@@ -29,13 +29,22 @@ final class JobProcess {
 
   /** Starts {@code <repository>/bin/zonestream args}, stdout and stderr to {@code log}. */
   static JobProcess start(Path repository, List<String> args, Path log) throws IOException {
+    return start(repository, args, log, java.util.Map.of());
+  }
+
+  /** As above, with {@code environment} added to the job's environment (JAVA_OPTS, say). */
+  static JobProcess start(
+      Path repository, List<String> args, Path log, java.util.Map<String, String> environment)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add("setsid");
     command.add(repository.resolve("bin").resolve("zonestream").toString());
     command.addAll(args);
     Files.writeString(log, "$ " + String.join(" ", args) + "\n", StandardCharsets.UTF_8);
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(environment);
     Process process =
-        new ProcessBuilder(command)
+        builder
             .directory(repository.toFile())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

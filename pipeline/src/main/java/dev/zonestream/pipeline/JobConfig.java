@@ -272,6 +272,7 @@ public record JobConfig(
             Duration.standardHours(atLeast("dedupHorizonHours", options.getDedupHorizonHours(), 1)),
             (int) atLeast("maxPayloadBytes", options.getMaxPayloadBytes(), 1),
             parseLandingOnly(options.getZones(), source));
+    atLeast("progressSeconds", options.getProgressSeconds(), 0);
     Demo demo =
         new Demo(
             (int) atLeast("customers", options.getCustomers(), 1),

@@ -24,6 +24,7 @@ import org.apache.beam.sdk.io.fs.MoveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.checkerframework.checker.nullness.qual.Nullable;
+import org.joda.time.Duration;
 
 /**
  * Runs the graph: bounded to its end, a stream until it is stopped (or, for the tests and the
@@ -186,6 +187,7 @@ final class JobRunner {
       JobConfig config,
       FlinkCheckpoints.@Nullable Start flink,
       Main.Launch launch,
+      PrintStream out,
       PrintStream err) {
     String what =
         switch (config.source()) {
@@ -194,12 +196,14 @@ final class JobRunner {
           default ->
               config.kafka().topics().keySet() + " from " + config.kafka().bootstrapServers();
         };
-    return streamUntilStopped(options, config, flink, launch, what, err);
+    return streamUntilStopped(options, config, flink, launch, what, out, err);
   }
 
   /**
    * Runs the graph as a stream of {@code what} until it is stopped (Ctrl-C, a cancel); on Flink
-   * from the checkpoint and with the run id {@code flink} names.
+   * from the checkpoint and with the run id {@code flink} names. While it runs, a progress line
+   * every {@code --progressSeconds} and {@code <lake>/_summary.json} kept current; when it stops,
+   * the summary ({@link StreamProgress}).
    *
    * @throws InvalidOptionException when Flink cannot restore that checkpoint
    */
@@ -209,8 +213,15 @@ final class JobRunner {
       FlinkCheckpoints.@Nullable Start flink,
       Main.Launch launch,
       String what,
+      PrintStream out,
       PrintStream err) {
+    long start = System.nanoTime();
     options.setStreaming(true);
+    if (options.getRunner() == DirectRunner.class) {
+      // run() returns once the stream runs (by default Direct's blocks until it ends), so that its
+      // progress is reported while it runs.
+      options.as(DirectOptions.class).setBlockOnRun(false);
+    }
     RunnerDefaults.useReaderCachingOnDirectRunner(options);
     Pipeline pipeline = Pipeline.create(options);
     String runId = flink != null ? flink.runId() : ZonestreamPipeline.newRunId();
@@ -252,8 +263,19 @@ final class JobRunner {
       err.println(submittedDetached("a stream runs until it is cancelled"));
       return 0;
     }
-    PipelineResult.State state = result.waitUntilFinish();
-    err.println("zonestream: the pipeline ended " + state);
+    PipelineResult.State state;
+    try (StreamProgress progress =
+        StreamProgress.start(
+            result,
+            options.getRunner().getSimpleName(),
+            config,
+            Duration.standardSeconds(options.getProgressSeconds()),
+            start,
+            out,
+            err)) {
+      state = result.waitUntilFinish();
+      err.println("zonestream: the pipeline ended " + state);
+    }
     if (state == PipelineResult.State.FAILED && resumedFrom != null) {
       // On a cluster the restore happens after a detached submission has returned.
       err.println(
@@ -422,7 +444,9 @@ final class JobRunner {
             published,
             RunSummary.counts(result),
             (System.nanoTime() - startNanos) / 1e9,
-            readSeconds);
+            readSeconds,
+            config.zones().landingOnly(),
+            null);
     out.print(summary.format());
     try {
       summary.writeTo(config.lake());

@@ -5,6 +5,7 @@ import dev.zonestream.lake.ParquetFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.io.Compression;
@@ -26,6 +27,15 @@ final class LakeProgress {
    * Temporary folders and a table's empty file are not counted.
    */
   static Map<String, Long> linesPerFolder(String root) {
+    return linesPerFolder(root, new HashMap<>());
+  }
+
+  /**
+   * As above, counting each file once: {@code counted} holds the rows of the files already counted
+   * (by path and size; a final file does not change), so a stream's progress reads only its new
+   * files.
+   */
+  static Map<String, Long> linesPerFolder(String root, Map<String, Long> counted) {
     Map<String, Long> lines = new TreeMap<>();
     MatchResult match;
     try {
@@ -41,10 +51,13 @@ final class LakeProgress {
           continue;
         }
         String folder = relative.substring(0, Math.max(0, relative.indexOf('/')));
-        lines.merge(
-            folder,
-            ParquetFiles.isParquet(path) ? ParquetFiles.rowCount(path) : countLines(file),
-            Long::sum);
+        String key = path + "|" + file.sizeBytes();
+        Long rows = counted.get(key);
+        if (rows == null) {
+          rows = ParquetFiles.isParquet(path) ? ParquetFiles.rowCount(path) : countLines(file);
+          counted.put(key, rows);
+        }
+        lines.merge(folder, rows, Long::sum);
       }
     } catch (IOException e) {
       // A file moved or was replaced between the match and the read: the next poll counts it.

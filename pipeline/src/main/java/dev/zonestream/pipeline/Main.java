@@ -131,7 +131,9 @@ public final class Main {
         case KAFKA -> {
           Preflight.verifyKafka(config);
           int rebuilt = JobRunner.rebuildTablesOnStart(batchOptions, config, restoredBy, err);
-          yield rebuilt != 0 ? rebuilt : JobRunner.runStream(options, config, flink, launch, err);
+          yield rebuilt != 0
+              ? rebuilt
+              : JobRunner.runStream(options, config, flink, launch, out, err);
         }
         case EMBEDDED_KAFKA -> EmbeddedDemo.runEmbedded(options, config, out, err);
         case KINESIS, SQS -> {
@@ -140,7 +142,9 @@ public final class Main {
             yield JobRunner.runBounded(options, config, launch, out, err);
           }
           int rebuilt = JobRunner.rebuildTablesOnStart(batchOptions, config, restoredBy, err);
-          yield rebuilt != 0 ? rebuilt : JobRunner.runStream(options, config, flink, launch, err);
+          yield rebuilt != 0
+              ? rebuilt
+              : JobRunner.runStream(options, config, flink, launch, out, err);
         }
       };
     } catch (InvalidOptionException e) {

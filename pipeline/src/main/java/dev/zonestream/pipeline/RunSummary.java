@@ -8,11 +8,13 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
@@ -30,6 +32,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param elapsedSeconds from start (broker start, for embedded runs) to the end of the run
  * @param readSeconds from the pipeline's start until every published message had been read; null
  *     where not measured
+ * @param landingOnly whether the job wrote the landing zone alone ({@code --zones=landing})
+ * @param stream a stream's state when the summary was taken; null for a run to its end
  */
 public record RunSummary(
     String source,
@@ -37,7 +41,21 @@ public record RunSummary(
     Map<String, Long> published,
     Counts counts,
     double elapsedSeconds,
-    @Nullable Double readSeconds) {
+    @Nullable Double readSeconds,
+    boolean landingOnly,
+    @Nullable Stream stream) {
+
+  /**
+   * A stream's state when its summary was taken.
+   *
+   * @param running whether the stream was still running
+   * @param countsFromLake whether the counts come from the lake's final files (a runner that
+   *     reports no counters while a stream runs) instead of the job's counters; then messages read
+   *     but not yet landed are not known
+   * @param consumerLag a Kafka stream's messages not yet landed (see {@link KafkaLag}); null where
+   *     the source does not tell it
+   */
+  public record Stream(boolean running, boolean countsFromLake, @Nullable Long consumerLag) {}
 
   /** The zonestream counters of a running or finished pipeline, by namespace and dataset. */
   public record Counts(Map<String, Map<String, Long>> byNamespace) {
@@ -142,11 +160,15 @@ public record RunSummary(
     if (!published.isEmpty()) {
       zones.put("broker", published);
     }
-    zones.put("read", counts.get(MetricNames.READ));
+    if (stream == null || !stream.countsFromLake()) {
+      zones.put("read", counts.get(MetricNames.READ));
+    }
     zones.put("landing", counts.get(MetricNames.LANDED));
-    zones.put("trusted", tablesOf("trusted/"));
-    zones.put("curated", tablesOf("curated/"));
-    zones.put("rejected", counts.get(MetricNames.REJECTED));
+    if (!landingOnly) {
+      zones.put("trusted", tablesOf("trusted/"));
+      zones.put("curated", tablesOf("curated/"));
+      zones.put("rejected", counts.get(MetricNames.REJECTED));
+    }
     return zones;
   }
 
@@ -169,7 +191,19 @@ public record RunSummary(
   /** The human-readable table. */
   public String format() {
     StringBuilder out = new StringBuilder();
-    out.append(String.format("zonestream run summary (source=%s, runner=%s)%n", source, runner));
+    out.append(
+        String.format(
+            "zonestream %s summary (source=%s, runner=%s%s)%n",
+            stream == null ? "run" : stream.running() ? "stream (running)" : "stream",
+            source,
+            runner,
+            landingOnly ? ", zones=landing" : ""));
+    if (stream != null && stream.countsFromLake()) {
+      out.append(
+          String.format(
+              "  counts from the lake's final files (this runner reports no counters while a"
+                  + " stream runs)%n"));
+    }
     out.append(String.format("  %-8s %-14s %12s%n", "zone", "dataset", "messages"));
     zones()
         .forEach(
@@ -184,31 +218,14 @@ public record RunSummary(
                 out.append(
                     String.format(
                         "  %-8s %-14s %12d  (payload kept as base64)%n", "invalid", dataset, n)));
-    out.append(
-        String.format(
-            "  %-14s %9s %9s %9s %10s %9s %9s %9s%n",
-            "accounting",
-            "read",
-            "rejected",
-            "duplicate",
-            "superseded",
-            "excluded",
-            "trusted",
-            "waiting"));
-    accounting()
-        .forEach(
-            (dataset, o) ->
-                out.append(
-                    String.format(
-                        "  %-14s %9d %9d %9d %10d %9d %9d %9d%n",
-                        dataset,
-                        o.get("read"),
-                        o.get("rejected"),
-                        o.get("duplicate"),
-                        o.get("superseded"),
-                        o.get("excluded"),
-                        o.get("trusted"),
-                        o.get("waiting"))));
+    if (stream != null && stream.consumerLag() != null) {
+      out.append(
+          String.format(
+              Locale.ROOT, "  consumer lag: %d messages not yet landed%n", stream.consumerLag()));
+    }
+    if (!landingOnly) {
+      appendAccounting(out);
+    }
     long landed = counts.total(MetricNames.LANDED);
     if (readSeconds != null) {
       out.append(
@@ -240,12 +257,50 @@ public record RunSummary(
     return out.toString();
   }
 
+  private void appendAccounting(StringBuilder out) {
+    out.append(
+        String.format(
+            "  %-14s %9s %9s %9s %10s %9s %9s %9s%n",
+            "accounting",
+            "read",
+            "rejected",
+            "duplicate",
+            "superseded",
+            "excluded",
+            "trusted",
+            "waiting"));
+    accounting()
+        .forEach(
+            (dataset, o) ->
+                out.append(
+                    String.format(
+                        "  %-14s %9d %9d %9d %10d %9d %9d %9d%n",
+                        dataset,
+                        o.get("read"),
+                        o.get("rejected"),
+                        o.get("duplicate"),
+                        o.get("superseded"),
+                        o.get("excluded"),
+                        o.get("trusted"),
+                        o.get("waiting"))));
+  }
+
   /** Writes the summary as JSON to {@code <lake>/_summary.json}. */
   public void writeTo(String lake) throws IOException {
     ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = mapper.createObjectNode();
     root.put("source", source);
     root.put("runner", runner);
+    root.put("zonesWritten", landingOnly ? "landing" : "all");
+    root.put("updated", java.time.Instant.now().toString());
+    if (stream != null) {
+      ObjectNode state = root.putObject("stream");
+      state.put("running", stream.running());
+      state.put("countsFrom", stream.countsFromLake() ? "lake files" : "counters");
+      if (stream.consumerLag() != null) {
+        state.put("consumerLag", stream.consumerLag());
+      }
+    }
     root.put("elapsedSeconds", Math.round(elapsedSeconds * 1000) / 1000.0);
     root.put("messagesPerSecond", Math.round(messagesPerSecond()));
     if (readSeconds != null) {
@@ -253,14 +308,19 @@ public record RunSummary(
     }
     ObjectNode zones = root.putObject("zones");
     zones().forEach((zone, perDataset) -> zones.set(zone, mapper.valueToTree(perDataset)));
-    root.set("accounting", mapper.valueToTree(accounting()));
+    if (!landingOnly) {
+      root.set("accounting", mapper.valueToTree(accounting()));
+    }
     root.set("invalidPayloads", mapper.valueToTree(counts.get(MetricNames.INVALID)));
     root.set("skippedInputFiles", mapper.valueToTree(counts.get(MetricNames.SKIPPED)));
+    // Written beside and renamed into place: a stream rewrites it every few seconds, and a reader
+    // must never see half a file.
+    ResourceId temporary = FileSystems.matchNewResource(lake + "/.summary.json.tmp", false);
     try (OutputStream out =
-        Channels.newOutputStream(
-            FileSystems.create(
-                FileSystems.matchNewResource(lake + "/_summary.json", false), MimeTypes.TEXT))) {
+        Channels.newOutputStream(FileSystems.create(temporary, MimeTypes.TEXT))) {
       out.write(mapper.writeValueAsBytes(root));
     }
+    FileSystems.rename(
+        List.of(temporary), List.of(FileSystems.matchNewResource(lake + "/_summary.json", false)));
   }
 }

@@ -218,6 +218,15 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setSeed(Long value);
 
   @Description(
+      "Streams: print one progress line (read, landed, trusted and rejected per dataset, Kafka's"
+          + " consumer lag) and rewrite <lake>/_summary.json every this many seconds; 0: never"
+          + " (the summary is still printed and written when the stream stops).")
+  @Default.Long(10)
+  Long getProgressSeconds();
+
+  void setProgressSeconds(Long value);
+
+  @Description(
       "Embedded default only: give up (exit 1) when not every published message has landed after"
           + " this many seconds.")
   @Default.Long(600)

@@ -314,6 +314,116 @@ class KafkaLandingIT {
     }
   }
 
+  @Test
+  void aLandingOnlyStreamShowsItsProgressKeepsItsSummaryCurrentAndWritesItWhenStopped(
+      @TempDir Path work) throws Exception {
+    List<byte[]> readings = EmbeddedDemo.readFolders(DATA).get("accelerometer");
+    String topic = "progress.accelerometer";
+    kafka.createTopics(List.of(topic), PARTITIONS);
+    int half = readings.size() / 2;
+    long now = System.currentTimeMillis();
+    // The first half with broker times six hours ago; the rest, sent while the job runs, five
+    // hours of broker time later.
+    publishAt(topic, readings.subList(0, half), now - 6 * 3_600_000L);
+    Path lake = work.resolve("lake");
+    Process job =
+        ClusterRunChecks.startMain(
+            "-Xmx1g",
+            work.resolve("job.log"),
+            "--bootstrapServers=" + kafka.bootstrapServers(),
+            "--topics=accelerometer=" + topic,
+            "--consumerGroup=progress-it",
+            "--zones=landing",
+            "--windowSeconds=5",
+            "--maxBrokerDelaySeconds=1",
+            "--progressSeconds=1",
+            "--lake=" + lake);
+    JsonNode running;
+    try {
+      running = awaitSummary(lake, half, job, work.resolve("job.log"));
+      publishAt(topic, readings.subList(half, readings.size()), now - 3_600_000L);
+      awaitSummary(lake, readings.size(), job, work.resolve("job.log"));
+    } finally {
+      // Ctrl-C.
+      new ProcessBuilder("kill", "-INT", Long.toString(job.pid())).start().waitFor();
+      if (!job.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)) {
+        job.destroyForcibly().waitFor();
+      }
+    }
+    String log = java.nio.file.Files.readString(work.resolve("job.log"), StandardCharsets.UTF_8);
+    assertThat(log, running.path("stream").path("running").asBoolean(), equalTo(true));
+    assertThat(running.path("zonesWritten").asText(), equalTo("landing"));
+    assertThat(log, running.path("zones").has("trusted"), equalTo(false));
+    assertThat(
+        log,
+        log.contains("zonestream: progress")
+            && log.contains("landed {accelerometer=" + half + "}")
+            && log.contains("consumer lag 0"),
+        equalTo(true));
+    // What Ctrl-C left: the summary printed and written, every message landed once, no table.
+    JsonNode last = LakeFiles.readJson(lake.resolve("_summary.json"));
+    assertThat(log, log.contains("zonestream stream summary"), equalTo(true));
+    assertThat(last.toString(), last.path("stream").path("running").asBoolean(), equalTo(false));
+    assertThat(
+        last.toString(),
+        last.path("zones").path("landing").path("accelerometer").asLong(),
+        equalTo((long) readings.size()));
+    assertThat(last.toString(), last.path("stream").path("consumerLag").asLong(), equalTo(0L));
+    List<JsonNode> landed = LakeFiles.readAll(lake.resolve("landing"));
+    assertThat(
+        landed.stream().map(KafkaLandingIT::coordinate).distinct().count(),
+        equalTo((long) readings.size()));
+    assertThat(landed.size(), equalTo(readings.size()));
+    assertThat(LakeFiles.readAll(lake.resolve("trusted")).isEmpty(), equalTo(true));
+  }
+
+  /**
+   * Waits (bounded) until the running stream's {@code _summary.json} says {@code count} messages
+   * landed and none is left behind in the broker; returns that summary.
+   */
+  private static JsonNode awaitSummary(Path lake, long count, Process job, Path log)
+      throws Exception {
+    Path file = lake.resolve("_summary.json");
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
+    JsonNode summary = null;
+    while (job.isAlive() && System.nanoTime() < deadline) {
+      if (java.nio.file.Files.exists(file)) {
+        summary = LakeFiles.readJson(file);
+        if (summary.path("zones").path("landing").path("accelerometer").asLong() == count
+            && summary.path("stream").path("consumerLag").asLong(-1) == 0) {
+          return summary;
+        }
+      }
+      job.waitFor(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    throw new AssertionError(
+        "no summary with "
+            + count
+            + " landed and no lag: "
+            + summary
+            + "\n"
+            + java.nio.file.Files.readString(log, StandardCharsets.UTF_8));
+  }
+
+  /** Sends {@code messages} with broker times from {@code first}, a second apart. */
+  private static void publishAt(String topic, List<byte[]> messages, long first) throws Exception {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            PRODUCER.apply(kafka.bootstrapServers()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      List<Future<RecordMetadata>> acks = new ArrayList<>();
+      for (int i = 0; i < messages.size(); i++) {
+        acks.add(
+            producer.send(
+                new ProducerRecord<>(topic, i % 2, first + i * 1000L, null, messages.get(i))));
+      }
+      for (Future<RecordMetadata> ack : acks) {
+        ack.get();
+      }
+    }
+  }
+
   private static void timing(String what, long begin) {
     System.out.printf("%s after %.1f s%n", what, (System.nanoTime() - begin) / 1e9);
   }
