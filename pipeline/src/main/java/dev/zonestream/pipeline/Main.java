@@ -99,6 +99,9 @@ public final class Main {
               || config.source() == SourceType.EMBEDDED_KAFKA
               || ((config.source() == SourceType.KINESIS || config.source() == SourceType.SQS)
                   && !config.aws().bounded());
+      if (stream) {
+        RunnerDefaults.withDirectStreamChecksOff(options, expanded);
+      }
       if (config.source() == SourceType.EMBEDDED_KAFKA && !demoAvailable()) {
         throw new InvalidOptionException(
             "--source="

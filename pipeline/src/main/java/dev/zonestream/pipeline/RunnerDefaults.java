@@ -64,6 +64,26 @@ final class RunnerDefaults {
     }
   }
 
+  /**
+   * A Direct stream runs without the runner's per-element checks (immutability and encodability)
+   * unless the command line asks for them: they exist to catch bugs in tests, and a stream pays
+   * them on every element and every keyed bundle (the immutability check walks the whole graph each
+   * time it sets up a step: per key, for a stateful step, which made a whole-graph stream of 20,000
+   * readings take minutes in the de-duplication step alone). The tests keep them on.
+   */
+  static void withDirectStreamChecksOff(ZonestreamOptions options, String[] args) {
+    if (options.getRunner() != DirectRunner.class) {
+      return;
+    }
+    DirectOptions direct = options.as(DirectOptions.class);
+    if (!RunnerArgs.given(Arrays.asList(args), "enforceImmutability")) {
+      direct.setEnforceImmutability(false);
+    }
+    if (!RunnerArgs.given(Arrays.asList(args), "enforceEncodability")) {
+      direct.setEnforceEncodability(false);
+    }
+  }
+
   static void withS3Defaults(ZonestreamOptions options, String[] args) {
     if (!RunnerArgs.given(Arrays.asList(args), "s3UploadBufferSizeBytes")) {
       options.setS3UploadBufferSizeBytes(S3_UPLOAD_BUFFER_BYTES);
