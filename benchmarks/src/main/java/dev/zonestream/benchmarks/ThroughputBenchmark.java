@@ -321,7 +321,7 @@ public final class ThroughputBenchmark {
             repository,
             args,
             options.work().resolve(name + ".log"),
-            Map.of("JAVA_OPTS", "-Xmx" + options.heap()));
+            Map.of("JAVA_OPTS", ("-Xmx" + options.heap() + " " + options.javaOpts()).strip()));
     Path landing = lake.resolve("landing").resolve(DATASET);
     Path trusted = lake.resolve("trusted").resolve(DATASET);
     RowCounter landed = new RowCounter(landing);
@@ -572,13 +572,15 @@ public final class ThroughputBenchmark {
       int partitions,
       int customers,
       String heap,
+      String javaOpts,
       long timeoutSeconds,
       Path work,
       List<String> jobArgs) {
     static final String USAGE =
         "usage: --messages=1000000[,4000000,...] --runners=direct,flink,spark"
             + " --zones=landing,all --partitions=3 --customers=1000 --heap=2g"
-            + " --timeoutSeconds=1800 --work=DIR [--job=--option=value ...]";
+            + " --timeoutSeconds=1800 --work=DIR [--javaOpts='JVM flags of the jobs']"
+            + " [--job=--option=value ...]";
 
     static Options parse(String[] args) {
       Map<String, String> given = new LinkedHashMap<>();
@@ -624,6 +626,7 @@ public final class ThroughputBenchmark {
               Integer.parseInt(given.getOrDefault("partitions", "3")),
               Integer.parseInt(given.getOrDefault("customers", "1000")),
               given.getOrDefault("heap", "2g"),
+              given.getOrDefault("javaOpts", ""),
               Long.parseLong(given.getOrDefault("timeoutSeconds", "1800")),
               Path.of(given.getOrDefault("work", "/tmp/zonestream-throughput")).toAbsolutePath(),
               jobArgs);
@@ -637,6 +640,7 @@ public final class ThroughputBenchmark {
                   "partitions",
                   "customers",
                   "heap",
+                  "javaOpts",
                   "timeoutSeconds",
                   "work"));
       if (!given.isEmpty()) {

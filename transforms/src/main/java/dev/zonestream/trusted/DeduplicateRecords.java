@@ -6,14 +6,19 @@ import dev.zonestream.model.SourceKind;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
+import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
-import org.apache.beam.sdk.transforms.Deduplicate;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
@@ -37,11 +42,13 @@ import org.joda.time.Duration;
  *
  * <p>Bounded input: exact, over the whole input (grouped into buckets by the record's hash).
  *
- * <p>Unbounded input: Beam's {@link Deduplicate}, which remembers each record for {@code horizon}
- * of <em>processing time</em> after it first saw it (processing-time timers work on every runner
- * here; event-time timers do not on the Spark runner). A repeat that arrives later than that is
- * kept again. Memory: one entry per distinct record seen within the horizon, in the runner's keyed
- * state (on Flink, checkpointed with the job).
+ * <p>Unbounded input: each record is remembered for {@code horizon} of <em>processing time</em>
+ * after it was first seen (and at most an hour more), as a 16-byte digest in one of {@value
+ * #BUCKETS} keyed states ({@link SeenRecords}); a repeat that arrives later than that is kept
+ * again. No timer: a bucket forgets an hour's digests when its next record comes after the horizon
+ * has passed them. Memory and checkpoints: 16 bytes per distinct record of the horizon, not the
+ * record (Beam's {@code Deduplicate}, used before, kept a key, the coded record and a timer per
+ * record).
  */
 public final class DeduplicateRecords<T extends Record>
     extends PTransform<PCollection<Parsed<T>>, PCollection<Parsed<T>>> {
@@ -98,20 +105,17 @@ public final class DeduplicateRecords<T extends Record>
                         .setCoder(input.getCoder()))
                 .apply("LiveAndKnown", Flatten.pCollections());
       }
-      // Keyed by the record's coded form as a string, not by the record: the Spark runner's
-      // streaming state shuffles its keys with Java serialization, which records do not support.
+      // Keyed by bucket, not by record: a stateful step per record costs a key, its state and a
+      // timer per record on every runner (and the Direct runner a bundle per key); a bucket keeps
+      // its records' digests, 16 bytes each.
       PCollection<Parsed<T>> firsts =
-          all.apply(
-              "WithinHorizon",
-              Deduplicate.<Parsed<T>, String>withRepresentativeValueFn(
-                      new CodedFormFn<>(recordCoder))
-                  .withRepresentativeCoder(StringUtf8Coder.of())
-                  .withDuration(horizon));
-      return known == null
-          ? firsts
-          : firsts
-              .apply("DropKnown", Filter.by((Parsed<T> p) -> !isKnown(p)))
+          all.apply("ByBucket", WithKeys.of(new BucketFn<T>(recordCoder)))
+              .setCoder(KvCoder.of(VarIntCoder.of(), input.getCoder()))
+              .apply(
+                  "FirstWithinHorizon",
+                  ParDo.of(new FirstWithinHorizonFn<T>(recordCoder, horizon.getMillis())))
               .setCoder(input.getCoder());
+      return firsts;
     }
     // Grouped into a fixed number of buckets by the record's hash, not one group per record: the
     // Direct runner pays a fixed cost per group (110,909 STEDI messages took over 15 minutes with
@@ -122,6 +126,90 @@ public final class DeduplicateRecords<T extends Record>
         .apply("GroupBuckets", GroupByKey.create())
         .apply("OneOfEach", ParDo.of(new OneOfEachFn<T>()))
         .setCoder(input.getCoder());
+  }
+
+  /**
+   * A stream's first of each record within the horizon: each bucket keeps the digests of the
+   * records it has seen ({@link SeenRecords}), and forgets an hour's digests once the horizon has
+   * passed over them. Known records are remembered, never output.
+   */
+  static final class FirstWithinHorizonFn<T extends Record>
+      extends DoFn<KV<Integer, Parsed<T>>, Parsed<T>> {
+    private final CodedFormFn<T> codedForm;
+    private final long horizonMillis;
+
+    @StateId("seen")
+    private final StateSpec<ValueState<SeenRecords>> seenSpec =
+        StateSpecs.value(SeenRecords.SeenRecordsCoder.of());
+
+    @StateId("armed")
+    private final StateSpec<ValueState<Boolean>> armedSpec = StateSpecs.value(BooleanCoder.of());
+
+    @TimerId("rotate")
+    private final TimerSpec rotateSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+    FirstWithinHorizonFn(Coder<T> recordCoder, long horizonMillis) {
+      this.codedForm = new CodedFormFn<>(recordCoder);
+      this.horizonMillis = horizonMillis;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element KV<Integer, Parsed<T>> element,
+        @StateId("seen") ValueState<SeenRecords> state,
+        @StateId("armed") ValueState<Boolean> armed,
+        @TimerId("rotate") Timer rotate,
+        OutputReceiver<Parsed<T>> out) {
+      SeenRecords seen = state.read();
+      if (seen == null) {
+        seen = new SeenRecords();
+      }
+      Parsed<T> parsed = element.getValue();
+      long[] digest =
+          SeenRecords.digest(codedForm.apply(parsed).getBytes(StandardCharsets.ISO_8859_1));
+      if (!seen.add(digest[0], digest[1])) {
+        return;
+      }
+      state.write(seen);
+      if (armed.read() == null) {
+        // No output timestamp: the timer holds no watermark back (as Beam's Deduplicate).
+        rotate
+            .offset(Duration.millis(SeenRecords.GENERATION_MILLIS))
+            .withNoOutputTimestamp()
+            .setRelative();
+        armed.write(true);
+      }
+      if (!isKnown(parsed)) {
+        out.output(parsed);
+      }
+    }
+
+    /**
+     * Ends a generation every {@link SeenRecords#GENERATION_MILLIS}, at the time it was due, and
+     * forgets what the horizon has passed; set again for the next, from the time it was due (a job
+     * that was down catches up one generation per firing), until nothing is left to forget.
+     */
+    @OnTimer("rotate")
+    public void onRotate(
+        OnTimerContext context,
+        @StateId("seen") ValueState<SeenRecords> state,
+        @StateId("armed") ValueState<Boolean> armed,
+        @TimerId("rotate") Timer rotate) {
+      SeenRecords seen = state.read();
+      long due = context.fireTimestamp().getMillis();
+      if (seen != null) {
+        seen.rotate(due, horizonMillis);
+      }
+      if (seen == null || seen.isEmpty()) {
+        state.clear();
+        armed.clear();
+        return;
+      }
+      state.write(seen);
+      rotate
+          .withNoOutputTimestamp()
+          .set(new org.joda.time.Instant(due + SeenRecords.GENERATION_MILLIS));
+    }
   }
 
   static boolean isKnown(Parsed<?> parsed) {
