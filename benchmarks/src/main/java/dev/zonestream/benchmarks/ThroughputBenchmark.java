@@ -338,7 +338,7 @@ public final class ThroughputBenchmark {
         break;
       }
       if (!job.isAlive()) {
-        failure = "job ended (exit " + job.exitCode() + ") with " + l + " landed: " + job.tail(3);
+        failure = "job ended (exit " + job.exitCode() + ") with " + l + " landed: " + why(job);
         break;
       }
       if (System.currentTimeMillis() > deadline) {
@@ -377,6 +377,22 @@ public final class ThroughputBenchmark {
         rate / baseline.messagesPerSecond(),
         peakRssKb,
         problem);
+  }
+
+  /** The job log's out-of-memory error or last line of its own, else its last line. */
+  private static String why(JobProcess job) {
+    List<String> lines = List.of(job.tail(400).split("\n"));
+    for (String line : lines) {
+      if (line.contains("OutOfMemoryError")) {
+        return line.substring(line.indexOf("java.lang.OutOfMemoryError")).strip();
+      }
+    }
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      if (lines.get(i).startsWith("zonestream:")) {
+        return lines.get(i);
+      }
+    }
+    return lines.get(lines.size() - 1);
   }
 
   private static Row failed(long n, String tool, String graph, String why) {

@@ -236,7 +236,7 @@ public record RunSummary(
               readSeconds,
               rate(counts.total(MetricNames.READ), readSeconds)));
     }
-    if (landed == 0 && counts.total(MetricNames.READ) > 0) {
+    if (stream == null && landed == 0 && counts.total(MetricNames.READ) > 0) {
       out.append(
           String.format(
               Locale.ROOT,
