@@ -406,25 +406,6 @@ class KafkaLandingIT {
             + java.nio.file.Files.readString(log, StandardCharsets.UTF_8));
   }
 
-  /** Sends {@code messages} with broker times from {@code first}, a second apart. */
-  private static void publishAt(String topic, List<byte[]> messages, long first) throws Exception {
-    try (KafkaProducer<byte[], byte[]> producer =
-        new KafkaProducer<>(
-            PRODUCER.apply(kafka.bootstrapServers()),
-            new ByteArraySerializer(),
-            new ByteArraySerializer())) {
-      List<Future<RecordMetadata>> acks = new ArrayList<>();
-      for (int i = 0; i < messages.size(); i++) {
-        acks.add(
-            producer.send(
-                new ProducerRecord<>(topic, i % 2, first + i * 1000L, null, messages.get(i))));
-      }
-      for (Future<RecordMetadata> ack : acks) {
-        ack.get();
-      }
-    }
-  }
-
   private static void timing(String what, long begin) {
     System.out.printf("%s after %.1f s%n", what, (System.nanoTime() - begin) / 1e9);
   }
@@ -506,6 +487,18 @@ class KafkaLandingIT {
   }
 
   private static List<String> publish(String topic, List<byte[]> messages) throws Exception {
+    return publishAt(topic, messages, null);
+  }
+
+  /**
+   * Sends {@code messages} to partitions 0 and 1 in turn, with broker times from {@code first} a
+   * second apart (the producer's clock when null); their coordinates.
+   */
+  private static List<String> publishAt(
+      String topic,
+      List<byte[]> messages,
+      @org.checkerframework.checker.nullness.qual.Nullable Long first)
+      throws Exception {
     List<String> coordinates = new ArrayList<>();
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(
@@ -514,7 +507,8 @@ class KafkaLandingIT {
             new ByteArraySerializer())) {
       List<Future<RecordMetadata>> acks = new ArrayList<>();
       for (int i = 0; i < messages.size(); i++) {
-        acks.add(producer.send(new ProducerRecord<>(topic, i % 2, null, messages.get(i))));
+        Long time = first == null ? null : first + i * 1000L;
+        acks.add(producer.send(new ProducerRecord<>(topic, i % 2, time, null, messages.get(i))));
       }
       for (Future<RecordMetadata> ack : acks) {
         RecordMetadata sent = ack.get();
