@@ -43,12 +43,12 @@ import org.joda.time.Duration;
  * <p>Bounded input: exact, over the whole input (grouped into buckets by the record's hash).
  *
  * <p>Unbounded input: each record is remembered for {@code horizon} of <em>processing time</em>
- * after it was first seen (and at most an hour more), as a 16-byte digest in one of {@value
+ * after it was first seen (and at most two hours more), as a 16-byte digest in one of {@value
  * #BUCKETS} keyed states ({@link SeenRecords}); a repeat that arrives later than that is kept
- * again. No timer: a bucket forgets an hour's digests when its next record comes after the horizon
- * has passed them. Memory and checkpoints: 16 bytes per distinct record of the horizon, not the
- * record (Beam's {@code Deduplicate}, used before, kept a key, the coded record and a timer per
- * record).
+ * again. One processing-time timer per bucket, an hour apart and without an output timestamp (it
+ * holds no watermark), ends a generation of digests and forgets those the horizon has passed.
+ * Memory and checkpoints: 16 bytes per distinct record of the horizon, not the record (Beam's
+ * {@code Deduplicate}, used before, kept a key, the coded record and a timer per record).
  */
 public final class DeduplicateRecords<T extends Record>
     extends PTransform<PCollection<Parsed<T>>, PCollection<Parsed<T>>> {
