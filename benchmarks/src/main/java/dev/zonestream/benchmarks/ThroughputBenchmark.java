@@ -1,9 +1,9 @@
 package dev.zonestream.benchmarks;
 
 import dev.zonestream.lake.LakePaths;
-import dev.zonestream.lake.ParquetFiles;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.LandingLine;
+import dev.zonestream.pipeline.LakeProgress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -324,16 +324,16 @@ public final class ThroughputBenchmark {
             Map.of("JAVA_OPTS", ("-Xmx" + options.heap() + " " + options.javaOpts()).strip()));
     Path landing = lake.resolve("landing").resolve(DATASET);
     Path trusted = lake.resolve("trusted").resolve(DATASET);
-    RowCounter landed = new RowCounter(landing);
-    RowCounter trustedRows = new RowCounter(trusted);
+    // Rows of each final file, counted once (LakeProgress: lines, or a Parquet footer's count).
+    Map<String, Long> counted = new HashMap<>();
     long peakRssKb = 0;
     String failure = null;
     long deadline = System.currentTimeMillis() + options.timeoutSeconds() * 1000;
     long lastReport = 0;
     while (true) {
       peakRssKb = Math.max(peakRssKb, peakRssKb(job.pid()));
-      long l = landed.count();
-      long t = graph.equals("all") ? trustedRows.count() : 0;
+      long l = rows(lake, "landing", counted);
+      long t = graph.equals("all") ? rows(lake, "trusted", counted) : 0;
       if (l >= n && (graph.equals("landing") || t >= n)) {
         break;
       }
@@ -359,11 +359,11 @@ public final class ThroughputBenchmark {
     String problem = check.problem();
     long end = check.lastWrite();
     if (graph.equals("all")) {
-      long rows = trustedRows.count();
+      long rows = rows(lake, "trusted", counted);
       if (problem.equals("ok") && rows != n) {
         problem = rows + " trusted rows, expected " + n;
       }
-      end = RowCounter.lastModified(trusted);
+      end = lastModified(trusted);
     }
     double seconds = (end - check.firstIngest()) / 1e3;
     double rate = n / seconds;
@@ -452,53 +452,18 @@ public final class ThroughputBenchmark {
         Locale.ROOT, "[throughput %7.1f s] %s%n", (System.nanoTime() - startNanos) / 1e9, message);
   }
 
-  /**
-   * Rows of the final files under a folder, each file counted once (final files do not change):
-   * lines of JSON Lines, the footer's count of Parquet.
-   */
-  static final class RowCounter {
-    private final Path folder;
-    private final Map<Path, Long> counted = new HashMap<>();
+  /** Rows of the accelerometer dataset's final files in {@code zone} (landing or trusted). */
+  private static long rows(Path lake, String zone, Map<String, Long> counted) {
+    return LakeProgress.linesPerFolder(lake.resolve(zone).toString(), counted)
+        .getOrDefault(DATASET, 0L);
+  }
 
-    RowCounter(Path folder) {
-      this.folder = folder;
+  static long lastModified(Path folder) throws IOException {
+    long last = 0;
+    for (Path file : finalFiles(folder)) {
+      last = Math.max(last, Files.getLastModifiedTime(file).toMillis());
     }
-
-    long count() throws IOException {
-      for (Path file : finalFiles(folder)) {
-        if (!counted.containsKey(file)) {
-          counted.put(
-              file,
-              ParquetFiles.isParquet(file.toString())
-                  ? ParquetFiles.rowCount(file.toString())
-                  : lines(file));
-        }
-      }
-      return counted.values().stream().mapToLong(Long::longValue).sum();
-    }
-
-    static long lastModified(Path folder) throws IOException {
-      long last = 0;
-      for (Path file : finalFiles(folder)) {
-        last = Math.max(last, Files.getLastModifiedTime(file).toMillis());
-      }
-      return last;
-    }
-
-    private static long lines(Path file) throws IOException {
-      long n = 0;
-      try (InputStream in = open(file)) {
-        byte[] buffer = new byte[1 << 16];
-        for (int read; (read = in.read(buffer)) > 0; ) {
-          for (int i = 0; i < read; i++) {
-            if (buffer[i] == '\n') {
-              n++;
-            }
-          }
-        }
-      }
-      return n;
-    }
+    return last;
   }
 
   static List<Path> finalFiles(Path folder) throws IOException {

@@ -13,8 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.apache.beam.runners.direct.DirectOptions;
-import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.io.FileSystems;
@@ -217,12 +215,7 @@ final class JobRunner {
       PrintStream err) {
     long start = System.nanoTime();
     options.setStreaming(true);
-    if (options.getRunner() == DirectRunner.class) {
-      // run() returns once the stream runs (by default Direct's blocks until it ends), so that its
-      // progress is reported while it runs.
-      options.as(DirectOptions.class).setBlockOnRun(false);
-    }
-    RunnerDefaults.useReaderCachingOnDirectRunner(options);
+    RunnerDefaults.forDirectStream(options);
     Pipeline pipeline = Pipeline.create(options);
     String runId = flink != null ? flink.runId() : ZonestreamPipeline.newRunId();
     ZonestreamPipeline.build(
@@ -366,10 +359,7 @@ final class JobRunner {
       PrintStream out,
       PrintStream err) {
     options.setStreaming(true);
-    if (options.getRunner() == DirectRunner.class) {
-      options.as(DirectOptions.class).setBlockOnRun(false);
-    }
-    RunnerDefaults.useReaderCachingOnDirectRunner(options);
+    RunnerDefaults.forDirectStream(options);
     Pipeline pipeline = Pipeline.create(options);
     String runId = ZonestreamPipeline.newRunId();
     ZonestreamPipeline.build(pipeline, withKinesisStarts(graph, true, runId, null, err), runId);

@@ -28,6 +28,20 @@ final class KafkaChecks {
 
   private KafkaChecks() {}
 
+  /** An admin client's settings: the user's client properties, the brokers, an id, timeouts. */
+  static Map<String, Object> adminConfig(
+      String bootstrapServers,
+      KafkaClientProperties clientProperties,
+      String clientId,
+      long timeoutSeconds) {
+    Map<String, Object> config = new TreeMap<>(clientProperties.all());
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) (timeoutSeconds * 1000));
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) (timeoutSeconds * 1000));
+    return config;
+  }
+
   /**
    * @throws InvalidOptionException naming {@code --bootstrapServers}, {@code --kafkaPropertiesFile}
    *     or {@code --topics}
@@ -37,11 +51,8 @@ final class KafkaChecks {
       KafkaClientProperties clientProperties,
       Collection<String> topics,
       long timeoutSeconds) {
-    Map<String, Object> config = new TreeMap<>(clientProperties.all());
-    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    config.put(AdminClientConfig.CLIENT_ID_CONFIG, CLIENT_ID);
-    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) (timeoutSeconds * 1000));
-    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) (timeoutSeconds * 1000));
+    Map<String, Object> config =
+        adminConfig(bootstrapServers, clientProperties, CLIENT_ID, timeoutSeconds);
     Admin admin;
     try {
       admin = Admin.create(config);

@@ -8,7 +8,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -40,13 +39,15 @@ final class KafkaLag implements AutoCloseable {
     if (kafka.consumerGroup() == null || kafka.bootstrapServers() == null) {
       return null;
     }
-    Map<String, Object> properties = new HashMap<>(kafka.properties().all());
-    properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-    properties.put(AdminClientConfig.CLIENT_ID_CONFIG, "zonestream-progress");
-    properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT_SECONDS * 1000);
-    properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT_SECONDS * 1000);
     return new KafkaLag(
-        Admin.create(properties), new ArrayList<>(kafka.topics().keySet()), kafka.consumerGroup());
+        Admin.create(
+            KafkaChecks.adminConfig(
+                kafka.bootstrapServers(),
+                kafka.properties(),
+                "zonestream-progress",
+                TIMEOUT_SECONDS)),
+        new ArrayList<>(kafka.topics().keySet()),
+        kafka.consumerGroup());
   }
 
   /** The lag now, or null when the broker did not answer in time. */

@@ -18,7 +18,7 @@ import org.apache.beam.sdk.io.fs.MatchResult;
  * org.apache.beam.sdk.PipelineResult} reports no counters while the job runs (the FlinkRunner's
  * local mini cluster in detached mode answers an empty accumulator map until the job ends).
  */
-final class LakeProgress {
+public final class LakeProgress {
   private LakeProgress() {}
 
   /**
@@ -35,7 +35,7 @@ final class LakeProgress {
    * (by path and size; a final file does not change), so a stream's progress reads only its new
    * files.
    */
-  static Map<String, Long> linesPerFolder(String root, Map<String, Long> counted) {
+  public static Map<String, Long> linesPerFolder(String root, Map<String, Long> counted) {
     Map<String, Long> lines = new TreeMap<>();
     MatchResult match;
     try {
@@ -63,6 +63,20 @@ final class LakeProgress {
       // A file moved or was replaced between the match and the read: the next poll counts it.
     }
     return lines;
+  }
+
+  /**
+   * Rows of the trusted and curated tables' final files, by {@code zone/table} (for example {@code
+   * trusted/customer}; the rejects are {@code trusted/_rejected}), each file counted once (see
+   * above).
+   */
+  static Map<String, Long> tableRows(String lake, Map<String, Long> counted) {
+    Map<String, Long> rows = new TreeMap<>();
+    for (String zone : new String[] {"trusted", "curated"}) {
+      linesPerFolder(lake + "/" + zone, counted)
+          .forEach((table, n) -> rows.put(zone + "/" + table, n));
+    }
+    return rows;
   }
 
   private static long countLines(MatchResult.Metadata file) throws IOException {

@@ -91,11 +91,14 @@ final class RunnerDefaults {
   }
 
   /**
-   * The DirectRunner's own unbounded-read evaluator reads at most 10 messages per bundle and, with
-   * a 5% chance per bundle, closes the reader and opens a new one from the checkpoint: for Kafka a
-   * new consumer every ~200 messages, about 300 messages/s in all. Beam's SDF wrapper of unbounded
-   * sources caches the reader across checkpoints (measured 110,909 STEDI messages: 393 s before, 69
-   * s after, most of it the last window's wait).
+   * What a Direct stream needs: a {@code run()} that returns while the stream runs, cached readers
+   * and enough worker threads.
+   *
+   * <p>The DirectRunner's own unbounded-read evaluator reads at most 10 messages per bundle and,
+   * with a 5% chance per bundle, closes the reader and opens a new one from the checkpoint: for
+   * Kafka a new consumer every ~200 messages, about 300 messages/s in all. Beam's SDF wrapper of
+   * unbounded sources caches the reader across checkpoints (measured 110,909 STEDI messages: 393 s
+   * before, 69 s after, most of it the last window's wait).
    *
    * <p>Each reader then holds one of the DirectRunner's worker threads while it waits for records
    * (KinesisIO's reader blocks in its shard pool's poll): with the default of three threads, four
@@ -103,8 +106,11 @@ final class RunnerDefaults {
    * hundred readings did not settle in four minutes. A Direct stream therefore gets at least
    * {@value #DIRECT_STREAM_THREADS} worker threads; they mostly wait, so this costs no CPU.
    */
-  static void useReaderCachingOnDirectRunner(ZonestreamOptions options) {
+  static void forDirectStream(ZonestreamOptions options) {
     if (options.getRunner() == DirectRunner.class) {
+      // run() returns once the stream runs (by default Direct's blocks until it ends), so that
+      // the caller can report and stop it.
+      options.as(DirectOptions.class).setBlockOnRun(false);
       ExperimentalOptions.addExperiment(
           options.as(ExperimentalOptions.class), "use_unbounded_sdf_wrapper");
       DirectOptions direct = options.as(DirectOptions.class);

@@ -3,9 +3,8 @@ package dev.zonestream.pipeline;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.Tables;
 import java.io.PrintStream;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.beam.sdk.PipelineResult;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
@@ -122,6 +121,7 @@ final class SettleRule {
     private long landedAt = -1;
     private long lastLook = -1;
     private Map<String, Long> lastRows = Map.of();
+    private final Map<String, Long> counted = new HashMap<>();
 
     FromFiles(Map<String, Long> published, JobConfig config) {
       this.published = published;
@@ -135,7 +135,7 @@ final class SettleRule {
     boolean settled(PrintStream err) {
       long now = System.nanoTime();
       if (landedAt < 0) {
-        Map<String, Long> landed = LakeProgress.linesPerFolder(config.landingRoot());
+        Map<String, Long> landed = LakeProgress.linesPerFolder(config.landingRoot(), counted);
         if (published.entrySet().stream()
             .anyMatch(e -> landed.getOrDefault(e.getKey(), 0L) < e.getValue())) {
           return false;
@@ -160,11 +160,7 @@ final class SettleRule {
           || (lastLook >= 0 && now - lastLook < config.zones().window().getMillis() * 1_000_000L)) {
         return false;
       }
-      Map<String, Long> rows = new TreeMap<>();
-      for (String zone : List.of("trusted", "curated")) {
-        LakeProgress.linesPerFolder(config.lake() + "/" + zone)
-            .forEach((table, n) -> rows.put(zone + "/" + table, n));
-      }
+      Map<String, Long> rows = LakeProgress.tableRows(config.lake(), counted);
       boolean unchanged = lastLook >= 0 && rows.equals(lastRows);
       lastLook = now;
       lastRows = rows;

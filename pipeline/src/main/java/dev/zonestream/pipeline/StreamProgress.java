@@ -131,16 +131,8 @@ final class StreamProgress implements AutoCloseable {
     counts.put(
         MetricNames.LANDED, LakeProgress.linesPerFolder(config.landingRoot(), lakeFilesCounted));
     if (!config.zones().landingOnly()) {
-      Map<String, Long> rows = new TreeMap<>();
-      for (String zone : new String[] {"trusted", "curated"}) {
-        LakeProgress.linesPerFolder(config.lake() + "/" + zone, lakeFilesCounted)
-            .forEach(
-                (table, n) -> {
-                  if (!table.startsWith("_")) {
-                    rows.put(zone + "/" + table, n);
-                  }
-                });
-      }
+      Map<String, Long> rows = LakeProgress.tableRows(config.lake(), lakeFilesCounted);
+      rows.keySet().removeIf(table -> table.contains("/_")); // the rejects: counted below
       counts.put(MetricNames.TABLE_ROWS, rows);
       counts.put(
           MetricNames.REJECTED,

@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
-import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -139,8 +138,7 @@ class KafkaLandingIT {
             .as(ZonestreamOptions.class);
     JobConfig config = Preflight.configure(options);
     options.setStreaming(true);
-    options.as(DirectOptions.class).setBlockOnRun(false);
-    RunnerDefaults.useReaderCachingOnDirectRunner(options);
+    RunnerDefaults.forDirectStream(options);
     Pipeline pipeline = Pipeline.create(options);
     ZonestreamPipeline.build(pipeline, config);
 
@@ -524,8 +522,7 @@ class KafkaLandingIT {
     ZonestreamOptions options = PipelineOptionsFactory.fromArgs(args).as(ZonestreamOptions.class);
     JobConfig config = Preflight.configure(options);
     options.setStreaming(true);
-    options.as(DirectOptions.class).setBlockOnRun(false);
-    RunnerDefaults.useReaderCachingOnDirectRunner(options);
+    RunnerDefaults.forDirectStream(options);
     Pipeline pipeline = Pipeline.create(options);
     ZonestreamPipeline.build(pipeline, config);
     PipelineResult result = pipeline.run();
