@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.ByteArrayCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.KvCoder;
@@ -108,12 +109,13 @@ public final class DeduplicateRecords<T extends Record>
       // Keyed by bucket, not by record: a stateful step per record costs a key, its state and a
       // timer per record on every runner (and the Direct runner a bundle per key); a bucket keeps
       // its records' digests, 16 bytes each.
+      // The record is coded and digested once, here; its bucket is taken from the digest.
       PCollection<Parsed<T>> firsts =
-          all.apply("ByBucket", WithKeys.of(new BucketFn<T>(recordCoder)))
-              .setCoder(KvCoder.of(VarIntCoder.of(), input.getCoder()))
+          all.apply("DigestByBucket", ParDo.of(new DigestFn<T>(recordCoder)))
+              .setCoder(
+                  KvCoder.of(VarIntCoder.of(), KvCoder.of(ByteArrayCoder.of(), input.getCoder())))
               .apply(
-                  "FirstWithinHorizon",
-                  ParDo.of(new FirstWithinHorizonFn<T>(recordCoder, horizon.getMillis())))
+                  "FirstWithinHorizon", ParDo.of(new FirstWithinHorizonFn<T>(horizon.getMillis())))
               .setCoder(input.getCoder());
       return firsts;
     }
@@ -134,8 +136,7 @@ public final class DeduplicateRecords<T extends Record>
    * passed over them. Known records are remembered, never output.
    */
   static final class FirstWithinHorizonFn<T extends Record>
-      extends DoFn<KV<Integer, Parsed<T>>, Parsed<T>> {
-    private final CodedFormFn<T> codedForm;
+      extends DoFn<KV<Integer, KV<byte[], Parsed<T>>>, Parsed<T>> {
     private final long horizonMillis;
 
     @StateId("seen")
@@ -148,14 +149,13 @@ public final class DeduplicateRecords<T extends Record>
     @TimerId("rotate")
     private final TimerSpec rotateSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
 
-    FirstWithinHorizonFn(Coder<T> recordCoder, long horizonMillis) {
-      this.codedForm = new CodedFormFn<>(recordCoder);
+    FirstWithinHorizonFn(long horizonMillis) {
       this.horizonMillis = horizonMillis;
     }
 
     @ProcessElement
     public void processElement(
-        @Element KV<Integer, Parsed<T>> element,
+        @Element KV<Integer, KV<byte[], Parsed<T>>> element,
         @StateId("seen") ValueState<SeenRecords> state,
         @StateId("armed") ValueState<Boolean> armed,
         @TimerId("rotate") Timer rotate,
@@ -164,10 +164,8 @@ public final class DeduplicateRecords<T extends Record>
       if (seen == null) {
         seen = new SeenRecords();
       }
-      Parsed<T> parsed = element.getValue();
-      long[] digest =
-          SeenRecords.digest(codedForm.apply(parsed).getBytes(StandardCharsets.ISO_8859_1));
-      if (!seen.add(digest[0], digest[1])) {
+      Parsed<T> parsed = element.getValue().getValue();
+      if (!seen.add(element.getValue().getKey())) {
         return;
       }
       state.write(seen);
@@ -209,6 +207,26 @@ public final class DeduplicateRecords<T extends Record>
       rotate
           .withNoOutputTimestamp()
           .set(new org.joda.time.Instant(due + SeenRecords.GENERATION_MILLIS));
+    }
+  }
+
+  /** Each record keyed by its bucket, with the digest of its coded form ({@link SeenRecords}). */
+  static final class DigestFn<T extends Record>
+      extends DoFn<Parsed<T>, KV<Integer, KV<byte[], Parsed<T>>>> {
+    private final Coder<T> recordCoder;
+
+    DigestFn(Coder<T> recordCoder) {
+      this.recordCoder = recordCoder;
+    }
+
+    @ProcessElement
+    public void processElement(
+        @Element Parsed<T> parsed, OutputReceiver<KV<Integer, KV<byte[], Parsed<T>>>> out)
+        throws CoderException {
+      byte[] digest =
+          SeenRecords.digest(CoderUtils.encodeToByteArray(recordCoder, parsed.record()));
+      int bucket = Math.floorMod(((digest[0] & 0xff) << 8) | (digest[1] & 0xff), BUCKETS);
+      out.output(KV.of(bucket, KV.of(digest, parsed)));
     }
   }
 

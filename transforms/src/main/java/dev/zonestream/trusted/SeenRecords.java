@@ -28,16 +28,20 @@ final class SeenRecords {
 
   private final ArrayDeque<Generation> generations = new ArrayDeque<>();
 
-  /** The digest of {@code bytes} as two longs. */
-  static long[] digest(byte[] bytes) {
-    byte[] md5 = MD5.get().digest(bytes);
+  /** The 16-byte digest of {@code bytes}. */
+  static byte[] digest(byte[] bytes) {
+    return MD5.get().digest(bytes);
+  }
+
+  /** Adds a {@link #digest}; whether it was new (not in any generation kept). */
+  boolean add(byte[] digest) {
     long high = 0;
     long low = 0;
     for (int i = 0; i < 8; i++) {
-      high = (high << 8) | (md5[i] & 0xff);
-      low = (low << 8) | (md5[i + 8] & 0xff);
+      high = (high << 8) | (digest[i] & 0xff);
+      low = (low << 8) | (digest[i + 8] & 0xff);
     }
-    return new long[] {high, low};
+    return add(high, low);
   }
 
   private static final ThreadLocal<MessageDigest> MD5 =
@@ -50,8 +54,7 @@ final class SeenRecords {
             }
           });
 
-  /** Adds the digest {@code (high, low)}; whether it was new (not in any generation kept). */
-  boolean add(long high, long low) {
+  private boolean add(long high, long low) {
     for (Generation generation : generations) {
       if (generation.contains(high, low)) {
         return false;

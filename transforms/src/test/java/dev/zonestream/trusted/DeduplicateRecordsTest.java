@@ -74,13 +74,13 @@ class DeduplicateRecordsTest {
       if (i == 25_000) {
         seen.rotate(t0 + hour, 24 * hour);
       }
-      long[] d = digest(i);
-      assertThat(seen.add(d[0], d[1]), equalTo(true));
+      byte[] d = digest(i);
+      assertThat(seen.add(d), equalTo(true));
     }
     assertThat(seen.size(), equalTo(50_000L));
     for (int i = 0; i < 50_000; i++) {
-      long[] d = digest(i);
-      assertThat(seen.add(d[0], d[1]), equalTo(false));
+      byte[] d = digest(i);
+      assertThat(seen.add(d), equalTo(false));
     }
     // A coded and decoded copy knows the same records.
     SeenRecords copy =
@@ -88,20 +88,20 @@ class DeduplicateRecordsTest {
             SeenRecords.SeenRecordsCoder.of(),
             CoderUtils.encodeToByteArray(SeenRecords.SeenRecordsCoder.of(), seen));
     assertThat(copy.size(), equalTo(50_000L));
-    long[] first = digest(0);
-    assertThat(copy.add(first[0], first[1]), equalTo(false));
+    byte[] first = digest(0);
+    assertThat(copy.add(first), equalTo(false));
 
     // The first generation ended at t0 + 1 h: 24 h later it is forgotten, the second is not.
     seen.rotate(t0 + 25 * hour - 1, 24 * hour);
     assertThat(seen.size(), equalTo(50_000L));
     seen.rotate(t0 + 25 * hour, 24 * hour);
     assertThat(seen.size(), equalTo(25_000L));
-    assertThat(seen.add(first[0], first[1]), equalTo(true));
-    long[] late = digest(30_000);
-    assertThat(seen.add(late[0], late[1]), equalTo(false));
+    assertThat(seen.add(first), equalTo(true));
+    byte[] late = digest(30_000);
+    assertThat(seen.add(late), equalTo(false));
   }
 
-  private static long[] digest(int i) {
+  private static byte[] digest(int i) {
     return SeenRecords.digest(("record " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 }
