@@ -5,6 +5,7 @@ import dev.zonestream.ingest.ReadKafkaMessages.StartPosition;
 import dev.zonestream.lake.TableFormat;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Dataset;
+import dev.zonestream.trusted.WaitClock;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -99,7 +100,10 @@ public record JobConfig(
    * @param landingCompression the landing files' compression (and the JSON tables')
    * @param tableFormat the trusted and curated tables' format
    * @param consentScope which readings of a consenting customer are admitted
-   * @param consentWait how long a reading waits for its customer
+   * @param consentWait how long a reading waits for its customer (or its device's owner)
+   * @param waitClock what ends a stream's waits and the join's hold: the data's progress or the
+   *     runner's clock
+   * @param joinHorizon how long a stream's machine-learning join holds a moment's readings
    * @param dedupHorizon how long a record is remembered to drop its duplicates
    * @param maxPayloadBytes the largest message the trusted zone parses
    * @param landingOnly whether the job writes the landing zone only ({@code --zones=landing})
@@ -112,6 +116,8 @@ public record JobConfig(
       TableFormat tableFormat,
       ConsentScope consentScope,
       Duration consentWait,
+      WaitClock waitClock,
+      Duration joinHorizon,
       Duration dedupHorizon,
       int maxPayloadBytes,
       boolean landingOnly) {}
@@ -269,6 +275,11 @@ public record JobConfig(
                 options.getConsentWaitSeconds() == null
                     ? (source == SourceType.EMBEDDED_KAFKA ? 20 : 600)
                     : atLeast("consentWaitSeconds", options.getConsentWaitSeconds(), 1)),
+            parseWaitClock(options),
+            Duration.standardHours(
+                options.getJoinHorizonHours() == null
+                    ? atLeast("dedupHorizonHours", options.getDedupHorizonHours(), 1)
+                    : atLeast("joinHorizonHours", options.getJoinHorizonHours(), 1)),
             Duration.standardHours(atLeast("dedupHorizonHours", options.getDedupHorizonHours(), 1)),
             (int) atLeast("maxPayloadBytes", options.getMaxPayloadBytes(), 1),
             parseLandingOnly(options.getZones(), source));
@@ -282,6 +293,33 @@ public record JobConfig(
             Duration.standardSeconds(
                 atLeast("runTimeoutSeconds", options.getRunTimeoutSeconds(), 1)));
     return new JobConfig(source, input, lake, brokers, kafka, aws, zones, demo);
+  }
+
+  /**
+   * {@code --waitClock}, by default {@code watermark}, except on Spark, whose streaming runner has
+   * no event-time timers in a stateful step (Beam 2.70 rejects them at translation): there {@code
+   * processing-time}, the only clock it offers. Asking Spark for {@code watermark} is refused here
+   * rather than by the runner after the job was built.
+   */
+  private static WaitClock parseWaitClock(ZonestreamOptions options) {
+    boolean spark = options.getRunner().getSimpleName().startsWith("Spark");
+    String value = options.getWaitClock();
+    if (value == null) {
+      return spark ? WaitClock.PROCESSING_TIME : WaitClock.WATERMARK;
+    }
+    WaitClock clock =
+        WaitClock.fromLabel(value.trim().toLowerCase(Locale.ROOT))
+            .orElseThrow(
+                () ->
+                    new InvalidOptionException(
+                        "waitClock", value, "must be one of " + WaitClock.labels()));
+    if (spark && clock == WaitClock.WATERMARK) {
+      throw new InvalidOptionException(
+          "waitClock",
+          value,
+          "the Spark runner has no event-time timers in a stream; use processing-time");
+    }
+    return clock;
   }
 
   private static TableFormat parseFormat(@Nullable String value) {

@@ -171,14 +171,34 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setConsentScope(String value);
 
   @Description(
-      "Streams only: how long, in seconds of processing time, a reading that finds no customer"
-          + " (a step-trainer reading: no owner with trusted phone readings) waits for one before"
-          + " it is rejected (trusted/_rejected) or excluded; also how far apart the two readings"
-          + " of the machine-learning join may be decided. Customers seen at any earlier time are"
-          + " always found. Default: 600, or 20 with embedded-kafka.")
+      "Streams only: how long a reading that finds no customer (a step-trainer reading: no owner"
+          + " with trusted phone readings) waits for one before it is rejected (trusted/_rejected)"
+          + " or excluded, in seconds on the --waitClock: with watermark, seconds of broker time"
+          + " past the reading that every input of the step must have been processed to, so a slow"
+          + " runner or a backlog never ends a wait early. A customer or owner seen at any earlier"
+          + " time is always found. Default: 600, or 20 with embedded-kafka.")
   Long getConsentWaitSeconds();
 
   void setConsentWaitSeconds(Long value);
+
+  @Description(
+      "Streams only: what ends the waits (--consentWaitSeconds) and the machine-learning join's"
+          + " hold (--joinHorizonHours): watermark (the data's progress in broker time: the same"
+          + " answer however fast the runner) or processing-time (the runner's clock). Default:"
+          + " watermark; processing-time on Spark, whose streaming runner has no event-time timers.")
+  String getWaitClock();
+
+  void setWaitClock(String value);
+
+  @Description(
+      "Streams only: how long, in hours on the --waitClock, the machine-learning join holds a"
+          + " moment's phone and step-trainer readings for their partner (a step trainer that"
+          + " uploads hours after the phone still pairs within it). Later partners are counted as"
+          + " unpaired; a backfill pairs them. Memory: every trusted phone reading and owned step"
+          + " reading within the horizon. Default: --dedupHorizonHours.")
+  Long getJoinHorizonHours();
+
+  void setJoinHorizonHours(Long value);
 
   @Description(
       "Streams only: how long, in hours of processing time, a reading is remembered so that a"

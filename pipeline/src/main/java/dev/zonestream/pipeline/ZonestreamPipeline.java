@@ -163,6 +163,7 @@ public final class ZonestreamPipeline {
             ApplyConsent.create()
                 .withScope(config.zones().consentScope())
                 .withWait(config.zones().consentWait())
+                .withWaitClock(config.zones().waitClock())
                 .withDedupHorizon(config.zones().dedupHorizon()));
     PCollectionTuple stepInput =
         PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
@@ -177,6 +178,7 @@ public final class ZonestreamPipeline {
             AdmitStepTrainerReadings.create()
                 .withScope(config.zones().consentScope())
                 .withWait(config.zones().consentWait())
+                .withWaitClock(config.zones().waitClock())
                 .withDedupHorizon(config.zones().dedupHorizon()));
     PCollectionTuple joinInput =
         PCollectionTuple.of(
@@ -198,7 +200,9 @@ public final class ZonestreamPipeline {
     PCollection<MachineLearningRow> machineLearning =
         joinInput.apply(
             "JoinStepTrainerWithAccelerometer",
-            JoinStepTrainerWithAccelerometer.create().withWait(config.zones().consentWait()));
+            JoinStepTrainerWithAccelerometer.create()
+                .withHorizon(config.zones().joinHorizon())
+                .withWaitClock(config.zones().waitClock()));
 
     PCollectionList<TableRow> rows =
         PCollectionList.of(

@@ -18,19 +18,21 @@ import dev.zonestream.trusted.ProcessingTimeWaits;
 import dev.zonestream.trusted.ReferenceSnapshot;
 import dev.zonestream.trusted.TagUnionFn;
 import dev.zonestream.trusted.ViewReferenceData;
+import dev.zonestream.trusted.WaitClock;
+import dev.zonestream.trusted.WaitingRecords;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
@@ -48,11 +50,14 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TimestampedValue.TimestampedValueCoder;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
  * {@code step_trainer_trusted}: step-trainer readings whose device belongs to a curated customer
@@ -71,8 +76,9 @@ import org.joda.time.Duration;
  *   <li>Unbounded input: a reading whose device has no known owner yet, or whose consenting owner
  *       has no trusted phone reading yet, waits in a stateful step keyed by serial number that also
  *       receives every owner status: it is decided when the status that admits or excludes it
- *       arrives, or, {@code wait} of processing time after the first reading of that device began
- *       to wait, rejected ({@value #NO_OWNER}) when no owner is known, else excluded.
+ *       arrives, or, once its wait has ended ({@link WaitClock}: by default when the step's input,
+ *       owner statuses included, has been processed {@code wait} of broker time past the reading),
+ *       rejected ({@value #NO_OWNER}) when no owner is known, else excluded.
  * </ul>
  *
  * <p>Outputs: {@link #STEP_TRAINER_TRUSTED}, {@link #OWNED_READINGS} (each admitted reading with
@@ -112,6 +118,8 @@ public abstract class AdmitStepTrainerReadings
 
   abstract Duration dedupHorizon();
 
+  abstract WaitClock waitClock();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -122,6 +130,8 @@ public abstract class AdmitStepTrainerReadings
 
     abstract Builder setDedupHorizon(Duration dedupHorizon);
 
+    abstract Builder setWaitClock(WaitClock waitClock);
+
     abstract AdmitStepTrainerReadings build();
   }
 
@@ -131,6 +141,7 @@ public abstract class AdmitStepTrainerReadings
         .setScope(ConsentScope.AFTER_CONSENT)
         .setConsentWait(Duration.standardMinutes(10))
         .setDedupHorizon(Duration.standardHours(24))
+        .setWaitClock(WaitClock.WATERMARK)
         .build();
   }
 
@@ -141,7 +152,7 @@ public abstract class AdmitStepTrainerReadings
     return toBuilder().setScope(value).build();
   }
 
-  /** How long (processing time) a streamed reading waits for an owner that admits it. */
+  /** How long a streamed reading waits for an owner that admits it, on the wait clock. */
   public AdmitStepTrainerReadings withWait(Duration value) {
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("wait must be positive, got " + value);
@@ -155,6 +166,14 @@ public abstract class AdmitStepTrainerReadings
       throw new IllegalArgumentException("de-duplication horizon must be positive, got " + value);
     }
     return toBuilder().setDedupHorizon(value).build();
+  }
+
+  /** What ends a streamed reading's wait: the data's progress (default) or the runner's clock. */
+  public AdmitStepTrainerReadings withWaitClock(WaitClock value) {
+    if (value == null) {
+      throw new IllegalArgumentException("wait clock must be given");
+    }
+    return toBuilder().setWaitClock(value).build();
   }
 
   @Override
@@ -214,7 +233,7 @@ public abstract class AdmitStepTrainerReadings
             .apply("BySerial", Flatten.pCollections())
             .apply(
                 "TrackDevices",
-                ParDo.of(new TrackDevicesFn(scope(), consentWait()))
+                ParDo.of(new TrackDevicesFn(scope(), consentWait(), waitClock()))
                     .withOutputTags(
                         STEP_TRAINER_TRUSTED, TupleTagList.of(OWNED_READINGS).and(REJECTED)));
     return PCollectionTuple.of(
@@ -335,33 +354,45 @@ public abstract class AdmitStepTrainerReadings
   static final class TrackDevicesFn extends DoFn<KV<String, RawUnionValue>, StepTrainerReading> {
     private final ConsentScope scope;
     private final Duration wait;
+    private final WaitClock clock;
 
     @StateId("owners")
     private final StateSpec<BagState<DeviceOwner>> ownersSpec =
         StateSpecs.bag(JsonRecordCoder.of(DeviceOwner.class));
 
+    /** Readings not decided yet, each stamped with the end of its wait. */
     @StateId("waiting")
-    private final StateSpec<BagState<Parsed<StepTrainerReading>>> waitingSpec =
-        StateSpecs.bag(ParsedCoder.of(JsonRecordCoder.of(StepTrainerReading.class)));
+    private final StateSpec<BagState<TimestampedValue<Parsed<StepTrainerReading>>>> waitingSpec =
+        StateSpecs.bag(
+            TimestampedValueCoder.of(ParsedCoder.of(JsonRecordCoder.of(StepTrainerReading.class))));
 
+    /** When the timer is due: the earliest end of a wait. */
+    @StateId("due")
+    private final StateSpec<ValueState<Instant>> dueSpec = StateSpecs.value(InstantCoder.of());
+
+    /** Its time domain is the wait clock's: an instance field, read by the runner. */
     @TimerId("waitEnds")
-    private final TimerSpec waitEndsSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+    private final TimerSpec waitEndsSpec;
 
     /** Whether the wait in progress was given once more after its timer fired late. */
     @StateId("extended")
     private final StateSpec<ValueState<Boolean>> extendedSpec = StateSpecs.value(BooleanCoder.of());
 
-    TrackDevicesFn(ConsentScope scope, Duration wait) {
+    TrackDevicesFn(ConsentScope scope, Duration wait, WaitClock clock) {
       this.scope = scope;
       this.wait = wait;
+      this.clock = clock;
+      this.waitEndsSpec = TimerSpecs.timer(clock.domain());
     }
 
     @ProcessElement
     public void processElement(
         @Element KV<String, RawUnionValue> element,
         @StateId("owners") BagState<DeviceOwner> ownerState,
-        @StateId("waiting") BagState<Parsed<StepTrainerReading>> waiting,
+        @StateId("waiting") BagState<TimestampedValue<Parsed<StepTrainerReading>>> waiting,
+        @StateId("due") ValueState<Instant> due,
         @TimerId("waitEnds") Timer waitEnds,
+        @Timestamp Instant timestamp,
         MultiOutputReceiver out) {
       RawUnionValue value = element.getValue();
       if (value.getUnionTag() == 0) {
@@ -372,9 +403,9 @@ public abstract class AdmitStepTrainerReadings
         Collection<DeviceOwner> owners = newestPerEmail(all);
         ownerState.clear();
         owners.forEach(ownerState::add);
-        List<Parsed<StepTrainerReading>> stillWaiting = new ArrayList<>();
-        for (Parsed<StepTrainerReading> reading : waiting.read()) {
-          if (!decide(owners, reading.record(), out)) {
+        List<TimestampedValue<Parsed<StepTrainerReading>>> stillWaiting = new ArrayList<>();
+        for (TimestampedValue<Parsed<StepTrainerReading>> reading : waiting.read()) {
+          if (!decide(owners, reading.getValue().record(), out)) {
             stillWaiting.add(reading);
           }
         }
@@ -385,10 +416,12 @@ public abstract class AdmitStepTrainerReadings
       @SuppressWarnings("unchecked")
       Parsed<StepTrainerReading> reading = (Parsed<StepTrainerReading>) value.getValue();
       if (!decide(newestPerEmail(ownerState.read()), reading.record(), out)) {
-        if (waiting.isEmpty().read()) {
-          waitEnds.offset(wait).setRelative();
-        }
-        waiting.add(reading);
+        WaitingRecords.add(
+            waiting,
+            due,
+            waitEnds,
+            WaitingRecords.deadline(waitEnds, clock, timestamp, wait),
+            reading);
       }
     }
 
@@ -414,14 +447,18 @@ public abstract class AdmitStepTrainerReadings
         @TimerId("waitEnds") Timer waitEnds,
         @StateId("extended") ValueState<Boolean> extended,
         @StateId("owners") BagState<DeviceOwner> ownerState,
-        @StateId("waiting") BagState<Parsed<StepTrainerReading>> waiting,
+        @StateId("waiting") BagState<TimestampedValue<Parsed<StepTrainerReading>>> waiting,
+        @StateId("due") ValueState<Instant> due,
         MultiOutputReceiver out) {
-      if (ProcessingTimeWaits.waitOnceMore(
-          !waiting.isEmpty().read(), waitEnds, context.fireTimestamp(), wait, extended)) {
-        return; // the job was down: its owner may be on the way
+      if (clock == WaitClock.PROCESSING_TIME
+          && ProcessingTimeWaits.waitOnceMore(
+              !waiting.isEmpty().read(), waitEnds, context.fireTimestamp(), wait, extended)) {
+        due.clear(); // the job was down: its owner may be on the way
+        return;
       }
       boolean ownerKnown = !ownerState.isEmpty().read();
-      for (Parsed<StepTrainerReading> reading : waiting.read()) {
+      for (Parsed<StepTrainerReading> reading :
+          WaitingRecords.takeDue(waiting, due, waitEnds, context.fireTimestamp())) {
         Metrics.counter(MetricNames.RELEASED, DATASET).inc();
         if (ownerKnown) {
           Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
@@ -430,7 +467,6 @@ public abstract class AdmitStepTrainerReadings
           out.get(REJECTED).output(new Rejected(NO_OWNER, reading.message()));
         }
       }
-      waiting.clear();
     }
   }
 }

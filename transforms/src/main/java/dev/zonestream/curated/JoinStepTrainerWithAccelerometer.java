@@ -9,6 +9,8 @@ import dev.zonestream.model.Tables;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.ProcessingTimeWaits;
 import dev.zonestream.trusted.TagUnionFn;
+import dev.zonestream.trusted.WaitClock;
+import dev.zonestream.trusted.WaitingRecords;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,7 +22,6 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
@@ -30,6 +31,7 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
+import org.apache.beam.sdk.transforms.WithTimestamps;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -43,6 +45,7 @@ import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
  * {@code machine_learning_curated}: each trusted step-trainer reading joined with the trusted
@@ -57,18 +60,21 @@ import org.joda.time.Duration;
  * group: exact. (By customer rather than by customer and millisecond: the Direct runner pays a
  * fixed cost per group.)
  *
- * <p>Unbounded input: a stateful step keyed by customer and millisecond holds each side only as
- * long as its partner can still arrive: both readings of one moment are decided within {@code wait}
- * of each other (a reading waits at most that long for its customer), so a key's readings are kept
- * for twice the wait of processing time after its first one arrived, paired with every partner that
- * arrives meanwhile, then dropped. A partner decided later than that (one device's data delayed by
- * more than the wait, for example a phone that uploads a day's readings at once) finds nothing and
- * yields no row; the trusted tables still hold both readings, and a backfill pairs them.
+ * <p>Unbounded input: a stateful step keyed by customer and millisecond pairs each arrival with the
+ * other side's readings held so far, and holds a key's readings for the {@code horizon} after its
+ * first one arrived, on the {@link WaitClock}: by default until the step's input, both sides
+ * included, has been processed a horizon of broker time past that first reading (a step trainer
+ * that uploads hours after the phone still pairs, however slow the runner or long an outage); on
+ * {@link WaitClock#PROCESSING_TIME} a horizon of the runner's clock. A partner that comes later
+ * finds nothing: the step readings dropped without a partner are counted ({@link
+ * MetricNames#UNPAIRED}), the trusted tables still hold both readings, and a backfill pairs them.
+ * State: each trusted phone reading of a consenting customer and each owned step reading, for the
+ * horizon.
  *
  * <p>A stream that starts from the lake may also be given the readings earlier jobs trusted ({@link
  * #KNOWN_STEPS}, {@link #KNOWN_PHONES}, from {@code ReadKnownRecords}): they are held as if they
- * had arrived when the job started and pair with this job's readings, never with each other (those
- * rows exist already).
+ * had arrived when the job started (stamped with the time it read them) and pair with this job's
+ * readings, never with each other (those rows exist already).
  *
  * <p>Output: one {@link MachineLearningRow} per pair, without personal data.
  */
@@ -81,23 +87,33 @@ public final class JoinStepTrainerWithAccelerometer
   /** Optional stream input: phone readings earlier jobs trusted. */
   public static final TupleTag<AccelerometerReading> KNOWN_PHONES = new TupleTag<>() {};
 
-  private final Duration wait;
+  private final Duration horizon;
+  private final WaitClock clock;
 
-  private JoinStepTrainerWithAccelerometer(Duration wait) {
-    this.wait = wait;
+  private JoinStepTrainerWithAccelerometer(Duration horizon, WaitClock clock) {
+    this.horizon = horizon;
+    this.clock = clock;
   }
 
-  /** Default: the readings of one moment are decided within 10 minutes of each other. */
+  /** Default: a stream holds each moment's readings for 24 hours of broker time. */
   public static JoinStepTrainerWithAccelerometer create() {
-    return new JoinStepTrainerWithAccelerometer(Duration.standardMinutes(10));
+    return new JoinStepTrainerWithAccelerometer(Duration.standardHours(24), WaitClock.WATERMARK);
   }
 
-  /** The consent wait: how far apart (processing time) the two sides of a pair may be decided. */
-  public JoinStepTrainerWithAccelerometer withWait(Duration value) {
+  /** How long a stream holds a moment's readings for their partner, on the wait clock. */
+  public JoinStepTrainerWithAccelerometer withHorizon(Duration value) {
     if (value == null || value.getMillis() <= 0) {
-      throw new IllegalArgumentException("wait must be positive, got " + value);
+      throw new IllegalArgumentException("join horizon must be positive, got " + value);
     }
-    return new JoinStepTrainerWithAccelerometer(value);
+    return new JoinStepTrainerWithAccelerometer(value, clock);
+  }
+
+  /** What ends a stream's hold: the data's progress (default) or the runner's clock. */
+  public JoinStepTrainerWithAccelerometer withWaitClock(WaitClock value) {
+    if (value == null) {
+      throw new IllegalArgumentException("wait clock must be given");
+    }
+    return new JoinStepTrainerWithAccelerometer(horizon, value);
   }
 
   @Override
@@ -145,16 +161,30 @@ public final class JoinStepTrainerWithAccelerometer
     PCollectionList<KV<String, RawUnionValue>> sides =
         PCollectionList.of(byMoment(steps, "Steps", STEP, coder))
             .and(byMoment(phones, "Phones", PHONE, coder));
+    // Known readings come from files, stamped at the beginning of time: held from when they are
+    // read, as this job's own readings are held from when they landed.
     if (knownSteps != null) {
-      sides = sides.and(byMoment(knownSteps, "KnownSteps", KNOWN_STEP, coder));
+      sides =
+          sides.and(
+              byMoment(
+                  knownSteps.apply("StampKnownStepsAsRead", WithTimestamps.of(r -> Instant.now())),
+                  "KnownSteps",
+                  KNOWN_STEP,
+                  coder));
     }
     if (knownPhones != null) {
-      sides = sides.and(byMoment(knownPhones, "KnownPhones", KNOWN_PHONE, coder));
+      sides =
+          sides.and(
+              byMoment(
+                  knownPhones.apply(
+                      "StampKnownPhonesAsRead", WithTimestamps.of(r -> Instant.now())),
+                  "KnownPhones",
+                  KNOWN_PHONE,
+                  coder));
     }
     return sides
         .apply("ByMoment", Flatten.pCollections())
-        .apply(
-            "PairWhileBothCanArrive", ParDo.of(new PairWhileBothCanArriveFn(wait.multipliedBy(2))))
+        .apply("PairWhileBothCanArrive", ParDo.of(new PairWhileBothCanArriveFn(horizon, clock)))
         .setCoder(JsonRecordCoder.of(MachineLearningRow.class));
   }
 
@@ -199,11 +229,12 @@ public final class JoinStepTrainerWithAccelerometer
   /**
    * A stream's readings of one customer at one millisecond: each arrival is paired with the other
    * side's readings held so far (a known reading only with this job's); everything is dropped
-   * {@code hold} after the first arrival.
+   * {@code hold} after the first arrival, on the wait clock.
    */
   static final class PairWhileBothCanArriveFn
       extends DoFn<KV<String, RawUnionValue>, MachineLearningRow> {
     private final Duration hold;
+    private final WaitClock clock;
 
     @StateId("steps")
     private final StateSpec<BagState<OwnedStepReading>> stepsSpec =
@@ -224,11 +255,14 @@ public final class JoinStepTrainerWithAccelerometer
     @StateId("started")
     private final StateSpec<ValueState<Boolean>> startedSpec = StateSpecs.value(BooleanCoder.of());
 
+    /** Its time domain is the wait clock's: an instance field, read by the runner. */
     @TimerId("partnersGone")
-    private final TimerSpec partnersGoneSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+    private final TimerSpec partnersGoneSpec;
 
-    PairWhileBothCanArriveFn(Duration hold) {
+    PairWhileBothCanArriveFn(Duration hold, WaitClock clock) {
       this.hold = hold;
+      this.clock = clock;
+      this.partnersGoneSpec = TimerSpecs.timer(clock.domain());
     }
 
     @ProcessElement
@@ -240,10 +274,11 @@ public final class JoinStepTrainerWithAccelerometer
         @StateId("knownPhones") BagState<AccelerometerReading> knownPhones,
         @StateId("started") ValueState<Boolean> started,
         @TimerId("partnersGone") Timer partnersGone,
+        @Timestamp Instant timestamp,
         OutputReceiver<MachineLearningRow> out) {
       if (started.read() == null) {
         started.write(true);
-        partnersGone.offset(hold).setRelative();
+        partnersGone.set(WaitingRecords.deadline(partnersGone, clock, timestamp, hold));
       }
       long pairs = 0;
       Object value = element.getValue().getValue();
@@ -301,10 +336,10 @@ public final class JoinStepTrainerWithAccelerometer
     }
 
     /**
-     * Drops the key's readings, unless the timer fires more than a quarter of the hold after it was
-     * due: then the job was down (a restore from a checkpoint after a crash) or far behind, the
-     * partners it had not read yet come now, and the readings are held once more for {@code hold}.
-     * The hold counts time the job ran, not an outage.
+     * Drops the key's readings, counting this job's step readings that found no partner. On the
+     * processing-time clock, a timer that fires more than a quarter of the hold after it was due
+     * tells that the job was down (a restore from a checkpoint after a crash) or far behind: the
+     * partners it had not read yet come now, so the readings are held once more for {@code hold}.
      */
     @OnTimer("partnersGone")
     public void onPartnersGone(
@@ -315,11 +350,19 @@ public final class JoinStepTrainerWithAccelerometer
         @StateId("knownSteps") BagState<OwnedStepReading> knownSteps,
         @StateId("knownPhones") BagState<AccelerometerReading> knownPhones,
         @StateId("started") ValueState<Boolean> started) {
-      if (!Boolean.FALSE.equals(started.read())
+      if (clock == WaitClock.PROCESSING_TIME
+          && !Boolean.FALSE.equals(started.read())
           && ProcessingTimeWaits.firedLate(partnersGone, context.fireTimestamp(), hold)) {
         started.write(false); // extended once
         partnersGone.offset(hold).setRelative();
         return;
+      }
+      if (phones.isEmpty().read() && knownPhones.isEmpty().read()) {
+        long unpaired = 0;
+        for (OwnedStepReading ignored : steps.read()) {
+          unpaired++;
+        }
+        Metrics.counter(MetricNames.UNPAIRED, Tables.MACHINE_LEARNING_CURATED).inc(unpaired);
       }
       steps.clear();
       phones.clear();

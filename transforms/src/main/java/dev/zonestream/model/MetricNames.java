@@ -81,6 +81,13 @@ public final class MetricNames {
   /** Waiting readings that were decided (admitted, excluded or rejected), per dataset. */
   public static final String RELEASED = "zonestream.trusted.released";
 
+  /**
+   * Step-trainer readings a stream's machine-learning join dropped at the end of its horizon
+   * without a phone reading of the same customer and millisecond, per table: a partner that comes
+   * later yields no row in the stream (a backfill pairs it).
+   */
+  public static final String UNPAIRED = "zonestream.curated.unpaired";
+
   /** Records one stage hands to the next, by name, to tell when a stream has settled. */
   public static final String HANDED_ON = "zonestream.handed_on";
 

@@ -17,13 +17,13 @@ import java.util.List;
 import java.util.Set;
 import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.InstantCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
@@ -45,11 +45,14 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TimestampedValue;
+import org.apache.beam.sdk.values.TimestampedValue.TimestampedValueCoder;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
+import org.joda.time.Instant;
 
 /**
  * The consent rule: keeps the customers whose record in force consents to research use, the
@@ -74,8 +77,10 @@ import org.joda.time.Duration;
  *       admitted before a withdrawal stay in the (append-only) tables until a backfill rebuilds
  *       them. A reading whose customer is not in the view yet waits, keyed by email, in a small
  *       stateful step that also receives every customer record: it is decided as soon as its
- *       customer arrives, or rejected with {@value #NO_CUSTOMER} when no customer has arrived
- *       {@code wait} of processing time after the first reading of that email began to wait.
+ *       customer arrives, or rejected with {@value #NO_CUSTOMER} once its wait has ended without
+ *       one: with {@link WaitClock#WATERMARK} (the default) when the step's input, customers
+ *       included, has been processed {@code wait} of broker time past the reading, with {@link
+ *       WaitClock#PROCESSING_TIME} {@code wait} of the runner's clock after it began to wait.
  * </ul>
  *
  * <p>Customer tables. Bounded: {@link #CUSTOMER_TRUSTED} holds the newest record of each consenting
@@ -144,6 +149,8 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
 
   abstract Duration dedupHorizon();
 
+  abstract WaitClock waitClock();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -154,18 +161,22 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
 
     abstract Builder setDedupHorizon(Duration dedupHorizon);
 
+    abstract Builder setWaitClock(WaitClock waitClock);
+
     abstract ApplyConsent build();
   }
 
   /**
-   * Defaults: {@link ConsentScope#AFTER_CONSENT}; a streamed reading waits 10 minutes for its
-   * customer; a stream remembers readings for 24 hours to drop repeats.
+   * Defaults: {@link ConsentScope#AFTER_CONSENT}; a streamed reading waits 10 minutes of broker
+   * time ({@link WaitClock#WATERMARK}) for its customer; a stream remembers readings for 24 hours
+   * to drop repeats.
    */
   public static ApplyConsent create() {
     return new AutoValue_ApplyConsent.Builder()
         .setScope(ConsentScope.AFTER_CONSENT)
         .setConsentWait(Duration.standardMinutes(10))
         .setDedupHorizon(Duration.standardHours(24))
+        .setWaitClock(WaitClock.WATERMARK)
         .build();
   }
 
@@ -176,7 +187,10 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
     return toBuilder().setScope(value).build();
   }
 
-  /** How long (processing time) a streamed reading waits for a customer it cannot find. */
+  /**
+   * How long a streamed reading waits for a customer it cannot find, on the {@link #withWaitClock
+   * wait clock}.
+   */
   public ApplyConsent withWait(Duration value) {
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("wait must be positive, got " + value);
@@ -190,6 +204,14 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
       throw new IllegalArgumentException("de-duplication horizon must be positive, got " + value);
     }
     return toBuilder().setDedupHorizon(value).build();
+  }
+
+  /** What ends a streamed reading's wait: the data's progress (default) or the runner's clock. */
+  public ApplyConsent withWaitClock(WaitClock value) {
+    if (value == null) {
+      throw new IllegalArgumentException("wait clock must be given");
+    }
+    return toBuilder().setWaitClock(value).build();
   }
 
   @Override
@@ -342,7 +364,7 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
             .apply("ByEmail", Flatten.pCollections())
             .apply(
                 "TrackCustomers",
-                ParDo.of(new TrackCustomersFn(scope(), consentWait()))
+                ParDo.of(new TrackCustomersFn(scope(), consentWait(), waitClock()))
                     .withOutputTags(
                         CUSTOMER_TRUSTED,
                         TupleTagList.of(ACCELEROMETER_TRUSTED)
@@ -504,6 +526,7 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
   static final class TrackCustomersFn extends DoFn<KV<String, RawUnionValue>, Customer> {
     private final ConsentScope scope;
     private final Duration wait;
+    private final WaitClock clock;
 
     @StateId("newest")
     private final StateSpec<ValueState<Customer>> newestSpec =
@@ -512,20 +535,30 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
     @StateId("curated")
     private final StateSpec<ValueState<Boolean>> curatedSpec = StateSpecs.value();
 
+    /** Readings without a customer yet, each stamped with the end of its wait. */
     @StateId("waiting")
-    private final StateSpec<BagState<Parsed<AccelerometerReading>>> waitingSpec =
-        StateSpecs.bag(ParsedCoder.of(JsonRecordCoder.of(AccelerometerReading.class)));
+    private final StateSpec<BagState<TimestampedValue<Parsed<AccelerometerReading>>>> waitingSpec =
+        StateSpecs.bag(
+            TimestampedValueCoder.of(
+                ParsedCoder.of(JsonRecordCoder.of(AccelerometerReading.class))));
 
+    /** When the timer is due: the earliest end of a wait. */
+    @StateId("due")
+    private final StateSpec<ValueState<Instant>> dueSpec = StateSpecs.value(InstantCoder.of());
+
+    /** Its time domain is the wait clock's: an instance field, read by the runner. */
     @TimerId("waitEnds")
-    private final TimerSpec waitEndsSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+    private final TimerSpec waitEndsSpec;
 
     /** Whether the wait in progress was given once more after its timer fired late. */
     @StateId("extended")
     private final StateSpec<ValueState<Boolean>> extendedSpec = StateSpecs.value(BooleanCoder.of());
 
-    TrackCustomersFn(ConsentScope scope, Duration wait) {
+    TrackCustomersFn(ConsentScope scope, Duration wait, WaitClock clock) {
       this.scope = scope;
       this.wait = wait;
+      this.clock = clock;
+      this.waitEndsSpec = TimerSpecs.timer(clock.domain());
     }
 
     @ProcessElement
@@ -533,8 +566,10 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
         @Element KV<String, RawUnionValue> element,
         @StateId("newest") ValueState<Customer> newest,
         @StateId("curated") ValueState<Boolean> curated,
-        @StateId("waiting") BagState<Parsed<AccelerometerReading>> waiting,
+        @StateId("waiting") BagState<TimestampedValue<Parsed<AccelerometerReading>>> waiting,
+        @StateId("due") ValueState<Instant> due,
         @TimerId("waitEnds") Timer waitEnds,
+        @Timestamp Instant timestamp,
         MultiOutputReceiver out) {
       RawUnionValue value = element.getValue();
       switch (value.getUnionTag()) {
@@ -547,10 +582,12 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
             Metrics.counter(MetricNames.RELEASED, DATASET).inc();
             decide(customer, reading.record(), curated, out);
           } else {
-            if (waiting.isEmpty().read()) {
-              waitEnds.offset(wait).setRelative();
-            }
-            waiting.add(reading);
+            WaitingRecords.add(
+                waiting,
+                due,
+                waitEnds,
+                WaitingRecords.deadline(waitEnds, clock, timestamp, wait),
+                reading);
           }
         }
         case 2 -> {
@@ -576,7 +613,7 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
         Customer record,
         ValueState<Customer> newest,
         ValueState<Boolean> curated,
-        BagState<Parsed<AccelerometerReading>> waiting,
+        BagState<TimestampedValue<Parsed<AccelerometerReading>>> waiting,
         MultiOutputReceiver out) {
       Customer seen = newest.read();
       if (record.equals(seen)) {
@@ -612,7 +649,7 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
         Customer record,
         ValueState<Customer> newest,
         ValueState<Boolean> curated,
-        BagState<Parsed<AccelerometerReading>> waiting,
+        BagState<TimestampedValue<Parsed<AccelerometerReading>>> waiting,
         MultiOutputReceiver out) {
       Customer seen = newest.read();
       if (seen != null && Customer.NEWEST.compare(record, seen) <= 0) {
@@ -627,12 +664,12 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
     private void releaseWaiting(
         Customer record,
         ValueState<Boolean> curated,
-        BagState<Parsed<AccelerometerReading>> waiting,
+        BagState<TimestampedValue<Parsed<AccelerometerReading>>> waiting,
         MultiOutputReceiver out) {
       if (!waiting.isEmpty().read()) {
-        for (Parsed<AccelerometerReading> reading : waiting.read()) {
+        for (TimestampedValue<Parsed<AccelerometerReading>> reading : waiting.read()) {
           Metrics.counter(MetricNames.RELEASED, DATASET).inc();
-          decide(record, reading.record(), curated, out);
+          decide(record, reading.getValue().record(), curated, out);
         }
         waiting.clear();
       }
@@ -674,18 +711,21 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
         OnTimerContext context,
         @TimerId("waitEnds") Timer waitEnds,
         @StateId("extended") ValueState<Boolean> extended,
-        @StateId("waiting") BagState<Parsed<AccelerometerReading>> waiting,
+        @StateId("waiting") BagState<TimestampedValue<Parsed<AccelerometerReading>>> waiting,
+        @StateId("due") ValueState<Instant> due,
         MultiOutputReceiver out) {
-      if (ProcessingTimeWaits.waitOnceMore(
-          !waiting.isEmpty().read(), waitEnds, context.fireTimestamp(), wait, extended)) {
-        return; // the job was down: its customer may be on the way
+      if (clock == WaitClock.PROCESSING_TIME
+          && ProcessingTimeWaits.waitOnceMore(
+              !waiting.isEmpty().read(), waitEnds, context.fireTimestamp(), wait, extended)) {
+        due.clear(); // the job was down: its customer may be on the way
+        return;
       }
-      for (Parsed<AccelerometerReading> reading : waiting.read()) {
+      for (Parsed<AccelerometerReading> reading :
+          WaitingRecords.takeDue(waiting, due, waitEnds, context.fireTimestamp())) {
         Metrics.counter(MetricNames.RELEASED, DATASET).inc();
         Metrics.counter(MetricNames.REJECTED, DATASET).inc();
         out.get(REJECTED).output(new Rejected(NO_CUSTOMER, reading.message()));
       }
-      waiting.clear();
     }
   }
 }

@@ -1,6 +1,9 @@
 package dev.zonestream.curated;
 
+import static dev.zonestream.trusted.ApplyConsentTest.counter;
 import static dev.zonestream.trusted.ApplyConsentTest.customer;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.ConsentScope;
@@ -10,13 +13,17 @@ import dev.zonestream.model.Envelope;
 import dev.zonestream.model.EnvelopeCoder;
 import dev.zonestream.model.JsonRecordCoder;
 import dev.zonestream.model.MachineLearningRow;
+import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.OwnedStepReading;
 import dev.zonestream.model.Parsed.ParsedCoder;
 import dev.zonestream.model.Rejected;
 import dev.zonestream.model.StepTrainerReading;
+import dev.zonestream.model.Tables;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.Messages;
 import dev.zonestream.trusted.ParseRecords;
+import dev.zonestream.trusted.WaitClock;
+import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.testing.PAssert;
 import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
@@ -146,18 +153,87 @@ class CuratedJoinsTest {
   }
 
   /**
-   * The hold counts time the job ran: a moment's timer that fires long after it was due (the job
-   * was down, then restored from a checkpoint) holds the readings once more, so the partner read
-   * after the restore still pairs; a timer that fires on time drops them, and a partner after that
-   * finds nothing.
+   * A step trainer that uploads hours after the phone: the phone reading is held for the horizon of
+   * broker time, however much processing time passes, and the step pairs with it.
    */
   @Test
-  void streamHoldsAMomentAgainWhenItsTimerFiresLateAfterAnOutage(TestPipeline pipeline) {
+  void streamPairsAStepReadingThatComesHoursAfterItsPhoneReading(TestPipeline pipeline) {
+    PipelineResult result = joinAcrossAGap(pipeline, Duration.standardHours(5), true);
+    assertThat(counter(result, MetricNames.UNPAIRED, Tables.MACHINE_LEARNING_CURATED), equalTo(0L));
+  }
+
+  /**
+   * A partner that comes after the horizon (24 hours of broker time past the first reading) finds
+   * nothing: no row, and the step reading that left the join without a partner is counted.
+   */
+  @Test
+  void streamCountsAStepReadingAsUnpairedWhenItsPhoneComesAfterTheHorizon(TestPipeline pipeline) {
+    PipelineResult result = joinAcrossAGap(pipeline, Duration.standardHours(25), false);
+    assertThat(counter(result, MetricNames.UNPAIRED, Tables.MACHINE_LEARNING_CURATED), equalTo(1L));
+  }
+
+  /**
+   * A consenting customer's phone reading, then {@code gap} of both broker and processing time,
+   * then the step reading of the same millisecond, through the whole chain (horizon: the default 24
+   * hours, on the watermark).
+   */
+  private static PipelineResult joinAcrossAGap(TestPipeline pipeline, Duration gap, boolean pairs) {
+    Customer ada = customer("ada@test.com", T, T);
+    StepTrainerReading step = new StepTrainerReading(T + 1_000, ada.serialNumber(), 200);
+    AccelerometerReading phone = new AccelerometerReading("ada@test.com", T + 1_000, 1, 2, 3);
+    Instant start = new Instant(T);
+    TestStream<Envelope> messages =
+        TestStream.create(EnvelopeCoder.of())
+            .addElements(
+                TimestampedValue.of(Messages.of(ada), start),
+                TimestampedValue.of(Messages.of(phone), start.plus(1_000)))
+            .advanceWatermarkTo(start.plus(gap))
+            .advanceProcessingTime(gap)
+            .addElements(TimestampedValue.of(Messages.of(step), start.plus(gap)))
+            .advanceWatermarkToInfinity();
+    PCollectionTuple parsed = pipeline.apply(messages).apply(ParseRecords.create());
+    PCollectionTuple consented =
+        PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
+            .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
+            .apply("Consent", ApplyConsent.create());
+    PCollectionTuple steps =
+        PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
+            .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER))
+            .apply("Steps", AdmitStepTrainerReadings.create());
+    PCollection<MachineLearningRow> rows =
+        PCollectionTuple.of(
+                AdmitStepTrainerReadings.OWNED_READINGS,
+                steps.get(AdmitStepTrainerReadings.OWNED_READINGS))
+            .and(
+                ApplyConsent.ACCELEROMETER_TRUSTED,
+                consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
+            .apply("Join", JoinStepTrainerWithAccelerometer.create());
+    PAssert.that(steps.get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED)).containsInAnyOrder(step);
+    if (pairs) {
+      PAssert.that(rows)
+          .containsInAnyOrder(
+              new MachineLearningRow(T + 1_000, ada.serialNumber(), 200, T + 1_000, 1, 2, 3));
+    } else {
+      PAssert.that(rows).empty();
+    }
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    return result;
+  }
+
+  /**
+   * Processing-time clock (Spark): the hold counts time the job ran. A moment's timer that fires
+   * long after it was due (the job was down, then restored from a checkpoint) holds the readings
+   * once more, so the partner read after the restore still pairs; a timer that fires on time drops
+   * them, and a partner after that finds nothing.
+   */
+  @Test
+  void processingTimeHoldsAMomentAgainWhenItsTimerFiresLateAfterAnOutage(TestPipeline pipeline) {
     assertPairsAfter(pipeline, Duration.standardMinutes(6), true);
   }
 
   @Test
-  void streamDropsAMomentWhenItsTimerFiresOnTime(TestPipeline pipeline) {
+  void processingTimeDropsAMomentWhenItsTimerFiresOnTime(TestPipeline pipeline) {
     assertPairsAfter(
         pipeline, Duration.standardMinutes(2).plus(Duration.standardSeconds(1)), false);
   }
@@ -178,12 +254,90 @@ class CuratedJoinsTest {
                 AdmitStepTrainerReadings.OWNED_READINGS,
                 pipeline.apply("Steps", Create.of(new OwnedStepReading("ada@test.com", step))))
             .and(ApplyConsent.ACCELEROMETER_TRUSTED, pipeline.apply("Phones", phones))
-            .apply(JoinStepTrainerWithAccelerometer.create().withWait(Duration.standardMinutes(1)));
+            .apply(
+                JoinStepTrainerWithAccelerometer.create()
+                    .withHorizon(Duration.standardMinutes(2))
+                    .withWaitClock(WaitClock.PROCESSING_TIME));
     if (pairs) {
       PAssert.that(rows).containsInAnyOrder(new MachineLearningRow(T, ADA_SERIAL, 200, T, 1, 2, 3));
     } else {
       PAssert.that(rows).empty();
     }
+    pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * A step-trainer reading that lands before its owner's phone readings have been decided is
+   * decided by them, however much processing time passes in between: its wait ends only when the
+   * data has moved a wait of broker time past it. On the processing-time clock the same messages
+   * exclude it (the wait ran out while nothing was read), which is what a slow runner did.
+   */
+  @Test
+  void streamStepReadingIsDecidedByItsOwnersPhoneReadingsHoweverLateTheyAreProcessed(
+      TestPipeline pipeline) {
+    assertStepAdmittedAfterAStall(pipeline, WaitClock.WATERMARK, true);
+  }
+
+  @Test
+  void processingTimeStepReadingIsExcludedWhenTheRunnerStallsLongerThanTheWait(
+      TestPipeline pipeline) {
+    assertStepAdmittedAfterAStall(pipeline, WaitClock.PROCESSING_TIME, false);
+  }
+
+  private static void assertStepAdmittedAfterAStall(
+      TestPipeline pipeline, WaitClock clock, boolean admitted) {
+    Customer ada = customer("ada@test.com", T, T);
+    long moment = T + 3_600_000L;
+    StepTrainerReading adaStep = new StepTrainerReading(moment, ada.serialNumber(), 200);
+    AccelerometerReading adaPhone = new AccelerometerReading("ada@test.com", moment, 1, 2, 3);
+    Instant start = new Instant(T);
+    Instant landed = start.plus(Duration.standardHours(2));
+
+    TestStream<Envelope> messages =
+        TestStream.create(EnvelopeCoder.of())
+            .addElements(TimestampedValue.of(Messages.of(ada), start))
+            .advanceWatermarkTo(landed)
+            // The step landed a second before the phone; then the runner falls hours behind (its
+            // clock runs on, in small steps: a running job, not an outage).
+            .addElements(TimestampedValue.of(Messages.of(adaStep), landed))
+            .advanceProcessingTime(Duration.standardMinutes(1))
+            .advanceProcessingTime(Duration.standardSeconds(1))
+            .advanceProcessingTime(Duration.standardHours(3))
+            .addElements(TimestampedValue.of(Messages.of(adaPhone), landed.plus(1_000)))
+            .advanceProcessingTime(Duration.standardSeconds(1))
+            .advanceWatermarkToInfinity();
+
+    PCollectionTuple parsed = pipeline.apply(messages).apply(ParseRecords.create());
+    Duration wait = Duration.standardMinutes(1);
+    PCollectionTuple consented =
+        PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
+            .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
+            .apply("Consent", ApplyConsent.create().withWait(wait).withWaitClock(clock));
+    PCollectionTuple steps =
+        PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
+            .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER))
+            .apply("Steps", AdmitStepTrainerReadings.create().withWait(wait).withWaitClock(clock));
+    PCollection<MachineLearningRow> rows =
+        PCollectionTuple.of(
+                AdmitStepTrainerReadings.OWNED_READINGS,
+                steps.get(AdmitStepTrainerReadings.OWNED_READINGS))
+            .and(
+                ApplyConsent.ACCELEROMETER_TRUSTED,
+                consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
+            .apply("Join", JoinStepTrainerWithAccelerometer.create().withWaitClock(clock));
+
+    PAssert.that(consented.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(adaPhone);
+    if (admitted) {
+      PAssert.that(steps.get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED))
+          .containsInAnyOrder(adaStep);
+      PAssert.that(rows)
+          .containsInAnyOrder(
+              new MachineLearningRow(moment, ada.serialNumber(), 200, moment, 1, 2, 3));
+    } else {
+      PAssert.that(steps.get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED)).empty();
+      PAssert.that(rows).empty();
+    }
+    PAssert.that(steps.get(AdmitStepTrainerReadings.REJECTED)).empty();
     pipeline.run().waitUntilFinish();
   }
 
@@ -241,7 +395,9 @@ class CuratedJoinsTest {
             .and(
                 ApplyConsent.ACCELEROMETER_TRUSTED,
                 consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
-            .apply("Join", JoinStepTrainerWithAccelerometer.create().withWait(wait));
+            .apply(
+                "Join",
+                JoinStepTrainerWithAccelerometer.create().withHorizon(Duration.standardMinutes(2)));
 
     PAssert.that(steps.get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED))
         .containsInAnyOrder(adaStep);

@@ -64,6 +64,11 @@ public class ApplyConsentTest {
   }
 
   private static PCollectionTuple consent(PCollection<Envelope> messages, ConsentScope scope) {
+    return consent(messages, scope, WaitClock.WATERMARK);
+  }
+
+  private static PCollectionTuple consent(
+      PCollection<Envelope> messages, ConsentScope scope, WaitClock clock) {
     PCollectionTuple parsed = messages.apply(ParseRecords.create());
     return PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
         .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
@@ -71,6 +76,7 @@ public class ApplyConsentTest {
             ApplyConsent.create()
                 .withScope(scope)
                 .withWait(WAIT)
+                .withWaitClock(clock)
                 .withDedupHorizon(Duration.standardHours(24)));
   }
 
@@ -85,7 +91,7 @@ public class ApplyConsentTest {
     return TestStream.create(EnvelopeCoder.of());
   }
 
-  static long counter(PipelineResult result, String namespace, String name) {
+  public static long counter(PipelineResult result, String namespace, String name) {
     MetricQueryResults metrics =
         result
             .metrics()
@@ -345,9 +351,67 @@ public class ApplyConsentTest {
   }
 
   /**
-   * A job restored after an outage: the wait's timer fires long after it was due, before the job
-   * has read what it had not read when it died; the reading waits once more, and its customer, read
-   * after the restore, admits it.
+   * A reading's wait follows the data, not the clock: days of processing time in which the job
+   * reads nothing new (a stalled broker, a slow runner, an outage) do not end it; its customer,
+   * published within the wait of broker time after it, admits it whenever it is read.
+   */
+  @Test
+  void streamReadingWaitsForItsCustomerHoweverMuchProcessingTimePasses(TestPipeline pipeline) {
+    Customer ada = customer("ada@test.com", T, T);
+    AccelerometerReading early = reading("ada@test.com", T + 10, 1);
+    Instant start = new Instant(T + DAY);
+
+    PCollectionTuple out =
+        consent(
+            pipeline.apply(
+                stream()
+                    .addElements(at(start, early))
+                    .advanceProcessingTime(Duration.standardDays(3))
+                    .addElements(at(start.plus(Duration.standardSeconds(50)), ada))
+                    .advanceWatermarkToInfinity()),
+            ConsentScope.AFTER_CONSENT);
+
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(early);
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(ada);
+    PAssert.that(out.get(ApplyConsent.REJECTED)).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * The wait ends when the data has moved on: once the input has been processed past the reading's
+   * broker time plus the wait, a customer that comes later no longer admits it (it is rejected, as
+   * a backfill of the first minutes would), while the customer's later readings enter.
+   */
+  @Test
+  void streamReadingWhoseCustomerComesAfterTheWatermarkPassedItsWaitIsRejected(
+      TestPipeline pipeline) {
+    Customer ada = customer("ada@test.com", T, T);
+    AccelerometerReading early = reading("ada@test.com", T + 10, 1);
+    AccelerometerReading afterArrival = reading("ada@test.com", T + 20, 2);
+    Envelope earlyMessage = message(early);
+    Instant start = new Instant(T + DAY);
+
+    PCollectionTuple out =
+        consent(
+            pipeline.apply(
+                stream()
+                    .addElements(TimestampedValue.of(earlyMessage, start))
+                    .advanceWatermarkTo(start.plus(WAIT).plus(1))
+                    .addElements(at(start.plus(Duration.standardMinutes(2)), ada))
+                    .addElements(at(start.plus(Duration.standardMinutes(3)), afterArrival))
+                    .advanceWatermarkToInfinity()),
+            ConsentScope.AFTER_CONSENT);
+
+    PAssert.that(out.get(ApplyConsent.REJECTED))
+        .containsInAnyOrder(new Rejected(ApplyConsent.NO_CUSTOMER, earlyMessage));
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(afterArrival);
+    pipeline.run().waitUntilFinish();
+  }
+
+  /**
+   * Processing-time clock (Spark): a job restored after an outage, the wait's timer fires long
+   * after it was due, before the job has read what it had not read when it died; the reading waits
+   * once more, and its customer, read after the restore, admits it.
    */
   @Test
   void streamReadingWhoseWaitFellDueDuringAnOutageWaitsOnceMore(TestPipeline pipeline) {
@@ -365,15 +429,17 @@ public class ApplyConsentTest {
                     .addElements(at(start.plus(Duration.standardMinutes(5)), ada))
                     .advanceProcessingTime(Duration.standardMinutes(5))
                     .advanceWatermarkToInfinity()),
-            ConsentScope.AFTER_CONSENT);
+            ConsentScope.AFTER_CONSENT,
+            WaitClock.PROCESSING_TIME);
 
     PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(early);
     PAssert.that(out.get(ApplyConsent.REJECTED)).empty();
     pipeline.run().waitUntilFinish();
   }
 
+  /** Processing-time clock (Spark): the wait ends after its span of the runner's clock. */
   @Test
-  void streamReadingWhoseCustomerComesLaterThanTheWaitIsRejectedWithTheReason(
+  void processingTimeReadingWhoseCustomerComesLaterThanTheWaitIsRejectedWithTheReason(
       TestPipeline pipeline) {
     Customer ada = customer("ada@test.com", T, T);
     AccelerometerReading early = reading("ada@test.com", T + 10, 1);
@@ -397,7 +463,8 @@ public class ApplyConsentTest {
                     .addElements(at(start.plus(Duration.standardMinutes(3)), afterArrival))
                     .advanceProcessingTime(Duration.standardMinutes(5))
                     .advanceWatermarkToInfinity()),
-            ConsentScope.AFTER_CONSENT);
+            ConsentScope.AFTER_CONSENT,
+            WaitClock.PROCESSING_TIME);
 
     PAssert.that(out.get(ApplyConsent.REJECTED))
         .containsInAnyOrder(new Rejected(ApplyConsent.NO_CUSTOMER, earlyMessage));
