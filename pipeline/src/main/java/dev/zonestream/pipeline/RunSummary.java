@@ -112,9 +112,9 @@ public record RunSummary(
               Map<String, Long> outcomes = new LinkedHashMap<>();
               outcomes.put("read", read);
               outcomes.put("rejected", of(counts, MetricNames.REJECTED, dataset));
-              outcomes.put(
-                  "duplicate",
-                  of(counts, MetricNames.VALID, dataset) - of(counts, MetricNames.UNIQUE, dataset));
+              // Counted where the de-duplication drops them: a record between parsing and the
+              // consent rule is not yet a duplicate, nor accounted for.
+              outcomes.put("duplicate", of(counts, MetricNames.DUPLICATE, dataset));
               outcomes.put("superseded", of(counts, MetricNames.SUPERSEDED, dataset));
               outcomes.put("excluded", of(counts, MetricNames.EXCLUDED, dataset));
               outcomes.put("trusted", of(counts, MetricNames.TABLE_ROWS, "trusted/" + dataset));

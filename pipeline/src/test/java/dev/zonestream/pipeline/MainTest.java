@@ -203,6 +203,12 @@ class MainTest {
         Arguments.of(
             new String[] {"--input=" + FIXTURE, "--consentWaitSeconds=0"},
             "--consentWaitSeconds=0: must be at least 1"),
+        Arguments.of(
+            new String[] {"--input=" + FIXTURE, "--waitClock=sundial"},
+            "--waitClock=sundial: must be one of watermark, processing-time"),
+        Arguments.of(
+            new String[] {"--input=" + FIXTURE, "--joinHorizonHours=0"},
+            "--joinHorizonHours=0: must be at least 1"),
         Arguments.of(new String[] {"--noSuchOption=1"}, "noSuchOption"),
         Arguments.of(
             new String[] {"--input=" + FIXTURE, "--zones=trusted"},

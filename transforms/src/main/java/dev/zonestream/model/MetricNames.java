@@ -61,9 +61,16 @@ public final class MetricNames {
 
   /**
    * Valid messages that are not a repeat of one already seen (within the de-duplication horizon),
-   * per dataset: {@code VALID - UNIQUE} are duplicates.
+   * per dataset, counted where the consent rule decides them: {@code VALID - UNIQUE - DUPLICATE}
+   * are still on their way between the two.
    */
   public static final String UNIQUE = "zonestream.trusted.unique";
+
+  /**
+   * Valid messages dropped as a repeat of one already seen (within the de-duplication horizon), per
+   * dataset, counted where the de-duplication drops them.
+   */
+  public static final String DUPLICATE = "zonestream.trusted.duplicate";
 
   /**
    * Unique messages kept out by the consent rule, per dataset: a customer record that withholds

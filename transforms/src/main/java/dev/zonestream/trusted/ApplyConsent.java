@@ -398,8 +398,13 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
     public void processElement(
         @Element KV<String, Iterable<Customer>> records, MultiOutputReceiver out) {
       Set<Customer> distinct = new HashSet<>();
-      records.getValue().forEach(distinct::add);
+      long all = 0;
+      for (Customer record : records.getValue()) {
+        distinct.add(record);
+        all++;
+      }
       Customer newest = Customer.newest(distinct);
+      Metrics.counter(MetricNames.DUPLICATE, CUSTOMER).inc(all - distinct.size());
       Metrics.counter(MetricNames.UNIQUE, CUSTOMER).inc(distinct.size());
       Metrics.counter(MetricNames.SUPERSEDED, CUSTOMER).inc(distinct.size() - 1);
       out.get(NEWEST_RECORD).output(KV.of(records.getKey(), newest));
@@ -617,7 +622,8 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
         MultiOutputReceiver out) {
       Customer seen = newest.read();
       if (record.equals(seen)) {
-        return; // a repeat: counted as a duplicate (valid, not unique)
+        Metrics.counter(MetricNames.DUPLICATE, CUSTOMER).inc();
+        return;
       }
       Metrics.counter(MetricNames.UNIQUE, CUSTOMER).inc();
       if (seen != null && Customer.NEWEST.compare(record, seen) < 0) {

@@ -1,6 +1,7 @@
 package dev.zonestream.trusted;
 
 import dev.zonestream.model.Envelope;
+import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.Parsed;
 import dev.zonestream.model.SourceKind;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.VarIntCoder;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -166,6 +168,9 @@ public final class DeduplicateRecords<T extends Record>
       }
       Parsed<T> parsed = element.getValue().getValue();
       if (!seen.add(element.getValue().getKey())) {
+        if (!isKnown(parsed)) {
+          Metrics.counter(MetricNames.DUPLICATE, parsed.message().dataset()).inc();
+        }
         return;
       }
       state.write(seen);
@@ -267,6 +272,8 @@ public final class DeduplicateRecords<T extends Record>
       for (Parsed<T> parsed : bucket.getValue()) {
         if (seen.add(parsed.record())) {
           out.output(parsed);
+        } else {
+          Metrics.counter(MetricNames.DUPLICATE, parsed.message().dataset()).inc();
         }
       }
     }

@@ -175,7 +175,7 @@ class CuratedJoinsTest {
   /**
    * A consenting customer's phone reading, then {@code gap} of both broker and processing time,
    * then the step reading of the same millisecond, through the whole chain (horizon: the default 24
-   * hours, on the watermark).
+   * hours of broker time and of the job's time).
    */
   private static PipelineResult joinAcrossAGap(TestPipeline pipeline, Duration gap, boolean pairs) {
     Customer ada = customer("ada@test.com", T, T);
@@ -190,6 +190,9 @@ class CuratedJoinsTest {
             .advanceWatermarkTo(start.plus(gap))
             .advanceProcessingTime(gap)
             .addElements(TimestampedValue.of(Messages.of(step), start.plus(gap)))
+            // The step's own hold ends too (a horizon of broker and of the job's time).
+            .advanceWatermarkTo(start.plus(gap).plus(Duration.standardHours(25)))
+            .advanceProcessingTime(Duration.standardHours(25))
             .advanceWatermarkToInfinity();
     PCollectionTuple parsed = pipeline.apply(messages).apply(ParseRecords.create());
     PCollectionTuple consented =

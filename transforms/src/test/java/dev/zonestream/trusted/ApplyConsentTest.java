@@ -504,7 +504,11 @@ public class ApplyConsentTest {
     PAssert.that(out.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(ada);
     PAssert.that(out.get(ApplyConsent.OWNERS))
         .containsInAnyOrder(ApplyConsent.ownerOf(ada, false), ApplyConsent.ownerOf(ada, true));
-    pipeline.run().waitUntilFinish();
+    PipelineResult result = pipeline.run();
+    result.waitUntilFinish();
+    // Each repeat is counted where it is dropped: the reading's, and the customer's record.
+    assertThat(counter(result, MetricNames.DUPLICATE, "accelerometer"), equalTo(1L));
+    assertThat(counter(result, MetricNames.DUPLICATE, "customer"), equalTo(1L));
   }
 
   @Test
