@@ -22,7 +22,6 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
-import org.apache.beam.sdk.state.TimeDomain;
 import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.TimerSpec;
 import org.apache.beam.sdk.state.TimerSpecs;
@@ -32,7 +31,6 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.WithKeys;
-import org.apache.beam.sdk.transforms.WithTimestamps;
 import org.apache.beam.sdk.transforms.join.CoGbkResult;
 import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
@@ -66,16 +64,18 @@ import org.joda.time.Instant;
  * first one arrived, on the {@link WaitClock}: by default until the step's input, both sides
  * included, has been processed a horizon of broker time past that first reading (a step trainer
  * that uploads hours after the phone still pairs, however slow the runner or long an outage); on
- * {@link WaitClock#PROCESSING_TIME} a horizon of the runner's clock (on the watermark clock the
- * hold also lasts at least a horizon of the job's own time). A partner that comes later finds
- * nothing: the step readings dropped without a partner are counted ({@link MetricNames#UNPAIRED}),
- * the trusted tables still hold both readings, and a backfill pairs them. State: each trusted phone
- * reading of a consenting customer and each owned step reading, for the horizon.
+ * {@link WaitClock#PROCESSING_TIME} a horizon of the runner's clock. On the watermark clock the
+ * horizon counts from the reading's broker time or from when the job read it, whichever is later,
+ * so that partners of old broker times read after a pause (idle partitions move the watermark to
+ * the present) still pair. A partner that comes later finds nothing: the step readings dropped
+ * without a partner are counted ({@link MetricNames#UNPAIRED}), the trusted tables still hold both
+ * readings, and a backfill pairs them. State: each trusted phone reading of a consenting customer
+ * and each owned step reading, for the horizon.
  *
  * <p>A stream that starts from the lake may also be given the readings earlier jobs trusted ({@link
  * #KNOWN_STEPS}, {@link #KNOWN_PHONES}, from {@code ReadKnownRecords}): they are held as if they
- * had arrived when the job started (stamped with the time it read them) and pair with this job's
- * readings, never with each other (those rows exist already).
+ * had arrived when the job started and pair with this job's readings, never with each other (those
+ * rows exist already).
  *
  * <p>Output: one {@link MachineLearningRow} per pair, without personal data.
  */
@@ -162,26 +162,11 @@ public final class JoinStepTrainerWithAccelerometer
     PCollectionList<KV<String, RawUnionValue>> sides =
         PCollectionList.of(byMoment(steps, "Steps", STEP, coder))
             .and(byMoment(phones, "Phones", PHONE, coder));
-    // Known readings come from files, stamped at the beginning of time: held from when they are
-    // read, as this job's own readings are held from when they landed.
     if (knownSteps != null) {
-      sides =
-          sides.and(
-              byMoment(
-                  knownSteps.apply("StampKnownStepsAsRead", WithTimestamps.of(r -> Instant.now())),
-                  "KnownSteps",
-                  KNOWN_STEP,
-                  coder));
+      sides = sides.and(byMoment(knownSteps, "KnownSteps", KNOWN_STEP, coder));
     }
     if (knownPhones != null) {
-      sides =
-          sides.and(
-              byMoment(
-                  knownPhones.apply(
-                      "StampKnownPhonesAsRead", WithTimestamps.of(r -> Instant.now())),
-                  "KnownPhones",
-                  KNOWN_PHONE,
-                  coder));
+      sides = sides.and(byMoment(knownPhones, "KnownPhones", KNOWN_PHONE, coder));
     }
     return sides
         .apply("ByMoment", Flatten.pCollections())
@@ -230,10 +215,7 @@ public final class JoinStepTrainerWithAccelerometer
   /**
    * A stream's readings of one customer at one millisecond: each arrival is paired with the other
    * side's readings held so far (a known reading only with this job's); everything is dropped
-   * {@code hold} after the first arrival, on the wait clock. On the watermark clock the hold must
-   * also have lasted {@code hold} of the job's own time: a source whose partitions fall idle moves
-   * its watermark to the present at once (a replay of old broker times, then a pause), and a device
-   * that syncs its old readings after that pause must still find its partners.
+   * {@code hold} after the first arrival, on the wait clock.
    */
   static final class PairWhileBothCanArriveFn
       extends DoFn<KV<String, RawUnionValue>, MachineLearningRow> {
@@ -263,14 +245,6 @@ public final class JoinStepTrainerWithAccelerometer
     @TimerId("partnersGone")
     private final TimerSpec partnersGoneSpec;
 
-    /** Watermark clock only: the hold's span of the job's own time, without an output timestamp. */
-    @TimerId("heldLongEnough")
-    private final TimerSpec heldLongEnoughSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
-
-    /** Watermark clock only: whether one of the two timers that end the hold has fired. */
-    @StateId("halfDone")
-    private final StateSpec<ValueState<Boolean>> halfDoneSpec = StateSpecs.value(BooleanCoder.of());
-
     PairWhileBothCanArriveFn(Duration hold, WaitClock clock) {
       this.hold = hold;
       this.clock = clock;
@@ -286,17 +260,11 @@ public final class JoinStepTrainerWithAccelerometer
         @StateId("knownPhones") BagState<AccelerometerReading> knownPhones,
         @StateId("started") ValueState<Boolean> started,
         @TimerId("partnersGone") Timer partnersGone,
-        @TimerId("heldLongEnough") Timer heldLongEnough,
         @Timestamp Instant timestamp,
         OutputReceiver<MachineLearningRow> out) {
       if (started.read() == null) {
         started.write(true);
-        partnersGone.set(WaitingRecords.deadline(partnersGone, clock, timestamp, hold));
-        if (clock == WaitClock.WATERMARK) {
-          // No output timestamp: a processing-time timer would otherwise hold the step's output
-          // watermark at this reading for the whole horizon, and every table window with it.
-          heldLongEnough.withNoOutputTimestamp().offset(hold).setRelative();
-        }
+        partnersGone.set(holdEnds(partnersGone, timestamp));
       }
       long pairs = 0;
       Object value = element.getValue().getValue();
@@ -354,11 +322,25 @@ public final class JoinStepTrainerWithAccelerometer
     }
 
     /**
-     * The hold's end on the wait clock. On the processing-time clock, a timer that fires more than
-     * a quarter of the hold after it was due tells that the job was down (a restore from a
-     * checkpoint after a crash) or far behind: the partners it had not read yet come now, so the
-     * readings are held once more for {@code hold}. On the watermark clock the readings go once the
-     * job's own time has also run out ({@link #onHeldLongEnough}).
+     * When a hold that begins with an element stamped {@code timestamp} ends. On the watermark
+     * clock the horizon counts from the element's broker time or from when the job read it,
+     * whichever is later: a source whose partitions fall idle moves its watermark to the present at
+     * once (a replay of old broker times, then a pause), and a device that syncs old readings after
+     * that pause must still find the partners read before it; a reading an earlier job trusted
+     * (stamped at the beginning of time) is held from when this job read it. This only keeps state
+     * longer, it decides nothing.
+     */
+    private Instant holdEnds(Timer timer, Instant timestamp) {
+      Instant ends = WaitingRecords.deadline(timer, clock, timestamp, hold);
+      Instant fromNow = Instant.now().plus(hold);
+      return clock == WaitClock.WATERMARK && fromNow.isAfter(ends) ? fromNow : ends;
+    }
+
+    /**
+     * The hold's end. On the processing-time clock, a timer that fires more than a quarter of the
+     * hold after it was due tells that the job was down (a restore from a checkpoint after a crash)
+     * or far behind: the partners it had not read yet come now, so the readings are held once more
+     * for {@code hold}.
      */
     @OnTimer("partnersGone")
     public void onPartnersGone(
@@ -368,8 +350,7 @@ public final class JoinStepTrainerWithAccelerometer
         @StateId("phones") BagState<AccelerometerReading> phones,
         @StateId("knownSteps") BagState<OwnedStepReading> knownSteps,
         @StateId("knownPhones") BagState<AccelerometerReading> knownPhones,
-        @StateId("started") ValueState<Boolean> started,
-        @StateId("halfDone") ValueState<Boolean> halfDone) {
+        @StateId("started") ValueState<Boolean> started) {
       if (clock == WaitClock.PROCESSING_TIME
           && !Boolean.FALSE.equals(started.read())
           && ProcessingTimeWaits.firedLate(partnersGone, context.fireTimestamp(), hold)) {
@@ -377,33 +358,7 @@ public final class JoinStepTrainerWithAccelerometer
         partnersGone.offset(hold).setRelative();
         return;
       }
-      if (clock == WaitClock.PROCESSING_TIME || bothEnded(halfDone)) {
-        drop(steps, phones, knownSteps, knownPhones, started);
-      }
-    }
-
-    /** Watermark clock: the hold's span of the job's own time has run out. */
-    @OnTimer("heldLongEnough")
-    public void onHeldLongEnough(
-        @StateId("steps") BagState<OwnedStepReading> steps,
-        @StateId("phones") BagState<AccelerometerReading> phones,
-        @StateId("knownSteps") BagState<OwnedStepReading> knownSteps,
-        @StateId("knownPhones") BagState<AccelerometerReading> knownPhones,
-        @StateId("started") ValueState<Boolean> started,
-        @StateId("halfDone") ValueState<Boolean> halfDone) {
-      if (bothEnded(halfDone)) {
-        drop(steps, phones, knownSteps, knownPhones, started);
-      }
-    }
-
-    /** Records that one of the two timers fired; returns whether the other had fired already. */
-    private static boolean bothEnded(ValueState<Boolean> halfDone) {
-      if (Boolean.TRUE.equals(halfDone.read())) {
-        halfDone.clear();
-        return true;
-      }
-      halfDone.write(true);
-      return false;
+      drop(steps, phones, knownSteps, knownPhones, started);
     }
 
     /** Drops the key's readings, counting this job's step readings that found no partner. */
