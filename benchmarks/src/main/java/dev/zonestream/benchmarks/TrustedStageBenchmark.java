@@ -1,11 +1,17 @@
 package dev.zonestream.benchmarks;
 
+import dev.zonestream.curated.AdmitStepTrainerReadings;
+import dev.zonestream.curated.JoinStepTrainerWithAccelerometer;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.Customer;
 import dev.zonestream.model.Envelope;
+import dev.zonestream.model.JsonRecordCoder;
+import dev.zonestream.model.MachineLearningRow;
 import dev.zonestream.model.MetricNames;
+import dev.zonestream.model.OwnedStepReading;
 import dev.zonestream.model.Rejected;
 import dev.zonestream.model.SourceKind;
+import dev.zonestream.model.StepTrainerReading;
 import dev.zonestream.model.Tables;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.ParseRecords;
@@ -91,6 +97,7 @@ public final class TrustedStageBenchmark {
   // [local] mini cluster included), so the counts are read directly, while the job runs.
   static final AtomicLong MESSAGES = new AtomicLong();
   static final AtomicLong ADMITTED = new AtomicLong();
+  static final AtomicLong JOINED = new AtomicLong();
   static final AtomicLong TRUSTED_CUSTOMERS = new AtomicLong();
   static final AtomicLong REJECTED = new AtomicLong();
   static final AtomicLong FIRST_ADMITTED_NANOS = new AtomicLong();
@@ -117,6 +124,16 @@ public final class TrustedStageBenchmark {
     long getReadingsPerSecond();
 
     void setReadingsPerSecond(long value);
+
+    @Description(
+        "Also run the machine-learning join over the trusted readings, with a step-trainer reading"
+            + " of the same customer and millisecond for each: every moment is then held in the"
+            + " join's state for its horizon (24 hours), so the heap kept at the end shows what"
+            + " each held moment (a phone and a step reading) costs.")
+    @Default.Boolean(false)
+    boolean getJoin();
+
+    void setJoin(boolean value);
 
     @Description("Give up (exit 1) when not every reading is admitted after this many seconds.")
     @Default.Long(600)
@@ -182,6 +199,17 @@ public final class TrustedStageBenchmark {
     consented
         .get(ApplyConsent.CUSTOMER_TRUSTED)
         .apply("CountTrustedCustomers", ParDo.of(new CountCustomersFn()));
+    if (options.getJoin()) {
+      PCollection<AccelerometerReading> phones = consented.get(ApplyConsent.ACCELEROMETER_TRUSTED);
+      PCollectionTuple.of(
+              AdmitStepTrainerReadings.OWNED_READINGS,
+              phones
+                  .apply("StepAtEachReading", ParDo.of(new StepAtEachReadingFn()))
+                  .setCoder(JsonRecordCoder.of(OwnedStepReading.class)))
+          .and(ApplyConsent.ACCELEROMETER_TRUSTED, phones)
+          .apply("JoinStepTrainerWithAccelerometer", JoinStepTrainerWithAccelerometer.create())
+          .apply("CountJoinedRows", ParDo.of(new CountJoinedFn()));
+    }
     parsed.get(ParseRecords.REJECTED).apply("CountParseRejects", ParDo.of(new CountRejectedFn()));
     consented
         .get(ApplyConsent.REJECTED)
@@ -258,7 +286,9 @@ public final class TrustedStageBenchmark {
       }
       // The counting DoFn is the graph's last step: once it has seen every reading, its times
       // cover them all (a runner's counter is incremented a step earlier).
-      if (admitted(useRunnerCounters, counters) >= readings && ADMITTED.get() >= readings) {
+      if (admitted(useRunnerCounters, counters) >= readings
+          && ADMITTED.get() >= readings
+          && (!options.getJoin() || JOINED.get() >= readings)) {
         break;
       }
       if (REJECTED.get() > 0) {
@@ -344,6 +374,9 @@ public final class TrustedStageBenchmark {
     lines.put("first -> last admitted", seconds(span));
     lines.put("pipeline start -> last admitted", seconds(sinceStart) + " (includes runner start)");
     lines.put("readings/s, first -> last", rate(ADMITTED.get(), span));
+    if (options.getJoin()) {
+      lines.put("moments held in the join (a phone and a step reading each)", "" + JOINED.get());
+    }
     lines.put("readings/s, start -> last", rate(ADMITTED.get(), sinceStart));
     lines.put("peak heap used", mb(peakHeap) + " (sampled every " + POLL_MILLIS + " ms)");
     lines.put("peak RSS (VmHWM)", peakRss());
@@ -638,6 +671,26 @@ public final class TrustedStageBenchmark {
       FIRST_ADMITTED_NANOS.compareAndSet(0, now);
       LAST_ADMITTED_NANOS.accumulateAndGet(now, Math::max);
       ADMITTED.incrementAndGet();
+    }
+  }
+
+  /** A step-trainer reading of the phone's customer at the phone reading's millisecond. */
+  static final class StepAtEachReadingFn extends DoFn<AccelerometerReading, OwnedStepReading> {
+    private static final String SERIAL = "0f2d4c1e-6b7a-4f1e-9c3d-2a1b0c9d8e7f";
+
+    @ProcessElement
+    public void processElement(
+        @Element AccelerometerReading phone, OutputReceiver<OwnedStepReading> out) {
+      out.output(
+          new OwnedStepReading(phone.user(), new StepTrainerReading(phone.timestamp(), SERIAL, 1)));
+    }
+  }
+
+  /** Counts the machine-learning rows: one per held moment once both its readings are in. */
+  static final class CountJoinedFn extends DoFn<MachineLearningRow, Void> {
+    @ProcessElement
+    public void processElement() {
+      JOINED.incrementAndGet();
     }
   }
 

@@ -2,12 +2,16 @@ package dev.zonestream.pipeline;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.zonestream.demo.StediGenerator;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +37,40 @@ class EmbeddedDefaultIT {
     assertThat(zones.get("broker"), equalTo(zones.get("read")));
     assertThat(zones.get("landing").get("_unrouted").asLong(), equalTo(2L));
     assertThat(zones.get("landing").get("accelerometer").asLong(), greaterThan(100L));
+  }
+
+  /**
+   * The embedded default as a user first meets it, with its default waits and windows: customers,
+   * then every phone and step-trainer reading at once (the step readings land before the phone
+   * readings that make their owners curated have been decided). Its tables and rejects equal the
+   * bounded run's over the same files: the waits end by the data's progress, not by how fast the
+   * runner got through the phone readings.
+   */
+  @Test
+  void theEmbeddedStreamWithDefaultWaitsEqualsTheBoundedRunOfTheSameFiles(@TempDir Path work)
+      throws Exception {
+    Path input = work.resolve("input");
+    StediGenerator.writeTo(new StediGenerator(150, 11, true).generate(), input);
+    Path bounded = work.resolve("bounded");
+    Path streamed = work.resolve("streamed");
+
+    MainTest.Run files = MainTest.run("--input=" + input, "--lake=" + bounded);
+    assertThat(files.err(), files.code(), equalTo(0));
+    MainTest.Run stream =
+        MainTest.run(
+            "--source=embedded-kafka",
+            "--input=" + input,
+            "--lake=" + streamed,
+            "--runTimeoutSeconds=400");
+    assertThat(stream.err(), stream.code(), equalTo(0));
+
+    Map<String, List<String>> expected = ZonesIT.tables(bounded);
+    Map<String, List<String>> actual = ZonesIT.tables(streamed);
+    for (Map.Entry<String, List<String>> table : expected.entrySet()) {
+      assertThat(table.getKey(), table.getValue(), not(empty()));
+      assertThat(table.getKey(), actual.get(table.getKey()), equalTo(table.getValue()));
+    }
+    assertThat(ZonesIT.rejects(streamed), equalTo(ZonesIT.rejects(bounded)));
   }
 
   @Test

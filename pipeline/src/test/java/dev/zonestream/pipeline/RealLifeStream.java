@@ -32,9 +32,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * waits after the customers have landed, with each reading's event time as its broker time (weeks
  * of it); the step-trainer readings more than three waits after the phone readings have landed (a
  * device that syncs later); ten phone and ten step-trainer readings redelivered with broker times
- * six hours later; then, once everything before them has been decided, the {@link #withdrawals}. The job runs on any runner
- * ({@code runnerArgs}) with that runner's streaming defaults, until everything published has landed
- * and the stream has settled.
+ * six hours later; then, once everything before them has been decided, the {@link #withdrawals}.
+ * The job runs on any runner ({@code runnerArgs}) with that runner's streaming defaults, until
+ * everything published has landed and the stream has settled.
  */
 final class RealLifeStream {
   static final long HOUR = 3_600_000L;
@@ -171,7 +171,8 @@ final class RealLifeStream {
         phonesLanded.remove("step_trainer");
         awaitLanded(lake, phonesLanded, run);
         Thread.sleep((3 * waitSeconds + 1) * 1000);
-        send(producer, topicOf.get("step_trainer"), "step_trainer", byFolder.get("step_trainer"), 0);
+        send(
+            producer, topicOf.get("step_trainer"), "step_trainer", byFolder.get("step_trainer"), 0);
         send(producer, topicOf.get("step_trainer"), "step_trainer", steps, 6 * HOUR);
         awaitLanded(lake, beforeWithdrawals, run);
         // Readings that wait for an owner with phone readings are decided within a wait.
