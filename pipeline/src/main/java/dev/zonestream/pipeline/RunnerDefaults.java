@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -28,6 +29,32 @@ final class RunnerDefaults {
    * is given.
    */
   private static final int S3_UPLOAD_BUFFER_BYTES = 5 * 1024 * 1024;
+
+  /** Spark's setting for how long the driver waits for an executor's heartbeat. */
+  static final String SPARK_HEARTBEAT_TIMEOUT = "spark.storage.blockManagerHeartbeatTimeoutMs";
+
+  /**
+   * Keeps a local Spark stream's only executor. Beam's Spark metrics accumulator ({@code
+   * MetricsContainerStepMapAccumulator.isZero}) throws a {@code NullPointerException} when Spark's
+   * executor heartbeat reads it while a task is still being deserialized (the race of SPARK-20977,
+   * which Spark fixed for its own accumulators); the exception ends the heartbeat thread for good,
+   * and once {@code spark.network.timeout} (120 s) has passed without heartbeats the driver removes
+   * the executor. A cluster starts another; a local master has no other, and the stream stalls with
+   * nothing more read (seen after a restore from a checkpoint, when many tasks start at once). A
+   * local executor lives in the driver's own JVM, so its heartbeat proves nothing: unless the
+   * {@value #SPARK_HEARTBEAT_TIMEOUT} system property is set, a local master (Beam's default, or
+   * {@code --sparkMaster=local...}) waits a week for one.
+   */
+  static void keepLocalSparkExecutor(@Nullable String sparkMaster, PrintStream err) {
+    boolean local = sparkMaster == null || sparkMaster.startsWith("local");
+    if (local && System.getProperty(SPARK_HEARTBEAT_TIMEOUT) == null) {
+      System.setProperty(SPARK_HEARTBEAT_TIMEOUT, String.valueOf(Duration.ofDays(7).toMillis()));
+      err.println(
+          "zonestream: a local Spark stream keeps its executor without heartbeats ("
+              + SPARK_HEARTBEAT_TIMEOUT
+              + "=7 days: Beam's metrics accumulator can end Spark's heartbeat thread)");
+    }
+  }
 
   /** Whether {@code lake} is a URI with a scheme ({@code s3://...}) rather than a local path. */
   static boolean isRemote(String lake) {
@@ -218,6 +245,9 @@ final class RunnerDefaults {
       Path embeddedFlinkCheckpoint = Files.createTempDirectory("zonestream-flink-checkpoint");
       temporaries.add(embeddedFlinkCheckpoint);
       flinkCheckpoints = embeddedFlinkCheckpoint.toUri().toString();
+    }
+    if (runner.equals("SparkRunner")) {
+      keepLocalSparkExecutor(RunnerArgs.value(expanded, "sparkMaster"), err);
     }
     List<String> defaults =
         RunnerArgs.streamingDefaults(

@@ -1,0 +1,185 @@
+package dev.zonestream.pipeline;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+
+import dev.zonestream.demo.EmbeddedKafka;
+import dev.zonestream.demo.KafkaPublisher;
+import dev.zonestream.model.Dataset;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Spark stream ({@code SparkRunner}, {@code local[2]}) whose JVM is killed ({@code kill -9})
+ * twice and started again each time with the same command resumes from its Spark checkpoint: every
+ * message the broker holds lands (by topic, partition and offset), and the trusted and curated
+ * tables equal the Direct runner's bounded run over the same messages, each message once. Half the
+ * readings are published while the job is down, with repeats of readings the first job read.
+ *
+ * <p>The job runs as {@code bin/zonestream --runner=SparkRunner --source=kafka ...} would run it (a
+ * plain JVM with this module's classpath), against a real broker the test starts.
+ */
+class SparkResumeIT {
+  private static final Path DATA =
+      LocalCluster.ROOT.resolve("testdata").resolve("generated").resolve("seed-7-customers-20");
+  private static final File TARGET = new File("target");
+
+  @TempDir Path scratch;
+
+  @Test
+  void aStreamKilledTwiceAndRestartedWithTheSameCommandLosesNothingAndKeepsEachMessageOnce()
+      throws Exception {
+    long begin = System.nanoTime();
+    MainTest.Run batch = MainTest.run("--input=" + DATA, "--lake=" + scratch.resolve("direct"));
+    assertThat(batch.err(), batch.code(), equalTo(0));
+    Map<String, List<String>> direct = ClusterRunChecks.tables(scratch.resolve("direct"));
+    for (String table : ZonesIT.TABLES) {
+      assertThat(table, direct.get(table), not(empty()));
+    }
+    ClusterRunChecks.timing("direct batch", begin);
+
+    Path lake = scratch.resolve("lake");
+    Path landing = lake.resolve("landing");
+    Path checkpoints = lake.resolve("_checkpoints").resolve("spark");
+    List<Map<String, List<byte[]>>> parts = KilledStream.parts(DATA);
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      Set<String> topics = KilledStream.topics(parts);
+      kafka.createTopics(topics, KilledStream.PARTITIONS);
+      List<String> command =
+          List.of(
+              ClusterRunChecks.java(),
+              "-Xmx1g",
+              "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+              "-Dspark.driver.host=127.0.0.1",
+              "-Dspark.driver.bindAddress=127.0.0.1",
+              "-Dspark.ui.enabled=false",
+              "-cp",
+              ClusterRunChecks.classpath(TARGET, "classpath-compile.txt", "classpath-runtime.txt"),
+              "dev.zonestream.pipeline.Main",
+              "--runner=SparkRunner",
+              "--sparkMaster=local[2]",
+              "--batchIntervalMillis=2000",
+              "--source=kafka",
+              "--bootstrapServers=" + kafka.bootstrapServers(),
+              "--lake=" + lake,
+              "--windowSeconds=2",
+              "--maxBrokerDelaySeconds=1",
+              "--consentWaitSeconds=20");
+
+      // The first job: customers, then half of the readings once the customers have landed;
+      // killed once Spark has checkpointed after some readings landed.
+      KafkaPublisher.publish(kafka.bootstrapServers(), parts.get(0));
+      long started = System.nanoTime();
+      Path firstErr = scratch.resolve("first-err.txt");
+      Process first = ClusterRunChecks.launch(command, scratch.resolve("first-out.txt"), firstErr);
+      try {
+        long customerCount = parts.get(0).get(KilledStream.topic(Dataset.CUSTOMER)).size();
+        KilledStream.await(
+            "the customers landed",
+            first,
+            firstErr,
+            () -> KilledStream.landed(landing, Dataset.CUSTOMER) >= customerCount);
+        ClusterRunChecks.timing("first job: customers landed", started);
+        KafkaPublisher.publish(kafka.bootstrapServers(), parts.get(1));
+        awaitCheckpointAfterReadingsLanded(first, firstErr, landing, checkpoints);
+      } finally {
+        KilledStream.kill(first);
+      }
+      ClusterRunChecks.timing("first job killed (kill -9)", started);
+
+      // The rest while nothing runs; the same command again, killed again once it has
+      // checkpointed past more landed readings.
+      KafkaPublisher.publish(kafka.bootstrapServers(), parts.get(2));
+      Path secondErr = scratch.resolve("second-err.txt");
+      Process second =
+          ClusterRunChecks.launch(command, scratch.resolve("second-out.txt"), secondErr);
+      try {
+        long landedBefore =
+            KilledStream.landed(landing, Dataset.ACCELEROMETER)
+                + KilledStream.landed(landing, Dataset.STEP_TRAINER);
+        KilledStream.await(
+            "more readings landed",
+            second,
+            secondErr,
+            () ->
+                KilledStream.landed(landing, Dataset.ACCELEROMETER)
+                        + KilledStream.landed(landing, Dataset.STEP_TRAINER)
+                    > landedBefore);
+        awaitCheckpointAfterReadingsLanded(second, secondErr, landing, checkpoints);
+      } finally {
+        KilledStream.kill(second);
+      }
+      ClusterRunChecks.timing("second job killed (kill -9)", started);
+
+      Path thirdErr = scratch.resolve("third-err.txt");
+      Process third = ClusterRunChecks.launch(command, scratch.resolve("third-out.txt"), thirdErr);
+      Map<String, List<String>> streamed;
+      try {
+        KilledStream.await(
+            "the trusted and curated tables equal the batch run's",
+            third,
+            thirdErr,
+            () -> ClusterRunChecks.tables(lake).equals(direct),
+            () -> KilledStream.difference(ClusterRunChecks.tables(lake), direct));
+        ClusterRunChecks.timing("third job: tables complete", started);
+        streamed = ClusterRunChecks.tables(lake);
+        assertThat(ClusterRunChecks.tail(thirdErr), third.isAlive(), equalTo(true));
+      } finally {
+        KilledStream.kill(third);
+      }
+      for (Path err : List.of(secondErr, thirdErr)) {
+        assertThat(
+            ClusterRunChecks.tail(err),
+            Files.readString(err),
+            containsString("go on from the Spark checkpoint"));
+      }
+      assertThat(streamed, equalTo(direct));
+
+      // No loss: every offset of every partition is in landing.
+      KilledStream.Landed landed = KilledStream.landedOffsets(landing);
+      Map<String, Set<Long>> published = KilledStream.publishedOffsets(kafka, topics);
+      assertThat(landed.offsets(), equalTo(published));
+      long messages = published.values().stream().mapToLong(Set::size).sum();
+      System.out.printf(
+          "landing: %d lines for %d messages (%d landed twice)%n",
+          landed.lines(), messages, landed.lines() - messages);
+    }
+    ClusterRunChecks.timing("whole test", begin);
+  }
+
+  /**
+   * Waits until some readings have landed, then until Spark has written a checkpoint after that
+   * moment (its {@code checkpoint-<time>} files).
+   */
+  private static void awaitCheckpointAfterReadingsLanded(
+      Process job, Path err, Path landing, Path checkpoints) throws Exception {
+    KilledStream.await(
+        "some readings landed",
+        job,
+        err,
+        () ->
+            KilledStream.landed(landing, Dataset.ACCELEROMETER)
+                    + KilledStream.landed(landing, Dataset.STEP_TRAINER)
+                > 0);
+    FileTime readingsLanded = FileTime.fromMillis(System.currentTimeMillis());
+    KilledStream.await(
+        "Spark checkpointed after readings landed",
+        job,
+        err,
+        () ->
+            KilledStream.newest(checkpoints, 1, name -> name.startsWith("checkpoint-"))
+                    .compareTo(readingsLanded)
+                > 0);
+    assertThat(ClusterRunChecks.tail(err), job.isAlive(), equalTo(true));
+  }
+}
