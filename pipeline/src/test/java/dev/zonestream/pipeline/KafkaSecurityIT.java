@@ -5,7 +5,6 @@ import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.startsWith;
 
@@ -54,8 +53,8 @@ class KafkaSecurityIT {
   private static final long RUN_MINUTES = 5;
 
   /** The tables a stream fills exactly as a batch does when customers come first. */
-  private static final List<String> EXACT_TABLES =
-      List.of("trusted/customer", "trusted/accelerometer", "curated/customer");
+  /** Every table: the waits end by the data's progress, however busy the machine. */
+  private static final List<String> EXACT_TABLES = ZonesIT.TABLES;
 
   @TempDir static Path scratch;
 
@@ -193,14 +192,6 @@ class KafkaSecurityIT {
     Map<String, List<String>> streamed = ClusterRunChecks.tables(lake);
     for (String table : EXACT_TABLES) {
       assertThat(table, streamed.get(table), equalTo(batchTables().get(table)));
-    }
-    // A step-trainer reading waits --consentWaitSeconds of processing time for its owner's first
-    // trusted phone reading; on a busy machine the Direct runner can take longer (README, "Stream
-    // equals batch"), and the reading is excluded: these tables hold no row the batch lacks.
-    for (String table : ZonesIT.TABLES) {
-      assertThat(table, streamed.get(table), not(empty()));
-      assertThat(
-          table, batchTables().get(table), hasItems(streamed.get(table).toArray(String[]::new)));
     }
     JsonNode summary = LakeFiles.readJson(lake.resolve("_summary.json"));
     for (Map.Entry<String, Long> sent : published.entrySet()) {
