@@ -1,7 +1,10 @@
 package dev.zonestream.pipeline;
 
 import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.not;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zonestream.demo.EmbeddedKafka;
@@ -88,6 +91,17 @@ final class KilledStream {
       laterReadings.put(topic(dataset), after);
     }
     return List.of(customers, firstReadings, laterReadings);
+  }
+
+  /** The tables of a bounded Direct run over {@code data} into {@code lake}, none empty. */
+  static Map<String, List<String>> batchTables(Path data, Path lake) throws IOException {
+    MainTest.Run batch = MainTest.run("--input=" + data, "--lake=" + lake);
+    assertThat(batch.err(), batch.code(), equalTo(0));
+    Map<String, List<String>> tables = ClusterRunChecks.tables(lake);
+    for (String table : ZonesIT.TABLES) {
+      assertThat(table, tables.get(table), not(empty()));
+    }
+    return tables;
   }
 
   static String topic(Dataset dataset) {

@@ -196,23 +196,14 @@ class CuratedJoinsTest {
             .advanceWatermarkTo(start.plus(gap).plus(Duration.standardHours(25)))
             .advanceProcessingTime(Duration.standardHours(25))
             .advanceWatermarkToInfinity();
-    PCollectionTuple parsed = pipeline.apply(messages).apply(ParseRecords.create());
-    PCollectionTuple consented =
-        PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
-            .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
-            .apply("Consent", ApplyConsent.create());
-    PCollectionTuple steps =
-        PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
-            .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER))
-            .apply("Steps", AdmitStepTrainerReadings.create());
-    PCollection<MachineLearningRow> rows =
-        PCollectionTuple.of(
-                AdmitStepTrainerReadings.OWNED_READINGS,
-                steps.get(AdmitStepTrainerReadings.OWNED_READINGS))
-            .and(
-                ApplyConsent.ACCELEROMETER_TRUSTED,
-                consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
-            .apply("Join", JoinStepTrainerWithAccelerometer.create());
+    Chain chain =
+        chain(
+            pipeline.apply(messages),
+            Duration.standardMinutes(10),
+            Duration.standardHours(24),
+            WaitClock.WATERMARK);
+    PCollectionTuple steps = chain.steps();
+    PCollection<MachineLearningRow> rows = chain.rows();
     PAssert.that(steps.get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED)).containsInAnyOrder(step);
     if (pairs) {
       PAssert.that(rows)
@@ -312,24 +303,15 @@ class CuratedJoinsTest {
             .advanceProcessingTime(Duration.standardSeconds(1))
             .advanceWatermarkToInfinity();
 
-    PCollectionTuple parsed = pipeline.apply(messages).apply(ParseRecords.create());
-    Duration wait = Duration.standardMinutes(1);
-    PCollectionTuple consented =
-        PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
-            .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
-            .apply("Consent", ApplyConsent.create().withWait(wait).withWaitClock(clock));
-    PCollectionTuple steps =
-        PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
-            .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER))
-            .apply("Steps", AdmitStepTrainerReadings.create().withWait(wait).withWaitClock(clock));
-    PCollection<MachineLearningRow> rows =
-        PCollectionTuple.of(
-                AdmitStepTrainerReadings.OWNED_READINGS,
-                steps.get(AdmitStepTrainerReadings.OWNED_READINGS))
-            .and(
-                ApplyConsent.ACCELEROMETER_TRUSTED,
-                consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
-            .apply("Join", JoinStepTrainerWithAccelerometer.create().withWaitClock(clock));
+    Chain chain =
+        chain(
+            pipeline.apply(messages),
+            Duration.standardMinutes(1),
+            Duration.standardHours(24),
+            clock);
+    PCollectionTuple consented = chain.consented();
+    PCollectionTuple steps = chain.steps();
+    PCollection<MachineLearningRow> rows = chain.rows();
 
     PAssert.that(consented.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(adaPhone);
     if (admitted) {
@@ -383,26 +365,15 @@ class CuratedJoinsTest {
             .advanceProcessingTime(Duration.standardMinutes(10))
             .advanceWatermarkToInfinity();
 
-    PCollectionTuple parsed = pipeline.apply(messages).apply(ParseRecords.create());
-    Duration wait = Duration.standardMinutes(1);
-    PCollectionTuple consented =
-        PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
-            .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
-            .apply("Consent", ApplyConsent.create().withWait(wait));
-    PCollectionTuple steps =
-        PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
-            .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER))
-            .apply("Steps", AdmitStepTrainerReadings.create().withWait(wait));
-    PCollection<MachineLearningRow> rows =
-        PCollectionTuple.of(
-                AdmitStepTrainerReadings.OWNED_READINGS,
-                steps.get(AdmitStepTrainerReadings.OWNED_READINGS))
-            .and(
-                ApplyConsent.ACCELEROMETER_TRUSTED,
-                consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
-            .apply(
-                "Join",
-                JoinStepTrainerWithAccelerometer.create().withHorizon(Duration.standardMinutes(2)));
+    Chain chain =
+        chain(
+            pipeline.apply(messages),
+            Duration.standardMinutes(1),
+            Duration.standardMinutes(2),
+            WaitClock.WATERMARK);
+    PCollectionTuple consented = chain.consented();
+    PCollectionTuple steps = chain.steps();
+    PCollection<MachineLearningRow> rows = chain.rows();
 
     PAssert.that(steps.get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED))
         .containsInAnyOrder(adaStep);
@@ -413,5 +384,36 @@ class CuratedJoinsTest {
             new MachineLearningRow(moment, ada.serialNumber(), 200, moment, 1, 2, 3));
     PAssert.that(consented.get(ApplyConsent.CUSTOMER_CURATED)).containsInAnyOrder(ada);
     pipeline.run().waitUntilFinish();
+  }
+
+  /** The trusted and curated chain of a stream, as the pipeline wires it. */
+  record Chain(
+      PCollectionTuple consented, PCollectionTuple steps, PCollection<MachineLearningRow> rows) {}
+
+  /** Parses {@code messages} and runs consent, step-trainer admission and the join on them. */
+  static Chain chain(
+      PCollection<Envelope> messages, Duration wait, Duration horizon, WaitClock clock) {
+    PCollectionTuple parsed = messages.apply(ParseRecords.create());
+    PCollectionTuple consented =
+        PCollectionTuple.of(ParseRecords.CUSTOMERS, parsed.get(ParseRecords.CUSTOMERS))
+            .and(ParseRecords.ACCELEROMETER, parsed.get(ParseRecords.ACCELEROMETER))
+            .apply("Consent", ApplyConsent.create().withWait(wait).withWaitClock(clock));
+    PCollectionTuple steps =
+        PCollectionTuple.of(ApplyConsent.OWNERS, consented.get(ApplyConsent.OWNERS))
+            .and(ParseRecords.STEP_TRAINER, parsed.get(ParseRecords.STEP_TRAINER))
+            .apply("Steps", AdmitStepTrainerReadings.create().withWait(wait).withWaitClock(clock));
+    PCollection<MachineLearningRow> rows =
+        PCollectionTuple.of(
+                AdmitStepTrainerReadings.OWNED_READINGS,
+                steps.get(AdmitStepTrainerReadings.OWNED_READINGS))
+            .and(
+                ApplyConsent.ACCELEROMETER_TRUSTED,
+                consented.get(ApplyConsent.ACCELEROMETER_TRUSTED))
+            .apply(
+                "Join",
+                JoinStepTrainerWithAccelerometer.create()
+                    .withHorizon(horizon)
+                    .withWaitClock(clock));
+    return new Chain(consented, steps, rows);
   }
 }
