@@ -38,6 +38,8 @@ import org.apache.beam.sdk.transforms.join.CoGroupByKey;
 import org.apache.beam.sdk.transforms.join.KeyedPCollectionTuple;
 import org.apache.beam.sdk.transforms.join.RawUnionValue;
 import org.apache.beam.sdk.transforms.join.UnionCoder;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
@@ -348,9 +350,18 @@ public final class JoinStepTrainerWithAccelerometer
      * longer, it decides nothing.
      */
     private Instant holdEnds(Timer timer, Instant timestamp) {
-      Instant ends = WaitingRecords.deadline(timer, clock, timestamp, hold);
-      Instant fromNow = Instant.now().plus(hold);
-      return clock == WaitClock.WATERMARK && fromNow.isAfter(ends) ? fromNow : ends;
+      if (clock == WaitClock.PROCESSING_TIME) {
+        return WaitingRecords.deadline(timer, clock, timestamp, hold);
+      }
+      // Readings an earlier job trusted come grouped, stamped at the end of the global window:
+      // their broker time is unknown here, so only the watermark and the wall time count.
+      Instant broker =
+          timestamp.isBefore(GlobalWindow.INSTANCE.maxTimestamp())
+              ? timestamp
+              : BoundedWindow.TIMESTAMP_MIN_VALUE;
+      Instant ends = WaitingRecords.deadline(timer, clock, broker, hold);
+      Instant fromNow = WaitingRecords.atMostTheEnd(Instant.now().plus(hold));
+      return fromNow.isAfter(ends) ? fromNow : ends;
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.beam.sdk.state.BagState;
 import org.apache.beam.sdk.state.Timer;
 import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.TimestampedValue;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Duration;
@@ -32,7 +33,17 @@ public final class WaitingRecords {
   public static Instant deadline(Timer timer, WaitClock clock, Instant timestamp, Duration wait) {
     Instant now = timer.getCurrentRelativeTime();
     Instant from = clock == WaitClock.WATERMARK && timestamp.isAfter(now) ? timestamp : now;
-    return from.plus(wait);
+    return atMostTheEnd(from.plus(wait));
+  }
+
+  /**
+   * {@code time}, or the global window's last moment if it is later: an event-time timer may not
+   * fire after its window expires, and a watermark at the end of time (an input that finished, a
+   * job draining) plus a wait would.
+   */
+  public static Instant atMostTheEnd(Instant time) {
+    Instant end = GlobalWindow.INSTANCE.maxTimestamp();
+    return time.isAfter(end) ? end : time;
   }
 
   /**

@@ -29,6 +29,7 @@ import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.testing.TestPipelineExtension;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.TimestampedValue;
@@ -140,9 +141,18 @@ class CuratedJoinsTest {
                 JoinStepTrainerWithAccelerometer.KNOWN_STEPS,
                 pipeline.apply(
                     "KnownSteps", Create.of(new OwnedStepReading("ada@test.com", knownStep))))
+            // Stamped as ReadKnownRecords' grouping stamps them: at the end of the global window.
             .and(
                 JoinStepTrainerWithAccelerometer.KNOWN_PHONES,
-                pipeline.apply("KnownPhones", Create.of(knownPhone, knownPhoneLater)))
+                pipeline.apply(
+                    "KnownPhones",
+                    Create.timestamped(
+                        TimestampedValue.of(knownPhone, GlobalWindow.INSTANCE.maxTimestamp()),
+                        TimestampedValue.of(knownPhoneLater, GlobalWindow.INSTANCE.maxTimestamp()),
+                        // Alone in its minute: it starts that key's hold itself.
+                        TimestampedValue.of(
+                            new AccelerometerReading("ada@test.com", T + 600_000, 0, 0, 0),
+                            GlobalWindow.INSTANCE.maxTimestamp()))))
             .apply(JoinStepTrainerWithAccelerometer.create());
 
     PAssert.that(rows)
