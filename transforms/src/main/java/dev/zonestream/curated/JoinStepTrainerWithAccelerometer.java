@@ -346,8 +346,8 @@ public final class JoinStepTrainerWithAccelerometer
      * whichever is later: a source whose partitions fall idle moves its watermark to the present at
      * once (a replay of old broker times, then a pause), and a device that syncs old readings after
      * that pause must still find the partners read before it; a reading an earlier job trusted
-     * (stamped at the end of the global window by the grouping that read it) is held from when
-     * this job read it. This only keeps state longer, it decides nothing.
+     * (stamped at the end of the global window by the grouping that read it) is held from when this
+     * job read it. This only keeps state longer, it decides nothing.
      */
     private Instant holdEnds(Timer timer, Instant timestamp) {
       if (clock == WaitClock.PROCESSING_TIME) {
