@@ -260,6 +260,8 @@ public record JobConfig(
             start,
             propertiesFile,
             KafkaClientProperties.none());
+    Duration dedupHorizon =
+        Duration.standardHours(atLeast("dedupHorizonHours", options.getDedupHorizonHours(), 1));
     Zones zones =
         new Zones(
             Duration.standardSeconds(atLeast("windowSeconds", options.getWindowSeconds(), 1)),
@@ -276,11 +278,11 @@ public record JobConfig(
                     ? (source == SourceType.EMBEDDED_KAFKA ? 20 : 600)
                     : atLeast("consentWaitSeconds", options.getConsentWaitSeconds(), 1)),
             parseWaitClock(options),
-            Duration.standardHours(
-                options.getJoinHorizonHours() == null
-                    ? atLeast("dedupHorizonHours", options.getDedupHorizonHours(), 1)
-                    : atLeast("joinHorizonHours", options.getJoinHorizonHours(), 1)),
-            Duration.standardHours(atLeast("dedupHorizonHours", options.getDedupHorizonHours(), 1)),
+            options.getJoinHorizonHours() == null
+                ? dedupHorizon
+                : Duration.standardHours(
+                    atLeast("joinHorizonHours", options.getJoinHorizonHours(), 1)),
+            dedupHorizon,
             (int) atLeast("maxPayloadBytes", options.getMaxPayloadBytes(), 1),
             parseLandingOnly(options.getZones(), source));
     atLeast("progressSeconds", options.getProgressSeconds(), 0);

@@ -202,6 +202,30 @@ final class KilledStream {
     return LakeProgress.linesPerFolder(landing.toString()).getOrDefault(dataset.folder(), 0L);
   }
 
+  /** Phone and step-trainer lines in landing's final files. */
+  static long landedReadings(Path landing) {
+    return landed(landing, Dataset.ACCELEROMETER) + landed(landing, Dataset.STEP_TRAINER);
+  }
+
+  /**
+   * Waits until some readings have landed, then until the runner has written a checkpoint after
+   * that moment: a file under {@code checkpoints} (to three levels) that {@code checkpointFile}
+   * accepts ({@code chk-N/_metadata} on Flink, {@code checkpoint-<time>} on Spark). The job must
+   * still run.
+   */
+  static void awaitCheckpointAfterReadingsLanded(
+      Process job, Path err, Path landing, Path checkpoints, Predicate<String> checkpointFile)
+      throws Exception {
+    await("some readings landed", job, err, () -> landedReadings(landing) > 0);
+    FileTime readingsLanded = FileTime.fromMillis(System.currentTimeMillis());
+    await(
+        "a checkpoint written after readings landed",
+        job,
+        err,
+        () -> newest(checkpoints, 3, checkpointFile).compareTo(readingsLanded) > 0);
+    assertThat(ClusterRunChecks.tail(err), job.isAlive(), equalTo(true));
+  }
+
   /**
    * When the newest file under {@code folder} (to {@code depth}) that {@code name} accepts was
    * written.

@@ -416,12 +416,7 @@ public abstract class AdmitStepTrainerReadings
       @SuppressWarnings("unchecked")
       Parsed<StepTrainerReading> reading = (Parsed<StepTrainerReading>) value.getValue();
       if (!decide(newestPerEmail(ownerState.read()), reading.record(), out)) {
-        WaitingRecords.add(
-            waiting,
-            due,
-            waitEnds,
-            WaitingRecords.deadline(waitEnds, clock, timestamp, wait),
-            reading);
+        WaitingRecords.add(waiting, due, waitEnds, clock, wait, timestamp, reading);
       }
     }
 

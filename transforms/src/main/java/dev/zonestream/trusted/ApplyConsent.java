@@ -587,12 +587,7 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
             Metrics.counter(MetricNames.RELEASED, DATASET).inc();
             decide(customer, reading.record(), curated, out);
           } else {
-            WaitingRecords.add(
-                waiting,
-                due,
-                waitEnds,
-                WaitingRecords.deadline(waitEnds, clock, timestamp, wait),
-                reading);
+            WaitingRecords.add(waiting, due, waitEnds, clock, wait, timestamp, reading);
           }
         }
         case 2 -> {

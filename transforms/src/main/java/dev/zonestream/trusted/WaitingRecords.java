@@ -47,15 +47,18 @@ public final class WaitingRecords {
   }
 
   /**
-   * Adds {@code record}, whose wait ends at {@code deadline}, to the waiting ones, arming {@code
-   * timer} if that is the earliest.
+   * Adds {@code record}, stamped {@code timestamp}, to the waiting ones with the {@link #deadline}
+   * of a {@code wait} on {@code clock}, arming {@code timer} if that is the earliest.
    */
   public static <T> void add(
       BagState<TimestampedValue<T>> waiting,
       ValueState<Instant> due,
       Timer timer,
-      Instant deadline,
+      WaitClock clock,
+      Duration wait,
+      Instant timestamp,
       T record) {
+    Instant deadline = deadline(timer, clock, timestamp, wait);
     waiting.add(TimestampedValue.of(record, deadline));
     @Nullable Instant armed = due.read();
     if (armed == null || deadline.isBefore(armed)) {

@@ -10,7 +10,6 @@ import dev.zonestream.model.Dataset;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -101,23 +100,8 @@ class FlinkResumeIT {
             () -> KilledStream.landed(landing, Dataset.CUSTOMER) >= customerCount);
         timing("first job: customers landed", started);
         KafkaPublisher.publish(kafka.bootstrapServers(), firstReadings);
-        KilledStream.await(
-            "some readings landed",
-            first,
-            firstErr,
-            () ->
-                KilledStream.landed(landing, Dataset.ACCELEROMETER)
-                        + KilledStream.landed(landing, Dataset.STEP_TRAINER)
-                    > 0);
-        FileTime readingsLanded = FileTime.fromMillis(System.currentTimeMillis());
-        KilledStream.await(
-            "a checkpoint completed after readings landed",
-            first,
-            firstErr,
-            () ->
-                KilledStream.newest(checkpoints, 3, "_metadata"::equals).compareTo(readingsLanded)
-                    > 0);
-        assertThat(ClusterRunChecks.tail(firstErr), first.isAlive(), equalTo(true));
+        KilledStream.awaitCheckpointAfterReadingsLanded(
+            first, firstErr, landing, checkpoints, "_metadata"::equals);
       } finally {
         KilledStream.kill(first);
       }
