@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.beam.runners.direct.DirectOptions;
 import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.sdk.options.ExperimentalOptions;
@@ -76,19 +75,6 @@ final class RunnerDefaults {
                 sanitize(lake))
             : Path.of(lake, "_checkpoints", "flink");
     return folder.toAbsolutePath().toUri().toString();
-  }
-
-  /** Whether {@code folder} (a path or file: URI) exists and holds anything. */
-  static boolean holdsFiles(@Nullable String folder) {
-    if (folder == null) {
-      return false;
-    }
-    Path path = folder.startsWith("file:") ? Path.of(java.net.URI.create(folder)) : Path.of(folder);
-    try (Stream<Path> entries = Files.list(path)) {
-      return entries.findAny().isPresent();
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
   }
 
   /**
@@ -220,9 +206,9 @@ final class RunnerDefaults {
               + " needs a checkpoint folder every TaskManager reaches (s3://, hdfs:// or a"
               + " shared disk): give it, or set state.checkpoints.dir in Flink's configuration");
     }
-    // A stream from a real broker resumes from its Spark checkpoint; the embedded broker is
-    // new on every run, so its stream must not restore an old one (Spark restores the whole
-    // graph from the checkpoint, the old broker's address included).
+    // A Spark stream never restores an earlier start's checkpoint (SparkCheckpoints says why): a
+    // stream from a real broker checkpoints into a new folder under this one at each start; the
+    // embedded broker's stream into a temporary folder, deleted when it ends.
     String checkpointDir = config.lake() + "/_checkpoints/spark";
     if (config.source() == SourceType.EMBEDDED_KAFKA && runner.equals("SparkRunner")) {
       Path sparkCheckpoint = Files.createTempDirectory("zonestream-spark-checkpoint");
@@ -269,8 +255,8 @@ final class RunnerDefaults {
       all = flink.args();
       restoredBy = flink.resumedFrom() == null ? null : "Flink checkpoint it resumes";
     }
-    if (runner.equals("SparkRunner") && holdsFiles(RunnerArgs.value(all, "checkpointDir"))) {
-      restoredBy = "Spark checkpoint in --checkpointDir (Spark restores the stream from it)";
+    if (runner.equals("SparkRunner") && config.source() != SourceType.EMBEDDED_KAFKA) {
+      all = SparkCheckpoints.startFresh(all, err);
     }
     ZonestreamOptions streamOptions = RunnerArgs.parse(all);
     // The stream runs with these options: they need what the first ones got after parsing
