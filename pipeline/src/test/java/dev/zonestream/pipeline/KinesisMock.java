@@ -4,11 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,44 +82,28 @@ final class KinesisMock implements AutoCloseable {
     return new KinesisMock(process, URI.create("http://127.0.0.1:" + plainPort));
   }
 
-  /**
-   * The package folder, installed with npm into target/ when missing. Test classes run in parallel
-   * JVMs, so the install holds a file lock: the second JVM waits and finds the package there.
-   */
+  /** The package folder, installed with npm into target/ when missing. */
   private static synchronized Path install() throws IOException, InterruptedException {
     Path folder = PREFIX.resolve("node_modules").resolve("kinesis-local");
-    Files.createDirectories(PREFIX);
-    try (FileChannel lockFile =
-            FileChannel.open(
-                PREFIX.resolve("install.lock"),
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        FileLock ignored = lockFile.lock()) {
-      if (Files.isRegularFile(folder.resolve("main.js"))) {
-        return folder;
-      }
-      Process npm =
-          new ProcessBuilder(
-                  "npm",
-                  "install",
-                  "--no-audit",
-                  "--no-fund",
-                  "--prefix",
-                  PREFIX.toString(),
-                  PACKAGE)
-              .redirectErrorStream(true)
-              .redirectOutput(PREFIX.resolve("npm-install.log").toFile())
-              .start();
-      if (!npm.waitFor(5, TimeUnit.MINUTES) || npm.exitValue() != 0) {
-        npm.destroyForcibly();
-        throw new IOException(
-            "npm install "
-                + PACKAGE
-                + " failed: "
-                + Files.readString(PREFIX.resolve("npm-install.log")));
-      }
+    if (Files.isRegularFile(folder.resolve("main.js"))) {
       return folder;
     }
+    Files.createDirectories(PREFIX);
+    Process npm =
+        new ProcessBuilder(
+                "npm", "install", "--no-audit", "--no-fund", "--prefix", PREFIX.toString(), PACKAGE)
+            .redirectErrorStream(true)
+            .redirectOutput(PREFIX.resolve("npm-install.log").toFile())
+            .start();
+    if (!npm.waitFor(5, TimeUnit.MINUTES) || npm.exitValue() != 0) {
+      npm.destroyForcibly();
+      throw new IOException(
+          "npm install "
+              + PACKAGE
+              + " failed: "
+              + Files.readString(PREFIX.resolve("npm-install.log")));
+    }
+    return folder;
   }
 
   private static boolean answers(int port) {
