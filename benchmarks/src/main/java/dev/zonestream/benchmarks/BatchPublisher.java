@@ -85,6 +85,14 @@ final class BatchPublisher implements AutoCloseable {
     return acknowledged;
   }
 
+  /**
+   * Sends one message stamped by the producer's clock (a device sending now), keyed as {@link
+   * #publish} keys it; does not wait for the broker.
+   */
+  Future<RecordMetadata> sendNow(String topic, byte[] value) {
+    return producer.send(new ProducerRecord<>(topic, null, null, key(value), value));
+  }
+
   /** A customer record's email (a JSON object's {@code email} text), else no key. */
   private static byte[] key(byte[] value) {
     try {

@@ -50,14 +50,28 @@ public final class StediGenerator {
   private final int customers;
   private final long seed;
   private final boolean anomalies;
+  private final int firstCustomer;
 
   public StediGenerator(int customers, long seed, boolean anomalies) {
+    this(customers, seed, anomalies, 0);
+  }
+
+  /**
+   * As above, numbering the customers (their emails) from {@code firstCustomer}: generators with
+   * other seeds and disjoint numbers make one fleet together, a part at a time.
+   */
+  public StediGenerator(int customers, long seed, boolean anomalies, int firstCustomer) {
     if (customers < 1) {
       throw new IllegalArgumentException("customers must be at least 1, got " + customers);
+    }
+    if (firstCustomer < 0) {
+      throw new IllegalArgumentException(
+          "firstCustomer must not be negative, got " + firstCustomer);
     }
     this.customers = customers;
     this.seed = seed;
     this.anomalies = anomalies;
+    this.firstCustomer = firstCustomer;
   }
 
   /** Messages by folder (dataset name, or {@link #UNKNOWN_FOLDER}), in publishing order. */
@@ -70,7 +84,7 @@ public final class StediGenerator {
     for (int i = 0; i < customers; i++) {
       String first = FIRST[random.nextInt(FIRST.length)];
       String last = LAST[random.nextInt(LAST.length)];
-      String email = first + "." + last + "." + i + "@test.com";
+      String email = first + "." + last + "." + (firstCustomer + i) + "@test.com";
       String serial = new UUID(random.nextLong(), random.nextLong()).toString();
       long registered = BASE_TIME + (long) (random.nextDouble() * 20 * DAY);
       boolean consents = random.nextDouble() < 0.6;

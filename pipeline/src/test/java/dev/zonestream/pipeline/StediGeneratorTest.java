@@ -43,6 +43,30 @@ class StediGeneratorTest {
   }
 
   @Test
+  void partsNumberedApartHaveDisjointEmails() throws Exception {
+    Set<String> first = emails(new StediGenerator(30, 7, false, 0).generate());
+    Set<String> second = emails(new StediGenerator(30, 8, false, 30).generate());
+    assertThat(first.size(), equalTo(30));
+    assertThat(second.size(), equalTo(30));
+    Set<String> both = new HashSet<>(first);
+    both.addAll(second);
+    assertThat(both.size(), equalTo(60));
+    assertThat(
+        Arrays.equals(
+            new StediGenerator(5, 7, false, 0).generate().get("customer").get(0),
+            new StediGenerator(5, 7, false).generate().get("customer").get(0)),
+        equalTo(true));
+  }
+
+  private static Set<String> emails(Map<String, List<byte[]>> data) throws Exception {
+    Set<String> emails = new HashSet<>();
+    for (byte[] message : data.get("customer")) {
+      emails.add(LakeFiles.MAPPER.readTree(message).get("email").asText());
+    }
+    return emails;
+  }
+
+  @Test
   void cleanDataHasConsentingAndNonConsentingCustomersAndJoinableReadings() throws Exception {
     Map<String, List<byte[]>> data = new StediGenerator(50, 3, false).generate();
     assertThat(data, not(hasKey(StediGenerator.UNKNOWN_FOLDER)));

@@ -73,12 +73,13 @@ import org.joda.time.Instant;
  *   <li>Bounded input: the view is complete. A reading whose serial number belongs to no customer
  *       goes to {@link #REJECTED} ({@value #NO_OWNER}); one whose owners do not admit it (no
  *       consent, before consent, or no trusted phone reading) is excluded.
- *   <li>Unbounded input: a reading whose device has no known owner yet, or whose consenting owner
- *       has no trusted phone reading yet, waits in a stateful step keyed by serial number that also
- *       receives every owner status: it is decided when the status that admits or excludes it
- *       arrives, or, once its wait has ended ({@link WaitClock}: by default when the step's input,
- *       owner statuses included, has been processed {@code wait} of broker time past the reading),
- *       rejected ({@value #NO_OWNER}) when no owner is known, else excluded.
+ *   <li>Unbounded input: a reading that its owners' statuses known so far do not admit (no owner
+ *       yet, a consenting owner without a trusted phone reading yet, or an owner whose newer status
+ *       may still give consent) waits in a stateful step keyed by serial number that also receives
+ *       every owner status: it is admitted when a status that admits it arrives, or, once its wait
+ *       has ended ({@link WaitClock}: by default when the step's input, owner statuses included,
+ *       has been processed {@code wait} of broker time past the reading), rejected ({@value
+ *       #NO_OWNER}) when no owner is known, else excluded.
  * </ul>
  *
  * <p>Outputs: {@link #STEP_TRAINER_TRUSTED}, {@link #OWNED_READINGS} (each admitted reading with
@@ -329,20 +330,20 @@ public abstract class AdmitStepTrainerReadings
       Collection<DeviceOwner> owners =
           newestPerEmail(
               ReferenceSnapshot.latest(context.sideInput(view)).get(reading.serialNumber()));
-      switch (verdict(owners, reading, scope)) {
-        case ADMIT -> admit(owners, reading, scope, out);
-        case EXCLUDE -> Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
-        case UNDECIDED -> {
-          if (stream) {
-            Metrics.counter(MetricNames.WAITED, DATASET).inc();
-            out.get(WAITING).output(KV.of(reading.serialNumber(), parsed));
-          } else if (owners.isEmpty()) {
-            Metrics.counter(MetricNames.REJECTED, DATASET).inc();
-            out.get(REJECTED).output(new Rejected(NO_OWNER, parsed.message()));
-          } else {
-            Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
-          }
-        }
+      Verdict verdict = verdict(owners, reading, scope);
+      if (verdict == Verdict.ADMIT) {
+        admit(owners, reading, scope, out);
+      } else if (stream) {
+        // Excluded or undecided by what the view holds: an owner's newer status (a consent
+        // given later, in flight with the reading) may still come. The device's stateful step
+        // decides when the wait is over, as a batch run decides with every status it read.
+        Metrics.counter(MetricNames.WAITED, DATASET).inc();
+        out.get(WAITING).output(KV.of(reading.serialNumber(), parsed));
+      } else if (verdict == Verdict.EXCLUDE || !owners.isEmpty()) {
+        Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
+      } else {
+        Metrics.counter(MetricNames.REJECTED, DATASET).inc();
+        out.get(REJECTED).output(new Rejected(NO_OWNER, parsed.message()));
       }
     }
   }
@@ -420,19 +421,17 @@ public abstract class AdmitStepTrainerReadings
       }
     }
 
-    /** Decides a waiting reading if the owners can; returns whether it did. */
+    /**
+     * Admits a waiting reading if the owners do; returns whether it did. A reading they exclude
+     * waits on: a newer status that admits it may still come until its wait is over.
+     */
     private boolean decide(
         Collection<DeviceOwner> owners, StepTrainerReading reading, MultiOutputReceiver out) {
-      Verdict verdict = verdict(owners, reading, scope);
-      if (verdict == Verdict.UNDECIDED) {
+      if (verdict(owners, reading, scope) != Verdict.ADMIT) {
         return false;
       }
       Metrics.counter(MetricNames.RELEASED, DATASET).inc();
-      if (verdict == Verdict.ADMIT) {
-        admit(owners, reading, scope, out);
-      } else {
-        Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
-      }
+      admit(owners, reading, scope, out);
       return true;
     }
 
@@ -451,11 +450,14 @@ public abstract class AdmitStepTrainerReadings
         due.clear(); // the job was down: its owner may be on the way
         return;
       }
-      boolean ownerKnown = !ownerState.isEmpty().read();
+      Collection<DeviceOwner> owners = newestPerEmail(ownerState.read());
       for (Parsed<StepTrainerReading> reading :
           WaitingRecords.takeDue(waiting, due, waitEnds, context.fireTimestamp())) {
+        if (decide(owners, reading.record(), out)) {
+          continue;
+        }
         Metrics.counter(MetricNames.RELEASED, DATASET).inc();
-        if (ownerKnown) {
+        if (!owners.isEmpty()) {
           Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
         } else {
           Metrics.counter(MetricNames.REJECTED, DATASET).inc();

@@ -12,6 +12,7 @@ import dev.zonestream.model.Parsed.ParsedCoder;
 import dev.zonestream.model.Rejected;
 import dev.zonestream.model.ResearchConsent;
 import dev.zonestream.model.Tables;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -80,7 +81,11 @@ import org.joda.time.Instant;
  *       customer arrives, or rejected with {@value #NO_CUSTOMER} once its wait has ended without
  *       one: with {@link WaitClock#WATERMARK} (the default) when the step's input, customers
  *       included, has been processed {@code wait} of broker time past the reading, with {@link
- *       WaitClock#PROCESSING_TIME} {@code wait} of the runner's clock after it began to wait.
+ *       WaitClock#PROCESSING_TIME} {@code wait} of the runner's clock after it began to wait. A
+ *       reading its customer's record in force excludes takes the same step and wait (a newer
+ *       record, consent given later and published with the readings, may be on its way): a newer
+ *       record within the wait that admits it admits it, as a bounded run deciding by the newest
+ *       record would; when the wait is over it is excluded.
  * </ul>
  *
  * <p>Customer tables. Bounded: {@link #CUSTOMER_TRUSTED} holds the newest record of each consenting
@@ -465,7 +470,15 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
         return;
       }
       if (!consent.get(0).admits(scope, reading.timestamp())) {
-        Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
+        if (stream) {
+          // The customer's newer record (a consent given later, in flight with the reading) may
+          // still come: the customer's stateful step decides when the wait is over, as a batch
+          // run decides with the newest record it read.
+          Metrics.counter(MetricNames.WAITED, DATASET).inc();
+          out.get(WAITING).output(KV.of(reading.user(), parsed));
+        } else {
+          Metrics.counter(MetricNames.EXCLUDED, DATASET).inc();
+        }
         return;
       }
       Metrics.counter(MetricNames.TABLE_ROWS, Tables.ACCELEROMETER_TRUSTED).inc();
@@ -583,10 +596,12 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
           @SuppressWarnings("unchecked")
           Parsed<AccelerometerReading> reading = (Parsed<AccelerometerReading>) value.getValue();
           Customer customer = newest.read();
-          if (customer != null) {
+          if (customer != null && admits(customer, reading.record(), scope)) {
             Metrics.counter(MetricNames.RELEASED, DATASET).inc();
             decide(customer, reading.record(), curated, out);
           } else {
+            // No record yet, or a newest record that does not admit it: a newer one may still
+            // come until the wait is over.
             WaitingRecords.add(waiting, due, waitEnds, clock, wait, timestamp, reading);
           }
         }
@@ -661,18 +676,32 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
       releaseWaiting(record, curated, waiting, out);
     }
 
-    /** Decides the readings that waited for {@code record}'s customer. */
+    /**
+     * Admits the waiting readings that {@code record}, the customer's newest, admits; the others
+     * wait on until their wait is over (a newer record may still come).
+     */
     private void releaseWaiting(
         Customer record,
         ValueState<Boolean> curated,
         BagState<TimestampedValue<Parsed<AccelerometerReading>>> waiting,
         MultiOutputReceiver out) {
-      if (!waiting.isEmpty().read()) {
-        for (TimestampedValue<Parsed<AccelerometerReading>> reading : waiting.read()) {
+      if (waiting.isEmpty().read()) {
+        return;
+      }
+      List<TimestampedValue<Parsed<AccelerometerReading>>> still = new ArrayList<>();
+      boolean released = false;
+      for (TimestampedValue<Parsed<AccelerometerReading>> reading : waiting.read()) {
+        if (admits(record, reading.getValue().record(), scope)) {
           Metrics.counter(MetricNames.RELEASED, DATASET).inc();
           decide(record, reading.getValue().record(), curated, out);
+          released = true;
+        } else {
+          still.add(reading);
         }
+      }
+      if (released) {
         waiting.clear();
+        still.forEach(waiting::add);
       }
     }
 
@@ -712,6 +741,8 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
         OnTimerContext context,
         @TimerId("waitEnds") Timer waitEnds,
         @StateId("extended") ValueState<Boolean> extended,
+        @StateId("newest") ValueState<Customer> newest,
+        @StateId("curated") ValueState<Boolean> curated,
         @StateId("waiting") BagState<TimestampedValue<Parsed<AccelerometerReading>>> waiting,
         @StateId("due") ValueState<Instant> due,
         MultiOutputReceiver out) {
@@ -721,11 +752,16 @@ public abstract class ApplyConsent extends PTransform<PCollectionTuple, PCollect
         due.clear(); // the job was down: its customer may be on the way
         return;
       }
+      Customer customer = newest.read();
       for (Parsed<AccelerometerReading> reading :
           WaitingRecords.takeDue(waiting, due, waitEnds, context.fireTimestamp())) {
         Metrics.counter(MetricNames.RELEASED, DATASET).inc();
-        Metrics.counter(MetricNames.REJECTED, DATASET).inc();
-        out.get(REJECTED).output(new Rejected(NO_CUSTOMER, reading.message()));
+        if (customer != null) {
+          decide(customer, reading.record(), curated, out); // excluded by the newest record
+        } else {
+          Metrics.counter(MetricNames.REJECTED, DATASET).inc();
+          out.get(REJECTED).output(new Rejected(NO_CUSTOMER, reading.message()));
+        }
       }
     }
   }

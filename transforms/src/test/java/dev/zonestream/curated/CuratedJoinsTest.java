@@ -396,6 +396,58 @@ class CuratedJoinsTest {
     pipeline.run().waitUntilFinish();
   }
 
+  /**
+   * A customer signs up without consent and consents a day later (event time); both records and the
+   * devices' readings taken after the consent arrive within a minute of broker time, the readings
+   * before the newer record. The stream decides them as a batch run does, by the newest record: the
+   * readings of the phone and the step trainer enter and pair. Decided on arrival by the record
+   * then known, both were excluded for good.
+   */
+  @Test
+  void streamReadingsExcludedByTheRecordKnownOnArrivalEnterWhenTheNewerRecordComesWithinTheWait(
+      TestPipeline pipeline) {
+    Customer signedUp = customer("bo@test.com", T, null);
+    Customer consented = customer("bo@test.com", T + 86_400_000L, T + 86_400_000L);
+    long moment = T + 2 * 86_400_000L;
+    StepTrainerReading step = new StepTrainerReading(moment, signedUp.serialNumber(), 120);
+    AccelerometerReading phone = new AccelerometerReading("bo@test.com", moment, 4, 5, 6);
+    Instant start = new Instant(moment + 3_600_000L);
+
+    TestStream<Envelope> messages =
+        TestStream.create(EnvelopeCoder.of())
+            .addElements(TimestampedValue.of(Messages.of(signedUp), start))
+            .advanceProcessingTime(Duration.standardMinutes(1))
+            .advanceWatermarkTo(start.plus(Duration.standardSeconds(5)))
+            .addElements(
+                TimestampedValue.of(Messages.of(phone), start.plus(Duration.standardSeconds(5))),
+                TimestampedValue.of(Messages.of(step), start.plus(Duration.standardSeconds(5))))
+            .advanceProcessingTime(Duration.standardMinutes(1))
+            .addElements(
+                TimestampedValue.of(
+                    Messages.of(consented), start.plus(Duration.standardSeconds(40))))
+            .advanceProcessingTime(Duration.standardMinutes(1))
+            .advanceWatermarkToInfinity();
+
+    Chain chain =
+        chain(
+            pipeline.apply(messages),
+            Duration.standardMinutes(1),
+            Duration.standardHours(24),
+            WaitClock.WATERMARK);
+
+    PAssert.that(chain.consented().get(ApplyConsent.ACCELEROMETER_TRUSTED))
+        .containsInAnyOrder(phone);
+    PAssert.that(chain.steps().get(AdmitStepTrainerReadings.STEP_TRAINER_TRUSTED))
+        .containsInAnyOrder(step);
+    PAssert.that(chain.rows())
+        .containsInAnyOrder(
+            new MachineLearningRow(moment, signedUp.serialNumber(), 120, moment, 4, 5, 6));
+    PAssert.that(chain.consented().get(ApplyConsent.CUSTOMER_CURATED))
+        .containsInAnyOrder(consented);
+    PAssert.that(chain.consented().get(ApplyConsent.REJECTED)).empty();
+    pipeline.run().waitUntilFinish();
+  }
+
   /** The trusted and curated chain of a stream, as the pipeline wires it. */
   record Chain(
       PCollectionTuple consented, PCollectionTuple steps, PCollection<MachineLearningRow> rows) {}

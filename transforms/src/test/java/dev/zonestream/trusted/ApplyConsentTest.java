@@ -355,6 +355,46 @@ public class ApplyConsentTest {
    * reads nothing new (a stalled broker, a slow runner, an outage) do not end it; its customer,
    * published within the wait of broker time after it, admits it whenever it is read.
    */
+  /**
+   * A reading that the customer's record then known excludes is decided only when its wait is over:
+   * a newer record that comes within the wait of broker time admits it (as a batch run, deciding by
+   * the newest record, does); one that comes later does not.
+   */
+  @Test
+  void streamReadingExcludedOnArrivalIsAdmittedByANewerRecordOnlyWithinItsWait(
+      TestPipeline pipeline) {
+    Customer boSignedUp = customer("bo@test.com", T, null);
+    Customer boConsents = customer("bo@test.com", T + DAY, T + DAY);
+    AccelerometerReading boReading = reading("bo@test.com", T + 2 * DAY, 1);
+    Customer cySignedUp = customer("cy@test.com", T, null);
+    Customer cyConsents = customer("cy@test.com", T + DAY, T + DAY);
+    AccelerometerReading cyReading = reading("cy@test.com", T + 2 * DAY, 2);
+    Instant start = new Instant(T + 3 * DAY);
+
+    PCollectionTuple out =
+        consent(
+            pipeline.apply(
+                stream()
+                    .addElements(at(start, boSignedUp), at(start, cySignedUp))
+                    .advanceProcessingTime(Duration.standardMinutes(1))
+                    .advanceWatermarkTo(start.plus(Duration.standardSeconds(5)))
+                    .addElements(
+                        at(start.plus(Duration.standardSeconds(5)), boReading),
+                        at(start.plus(Duration.standardSeconds(5)), cyReading))
+                    .advanceProcessingTime(Duration.standardMinutes(1))
+                    .addElements(at(start.plus(Duration.standardSeconds(30)), boConsents))
+                    .advanceWatermarkTo(start.plus(Duration.standardSeconds(5)).plus(WAIT).plus(1))
+                    .advanceProcessingTime(Duration.standardMinutes(1))
+                    .addElements(at(start.plus(Duration.standardMinutes(3)), cyConsents))
+                    .advanceWatermarkToInfinity()),
+            ConsentScope.AFTER_CONSENT);
+
+    PAssert.that(out.get(ApplyConsent.ACCELEROMETER_TRUSTED)).containsInAnyOrder(boReading);
+    PAssert.that(out.get(ApplyConsent.REJECTED)).empty();
+    PAssert.that(out.get(ApplyConsent.CUSTOMER_TRUSTED)).containsInAnyOrder(boConsents, cyConsents);
+    pipeline.run().waitUntilFinish();
+  }
+
   @Test
   void streamReadingWaitsForItsCustomerHoweverMuchProcessingTimePasses(TestPipeline pipeline) {
     Customer ada = customer("ada@test.com", T, T);
