@@ -19,14 +19,14 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * from the lake instead, as on Direct (the committed offsets, the rebuild of trusted and curated
  * from landing, {@code ReadKnownRecords}).
  *
- * <p>Why not restore: Beam 2.70's Spark streaming runner replays, after a restore, every
- * micro-batch that fell due while the job was down, against one watermark for the whole graph that
- * the source moves to the present at once (apache/beam#23129: the DStream runner keeps a global
- * watermark per micro-batch, not one per collection). A {@code local[2]} stream killed twice and
- * restored with the same command ran 60 to 75 s behind for minutes, re-landed what it had landed,
- * and left the readings that were waiting at the kill undecided (523 step-trainer readings still
- * waiting, no trusted or curated file written in 3 minutes; the batch run trusts 106). A start from
- * the lake decides them as the batch run does; what it costs is the rebuild at each start.
+ * <p>Why not restore: a {@code local[2]} stream of Beam 2.70's Spark runner, killed twice and
+ * restored from its checkpoint with the same command, replayed every micro-batch that fell due
+ * while it was down, ran 60 to 75 s behind for minutes, and left the readings that were waiting at
+ * the kill undecided (523 step-trainer readings still waiting, no trusted or curated file written
+ * in 3 minutes; the batch run trusts 106). Why those readings were never decided was not pinned
+ * down; the runner keeps one watermark per micro-batch for the whole graph (apache/beam#23129) and
+ * gives each stateful step the watermarks it read when the graph was translated. A start from the
+ * lake decides them as the batch run does; what it costs is the rebuild at each start.
  */
 final class SparkCheckpoints {
   /** The start folders' prefix, to tell them from anything else under {@code --checkpointDir}. */
