@@ -218,6 +218,18 @@ public final class SoakBenchmark {
     for (Dataset dataset : Dataset.values()) {
       topicOf.put(dataset.folder(), TOPIC_PREFIX + dataset.folder());
     }
+    JobProcess[] running = new JobProcess[1];
+    // Interrupted (Ctrl-C, a kill of this JVM): leave no job or broker behind.
+    Thread cleanup =
+        new Thread(
+            () -> {
+              if (running[0] != null) {
+                running[0].killNow();
+              }
+              broker.killNow();
+            },
+            "soak-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
     JobProcess job = null;
     List<Sample> samples = new ArrayList<>();
     int code;
@@ -239,6 +251,7 @@ public final class SoakBenchmark {
       args.add("--maxBrokerDelaySeconds=" + MAX_BROKER_DELAY_SECONDS);
       args.addAll(jobArgs());
       job = JobProcess.start(repository, args, dir.resolve("job.log"));
+      running[0] = job;
       log("job started (pid " + job.pid() + "): " + String.join(" ", args));
 
       Feed feed = new Feed(broker.bootstrapServers(), topicOf, input);
@@ -305,6 +318,7 @@ public final class SoakBenchmark {
         job.stop();
       }
       broker.stop();
+      Runtime.getRuntime().removeShutdownHook(cleanup);
     }
     return code;
   }
