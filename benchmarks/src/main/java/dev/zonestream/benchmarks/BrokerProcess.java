@@ -183,6 +183,23 @@ final class BrokerProcess {
     }
   }
 
+  /**
+   * Messages of {@code topics} that {@code group} has not committed yet (log-end minus committed
+   * offsets, summed); -1 when the broker does not answer.
+   */
+  long lag(String group, Collection<String> topics) throws InterruptedException {
+    try {
+      Map<TopicPartition, Long> committed = committedOffsets(group);
+      long lag = 0;
+      for (Map.Entry<TopicPartition, Long> end : endOffsets(topics).entrySet()) {
+        lag += end.getValue() - committed.getOrDefault(end.getKey(), 0L);
+      }
+      return lag;
+    } catch (ExecutionException e) {
+      return -1;
+    }
+  }
+
   private static int compare(TopicPartition a, TopicPartition b) {
     int byTopic = a.topic().compareTo(b.topic());
     return byTopic != 0 ? byTopic : Integer.compare(a.partition(), b.partition());

@@ -18,7 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -454,8 +453,16 @@ public final class ChaosBenchmark {
     return result;
   }
 
-  /** Runs {@code bin/zonestream --help} once, which builds the runner's classpath if needed. */
   private void ensureBuilt(String runner, Path dir) throws IOException, InterruptedException {
+    ensureBuilt(repository, runner, dir);
+  }
+
+  /**
+   * Runs {@code <repository>/bin/zonestream --runner=R --help} once (its log in {@code dir}), which
+   * builds the runner's classpath if needed.
+   */
+  static void ensureBuilt(Path repository, String runner, Path dir)
+      throws IOException, InterruptedException {
     JobProcess help =
         JobProcess.start(
             repository, List.of("--runner=" + runner, "--help"), dir.resolve("build.log"));
@@ -661,17 +668,7 @@ public final class ChaosBenchmark {
   }
 
   private long lag(BrokerProcess broker) throws InterruptedException {
-    try {
-      Map<TopicPartition, Long> ends = broker.endOffsets(topics(broker));
-      Map<TopicPartition, Long> committed = broker.committedOffsets(GROUP);
-      long lag = 0;
-      for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-        lag += end.getValue() - committed.getOrDefault(end.getKey(), 0L);
-      }
-      return lag;
-    } catch (ExecutionException e) {
-      return -1;
-    }
+    return broker.lag(GROUP, topics(broker));
   }
 
   /** Counts the landing zone against the broker, and compares the tables with batch runs. */
@@ -747,7 +744,8 @@ public final class ChaosBenchmark {
     }
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
+  /** Deletes {@code dir} and everything in it; nothing when it does not exist. */
+  static void deleteRecursively(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

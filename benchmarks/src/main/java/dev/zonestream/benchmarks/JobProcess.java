@@ -139,6 +139,23 @@ final class JobProcess {
     }
   }
 
+  /**
+   * A {@code kB} field of {@code /proc/<pid>/status} ({@code VmRSS}, {@code VmHWM}); 0 when the
+   * process is gone.
+   */
+  static long statusKb(long pid, String field) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // The process ended.
+    }
+    return 0;
+  }
+
   /** Clock ticks per second ({@code getconf CLK_TCK}; 100 on Linux unless told otherwise). */
   static long ticksPerSecond() {
     try {

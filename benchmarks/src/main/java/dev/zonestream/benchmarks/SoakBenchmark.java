@@ -19,7 +19,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -29,7 +28,6 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * A stream fed steadily for an hour, as a fleet of devices would feed it: a producer sends {@code
@@ -150,7 +148,14 @@ public final class SoakBenchmark {
       double checkpointMb,
       double cpuPercent,
       long trusted,
-      long machineLearning) {}
+      long machineLearning) {
+    /** The fields in order, for the printed row and the CSV line. */
+    Object[] values() {
+      return new Object[] {
+        minutes, sent, lag, heapMb, rssMb, checkpointMb, cpuPercent, trusted, machineLearning
+      };
+    }
+  }
 
   private final SoakOptions options;
   private final Path repository;
@@ -205,10 +210,10 @@ public final class SoakBenchmark {
   private int run() throws Exception {
     String runner = options.getJobRunner();
     Path dir = Path.of(options.getWorkDir()).toAbsolutePath().resolve(runner);
-    deleteRecursively(dir);
+    ChaosBenchmark.deleteRecursively(dir);
     Files.createDirectories(dir);
     log(runner + ": work folder " + dir);
-    ensureBuilt(runner, dir);
+    ChaosBenchmark.ensureBuilt(repository, runner, dir);
     Path lake = dir.resolve("lake");
     Path input = dir.resolve("input");
 
@@ -328,17 +333,6 @@ public final class SoakBenchmark {
     return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
   }
 
-  /** Runs {@code bin/zonestream --help} once, which builds the runner's classpath if needed. */
-  private void ensureBuilt(String runner, Path dir) throws IOException, InterruptedException {
-    JobProcess help =
-        JobProcess.start(
-            repository, List.of("--runner=" + runner, "--help"), dir.resolve("build.log"));
-    if (!help.awaitExit(BUILD_TIMEOUT_MINUTES * 60) || help.exitCode() != 0) {
-      throw new IllegalStateException(
-          "bin/zonestream --runner=" + runner + " --help failed:\n" + help.tail(30));
-    }
-  }
-
   private Sample sample(JobProcess job, BrokerProcess broker, Path lake, long sent, double cpu)
       throws Exception {
     JsonNode zones = summary(lake).path("zones");
@@ -383,25 +377,12 @@ public final class SoakBenchmark {
 
   /** The resident memory of {@code pid} and every process below it, in MB. */
   static double rssMb(long pid) {
-    long kb = rssKb(pid);
+    long kb = JobProcess.statusKb(pid, "VmRSS");
     try (Stream<ProcessHandle> children =
         ProcessHandle.of(pid).map(ProcessHandle::descendants).orElse(Stream.empty())) {
-      kb += children.mapToLong(child -> rssKb(child.pid())).sum();
+      kb += children.mapToLong(child -> JobProcess.statusKb(child.pid(), "VmRSS")).sum();
     }
     return kb / 1024.0;
-  }
-
-  private static long rssKb(long pid) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // the process ended
-    }
-    return 0;
   }
 
   static double folderMb(Path folder) {
@@ -435,19 +416,8 @@ public final class SoakBenchmark {
   }
 
   private static long lag(BrokerProcess broker) throws InterruptedException {
-    try {
-      List<String> topics =
-          Stream.of(Dataset.values()).map(d -> TOPIC_PREFIX + d.folder()).toList();
-      Map<TopicPartition, Long> ends = broker.endOffsets(topics);
-      Map<TopicPartition, Long> committed = broker.committedOffsets(GROUP);
-      long lag = 0;
-      for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-        lag += end.getValue() - committed.getOrDefault(end.getKey(), 0L);
-      }
-      return lag;
-    } catch (ExecutionException e) {
-      return -1;
-    }
+    return broker.lag(
+        GROUP, Stream.of(Dataset.values()).map(d -> TOPIC_PREFIX + d.folder()).toList());
   }
 
   /**
@@ -570,17 +540,7 @@ public final class SoakBenchmark {
 
   private void printRow(Sample s) {
     out.printf(
-        Locale.ROOT,
-        "| %.1f | %d | %d | %.0f | %.0f | %.1f | %.0f%% | %d | %d |%n",
-        s.minutes(),
-        s.sent(),
-        s.lag(),
-        s.heapMb(),
-        s.rssMb(),
-        s.checkpointMb(),
-        s.cpuPercent(),
-        s.trusted(),
-        s.machineLearning());
+        Locale.ROOT, "| %.1f | %d | %d | %.0f | %.0f | %.1f | %.0f%% | %d | %d |%n", s.values());
     out.flush();
   }
 
@@ -588,39 +548,16 @@ public final class SoakBenchmark {
     List<String> lines = new ArrayList<>();
     lines.add("minutes,sent,lag,heap_mb,rss_mb,checkpoint_mb,cpu_percent,trusted,machine_learning");
     for (Sample s : samples) {
-      lines.add(
-          String.format(
-              Locale.ROOT,
-              "%.2f,%d,%d,%.1f,%.1f,%.2f,%.1f,%d,%d",
-              s.minutes(),
-              s.sent(),
-              s.lag(),
-              s.heapMb(),
-              s.rssMb(),
-              s.checkpointMb(),
-              s.cpuPercent(),
-              s.trusted(),
-              s.machineLearning()));
+      lines.add(String.format(Locale.ROOT, "%.2f,%d,%d,%.1f,%.1f,%.2f,%.1f,%d,%d", s.values()));
     }
     Files.write(csv, lines, StandardCharsets.UTF_8);
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
-    }
   }
 
   /**
    * The producer: {@code --rate} messages a second, the fleet a part at a time; each part's
    * customer records and phone readings first, its step-trainer readings {@code --deviceGapSeconds}
-   * later; a share of the messages again minutes later. Every message it sends is also written to
-   * {@code input/<dataset>/<dataset>-0.jsonl} for the batch run.
+   * after its last phone reading; a share of the messages again minutes later. Every message it
+   * sends is also written to {@code input/<dataset>/<dataset>-0.jsonl} for the batch run.
    */
   private final class Feed implements Runnable {
     private final BatchPublisher publisher;

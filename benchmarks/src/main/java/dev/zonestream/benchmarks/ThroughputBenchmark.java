@@ -401,16 +401,7 @@ public final class ThroughputBenchmark {
 
   /** {@code VmHWM} (the resident set's peak so far) of process {@code pid}, in kB; 0 if gone. */
   static long peakRssKb(long pid) {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmHWM:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // The process ended.
-    }
-    return 0;
+    return JobProcess.statusKb(pid, "VmHWM");
   }
 
   private void printRow(Row row) {
