@@ -300,7 +300,7 @@ final class FlinkCheckpoints {
       added.append(BUFFER_TIMEOUT_KEY).append(".interval: ").append(BUFFER_TIMEOUT).append('\n');
     }
     if (added.length() == 0) {
-      deleteFolder(dir);
+      JobRunner.deleteQuietly(dir);
       return null;
     }
     String separator = text.isEmpty() || text.endsWith("\n") ? "" : "\n";
@@ -312,17 +312,6 @@ final class FlinkCheckpoints {
   private static final String BUFFER_TIMEOUT_KEY = "execution.buffer-timeout";
 
   static final String BUFFER_TIMEOUT = "1000 ms";
-
-  /** Deletes a folder this class wrote, quietly. */
-  static void deleteFolder(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    } catch (IOException e) {
-      // A temporary folder; the system's cleaner gets it otherwise.
-    }
-  }
 
   /**
    * {@code [local]}, {@code [auto]} (Beam's default) or no master: the mini cluster in this JVM.

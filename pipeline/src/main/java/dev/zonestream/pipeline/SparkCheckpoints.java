@@ -2,16 +2,13 @@ package dev.zonestream.pipeline;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * Every start of a Spark stream checkpoints into a folder of its own under {@code --checkpointDir},
@@ -39,18 +36,18 @@ final class SparkCheckpoints {
 
   /**
    * {@code args} with {@code --checkpointDir} replaced by a new folder inside it. The folders of
-   * earlier starts in a local {@code --checkpointDir} are deleted first (nothing ever restores
-   * them); in a remote one (hdfs://) they are left for the user to delete.
+   * earlier starts in a local {@code --checkpointDir} are deleted first, quietly (nothing ever
+   * restores them); in a remote one (hdfs://) they are left for the user to delete.
    */
   static String[] startFresh(String[] args, PrintStream err) throws IOException {
     String base = RunnerArgs.value(args, "checkpointDir");
     if (base == null) {
       return args;
     }
-    Path local = localPath(base);
+    Path local = FlinkCheckpoints.localFolder(base);
     if (local != null) {
       for (Path earlier : earlierStarts(local)) {
-        deleteTree(earlier);
+        JobRunner.deleteQuietly(earlier);
       }
     }
     String trimmed = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
@@ -85,21 +82,6 @@ final class SparkCheckpoints {
           .filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.isDirectory(p))
           .sorted()
           .toList();
-    }
-  }
-
-  private static @Nullable Path localPath(String folder) {
-    if (folder.startsWith("file:")) {
-      return Path.of(URI.create(folder));
-    }
-    return RunnerDefaults.isRemote(folder) ? null : Path.of(folder);
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
     }
   }
 }
