@@ -44,6 +44,24 @@ free_port() {
   die "found no free port on 127.0.0.1"
 }
 
+# Whether a failed start's logs say a port was taken between free_port's check and the bind
+# (another process on the machine may take any port at any moment).
+bind_failed() {
+  grep -qsE 'BindException|Address already in use|could not bind' "$state"/log/*.out "$state"/log/*.log
+}
+
+# Runs a start function (which cleans up after itself and returns non-zero on failure) up to three
+# times while its failure is a port taken meanwhile; each try picks new ports.
+start_with_retries() {
+  local attempt
+  for attempt in 1 2 3; do
+    "$1" && return 0
+    bind_failed || return 1
+    ((attempt < 3)) && say "a port was taken while starting (try $attempt of 3): trying other ports"
+  done
+  return 1
+}
+
 # Starts a command as the leader of its own process group (children such as Spark's executors
 # join it), with output to a log; prints its pid, which is also the group id.
 spawn() {
