@@ -81,8 +81,10 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setTopicPattern(String value);
 
   @Description(
-      "Kafka consumer group. Offsets are committed when the runner finalises a checkpoint of the"
-          + " read, so a restart resumes there (see docs/landing.md, Delivery). Empty: no group, no commits.")
+      "Kafka consumer group. zonestream commits its offsets itself, on every runner, every 2 s and"
+          + " only past messages that are in final landing files, so a new job (one that restores"
+          + " no Flink checkpoint) reads on from what has landed (see docs/landing.md, Delivery)."
+          + " Empty: no group, no commits.")
   @Default.String("zonestream")
   String getConsumerGroup();
 
@@ -203,8 +205,8 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   @Description(
       "Streams only: how long, in hours of processing time, a reading is remembered so that a"
           + " repeat of it (a redelivery, the same payload sent again) is dropped from trusted."
-          + " Memory: one entry per distinct reading within the horizon (measured on Flink's heap"
-          + " state: about 0.7 GB per million readings).")
+          + " Memory: a 16-byte digest per distinct reading within the horizon (measured on Flink's"
+          + " heap state: about 70 MB per million readings).")
   @Default.Long(24)
   Long getDedupHorizonHours();
 
@@ -327,7 +329,7 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
           + " checkpoint under --stateBackendStoragePath (by default <lake>/_checkpoints/flink),"
           + " with the run id of the job that took it. false starts a new job: the earlier jobs'"
           + " checkpoints are moved into set-aside-<time>/ in that folder first. Ignored when"
-          + " --savepointPath is given.")
+          + " --savepointPath is given; under flink run, -s CHECKPOINT decides instead.")
   @Default.Boolean(true)
   Boolean getFlinkResume();
 
@@ -336,7 +338,8 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   @Description(
       "Streams (kafka, kinesis, sqs): before reading the broker, rebuild trusted and curated from"
           + " the lake's landing zone (a backfill, as --source=landing) when the runner restores"
-          + " no state of an earlier job (Direct; Flink or Spark without a checkpoint to resume)."
+          + " no state of an earlier job (Direct and Spark always; Flink when it resumes no"
+          + " checkpoint)."
           + " The rows an earlier job held in memory when it stopped or crashed are then in the"
           + " tables. false starts at once and leaves them missing until a backfill.")
   @Default.Boolean(true)
