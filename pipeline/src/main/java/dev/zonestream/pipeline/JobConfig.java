@@ -99,6 +99,7 @@ public record JobConfig(
    * @param landingShards files per window and dataset
    * @param landingCompression the landing files' compression (and the JSON tables')
    * @param tableFormat the trusted and curated tables' format
+   * @param catalogS3Location the S3 URI Athena's catalog gives a local lake, or null
    * @param consentScope which readings of a consenting customer are admitted
    * @param consentWait how long a reading waits for its customer (or its device's owner)
    * @param waitClock what ends a stream's waits and the join's hold: the data's progress or the
@@ -114,6 +115,7 @@ public record JobConfig(
       int landingShards,
       Compression landingCompression,
       TableFormat tableFormat,
+      @Nullable String catalogS3Location,
       ConsentScope consentScope,
       Duration consentWait,
       WaitClock waitClock,
@@ -272,6 +274,7 @@ public record JobConfig(
                 ? Compression.UNCOMPRESSED
                 : Compression.GZIP,
             parseFormat(options.getTableFormat()),
+            parseS3Location(options.getCatalogS3Location()),
             parseScope(options.getConsentScope()),
             Duration.standardSeconds(
                 options.getConsentWaitSeconds() == null
@@ -322,6 +325,18 @@ public record JobConfig(
           "the Spark runner has no event-time timers in a stream; use processing-time");
     }
     return clock;
+  }
+
+  private static @Nullable String parseS3Location(@Nullable String value) {
+    String location = blankToNull(value);
+    if (location == null) {
+      return null;
+    }
+    if (!location.matches("s3a?://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?")) {
+      throw new InvalidOptionException(
+          "catalogS3Location", value, "must be s3://bucket or s3://bucket/prefix");
+    }
+    return location;
   }
 
   private static TableFormat parseFormat(@Nullable String value) {

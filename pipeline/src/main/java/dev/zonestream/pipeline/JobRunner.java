@@ -49,7 +49,8 @@ final class JobRunner {
    */
   static void writeCatalog(JobConfig config, PrintStream err) {
     try {
-      LakeCatalog.write(config.lake(), config.zones().tableFormat());
+      LakeCatalog.write(
+          config.lake(), config.zones().tableFormat(), config.zones().catalogS3Location());
     } catch (IOException | RuntimeException e) {
       err.println(
           "zonestream: warning: cannot write the catalog under "

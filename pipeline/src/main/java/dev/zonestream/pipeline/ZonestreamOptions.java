@@ -158,6 +158,14 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
 
   void setTableFormat(String value);
 
+  @Description(
+      "Where Athena's tables in <lake>/_catalog/athena.sql point when the lake is a local folder:"
+          + " the s3://bucket/prefix the lake will be copied to. An s3:// lake needs none (its own"
+          + " URI is used); without it, a local lake's athena.sql says what to replace.")
+  String getCatalogS3Location();
+
+  void setCatalogS3Location(String value);
+
   @Description("Gzip the landing files (true) or write plain JSON Lines (false).")
   @Default.Boolean(true)
   Boolean getLandingGzip();

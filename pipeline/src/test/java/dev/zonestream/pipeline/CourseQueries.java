@@ -3,11 +3,17 @@ package dev.zonestream.pipeline;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThan;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.lessThan;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.zonestream.demo.StediGenerator;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The course's queries over a lake's catalog tables, in SQL that DuckDB and Spark both run, and the
@@ -36,6 +42,99 @@ public final class CourseQueries {
     MainTest.Run run = MainTest.run("--input=" + input, "--lake=" + lake);
     assertThat(run.err(), run.code(), equalTo(0));
     return lake;
+  }
+
+  /** The message of the wrong type that {@link #awkwardLake} lands (and rejects). */
+  static final String WRONG_TYPE =
+      "{\"user\":\"Wrong.Type@test.com\",\"timestamp\":\"in a minute\",\"x\":1,\"y\":2,\"z\":3}";
+
+  /**
+   * A lake as users leave it: written by a job that ran in another folder ({@code work/elsewhere},
+   * a separate JVM) with {@code --lake=lake}, a path relative to that folder; holding a message
+   * whose payload has a field of the wrong type ({@link #WRONG_TYPE}, in landing and in the
+   * rejects); and a compaction of one landing hour half done (its temporary file and its list of
+   * sources, as a compaction that died leaves them). Returns the lake's absolute path.
+   */
+  static Path awkwardLake(Path data, Path work) throws Exception {
+    Path input = work.resolve("awkward-input");
+    for (String dataset : List.of("customer", "accelerometer", "step_trainer")) {
+      Path from = data.resolve(dataset);
+      Files.createDirectories(input.resolve(dataset));
+      try (Stream<Path> files = Files.list(from)) {
+        for (Path file : files.toList()) {
+          Files.copy(file, input.resolve(dataset).resolve(file.getFileName()));
+        }
+      }
+    }
+    Files.writeString(
+        input.resolve("accelerometer").resolve("wrong-type.jsonl"), WRONG_TYPE + "\n");
+    Path elsewhere = Files.createDirectories(work.resolve("elsewhere"));
+    Path log = work.resolve("awkward-job.log");
+    Process job =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "--input=" + input.toAbsolutePath(),
+                "--lake=lake")
+            .directory(elsewhere.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    if (!job.waitFor(5, TimeUnit.MINUTES)) {
+      job.destroyForcibly();
+      throw new AssertionError("the job did not end in 5 minutes: " + Files.readString(log));
+    }
+    assertThat(Files.readString(log), job.exitValue(), equalTo(0));
+    Path lake = elsewhere.resolve("lake").toAbsolutePath();
+
+    // A compaction of the first customer hour that died after writing its file and the list of
+    // its sources, before the rename: both names start with a dot.
+    Path hour;
+    try (Stream<Path> files = Files.walk(lake.resolve("landing").resolve("customer"))) {
+      hour =
+          files
+              .filter(f -> f.getFileName().toString().startsWith("customer-"))
+              .findFirst()
+              .orElseThrow()
+              .getParent();
+    }
+    List<Path> sources;
+    try (Stream<Path> files = Files.list(hour)) {
+      sources = files.filter(f -> f.getFileName().toString().startsWith("customer-")).toList();
+    }
+    Files.copy(sources.get(0), hour.resolve(".compacting-cdead-0001.jsonl.gz"));
+    Files.writeString(
+        hour.resolve(".compacted-customer-compacted.jsonl.gz.sources"),
+        sources.stream().map(Path::toString).collect(Collectors.joining("\n")) + "\n");
+    return lake;
+  }
+
+  /**
+   * On {@link #awkwardLake}: the course's counts hold (the half-done compaction counted nothing),
+   * and the wrong-typed message reads, its payload as JSON text beside the typed struct.
+   */
+  static void assertAwkwardLake(Count count, Path lake) throws Exception {
+    assertCounts(count, lake);
+    for (String table : List.of("accelerometer_landing", "accelerometer_rejected")) {
+      assertThat(
+          table,
+          count.of("SELECT count(*) FROM " + table + " WHERE payloadJson LIKE '%in a minute%'"),
+          equalTo(1L));
+      assertThat(
+          table,
+          count.of(
+              "SELECT count(*) FROM "
+                  + table
+                  + " WHERE payloadJson LIKE '%in a minute%' AND payload.timestamp IS NOT NULL"),
+          equalTo(0L));
+    }
+    // Every message that passed validation has its typed fields; the wrong-typed one has none.
+    long landed = summary(lake, "landing", "accelerometer");
+    long typed = count.of("SELECT count(*) FROM accelerometer_landing WHERE payload.timestamp > 0");
+    assertThat(typed, greaterThanOrEqualTo(landed - summary(lake, "rejected", "accelerometer")));
+    assertThat(typed, lessThan(landed));
   }
 
   /** Asserts each course query's count against the job's. */

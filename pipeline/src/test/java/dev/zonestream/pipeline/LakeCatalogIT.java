@@ -168,6 +168,15 @@ class LakeCatalogIT {
   }
 
   @Test
+  void theCatalogReadsARelativeLakeFromAnotherFolderWithAWrongTypedPayloadAndAHalfDoneCompaction()
+      throws Exception {
+    Path lake = CourseQueries.awkwardLake(DATA, work);
+    try (Connection db = catalog(lake)) {
+      CourseQueries.assertAwkwardLake(sql -> count(db, sql), lake);
+    }
+  }
+
+  @Test
   void aCleanRunsRejectsTablesReadAsNoRows() throws Exception {
     Path lake = CourseQueries.cleanLake(work);
     try (Connection db = catalog(lake)) {

@@ -194,6 +194,9 @@ class MainTest {
             new String[] {"--startFrom=middle"}, "--startFrom=middle: must be earliest or latest"),
         Arguments.of(new String[] {"--source=files"}, "--source=files needs --input=FOLDER"),
         Arguments.of(
+            new String[] {"--input=" + FIXTURE, "--catalogS3Location=/copied/lake"},
+            "--catalogS3Location=/copied/lake: must be s3://bucket or s3://bucket/prefix"),
+        Arguments.of(
             new String[] {"--landingShards=0", "--input=" + FIXTURE},
             "--landingShards=0: must be at least 1"),
         Arguments.of(

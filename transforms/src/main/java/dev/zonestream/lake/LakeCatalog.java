@@ -3,7 +3,9 @@ package dev.zonestream.lake;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Tables;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +19,7 @@ import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.util.MimeTypes;
+import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The lake's tables as engines declare them: DDL for Athena/Glue, Spark SQL and DuckDB, written to
@@ -24,10 +27,13 @@ import org.apache.beam.sdk.util.MimeTypes;
  * the same declared schemas the writers use ({@link TableSchemas}), so the two cannot drift.
  *
  * <p>Tables, under the course's names: the landing tables ({@code customer_landing}, ...: the
- * landing line's fields, the message under {@code payload} as a struct of its dataset's fields),
- * the five trusted and curated tables, and the rejects of each dataset ({@code customer_rejected},
- * ...: the landing line and its {@code reason}). Every table is partitioned by {@code dt} (a date)
- * and {@code hr} (two digits), Hive style.
+ * landing line's fields, the message under {@code payload} as a struct of its dataset's fields and
+ * as its JSON text under {@code payloadJson}), the five trusted and curated tables, and the rejects
+ * of each dataset ({@code customer_rejected}, ...: the landing line and its {@code reason}). A
+ * landing or rejects table is a view over {@code <name>_raw}, which declares the payload as text: a
+ * message holding a field of the wrong type reads (its typed payload null) instead of failing the
+ * query. Every table is partitioned by {@code dt} (a date) and {@code hr} (two digits), Hive style.
+ * Every location is absolute ({@link Locations}).
  *
  * <p>An empty table reads as no rows: {@link #write} gives each table an empty file of its schema
  * ({@value #EMPTY_PARTITION}{@code /_empty.parquet} or {@code _empty.jsonl}), because DuckDB's file
@@ -61,7 +67,89 @@ public final class LakeCatalog {
   }
 
   /** One table of the catalog. */
-  record Table(String name, String folder, Storage storage, List<Column> columns) {}
+  record Table(String name, String folder, Storage storage, List<Column> columns) {
+    /**
+     * Whether the table's {@code payload} is a struct: a message as received, which may hold a
+     * field of the wrong type ({@code "timestamp":"soon"} lands on purpose). Such a table is
+     * declared with the payload as its JSON text ({@code <name>_raw}), which no engine fails to
+     * read, and the typed struct comes from a view ({@code <name>}) that gives null where the text
+     * does not fit.
+     */
+    boolean typedPayload() {
+      return columns.stream().anyMatch(c -> c.name().equals(PAYLOAD) && isStruct(c.type()));
+    }
+
+    /** What the engine reads from the files: the name, and the payload as JSON text if typed. */
+    Table raw() {
+      if (!typedPayload()) {
+        return this;
+      }
+      return new Table(
+          name + RAW_SUFFIX,
+          folder,
+          storage,
+          columns.stream()
+              .map(c -> c.name().equals(PAYLOAD) ? new Column(PAYLOAD, "json") : c)
+              .toList());
+    }
+  }
+
+  /** The landing line's field holding the message. */
+  static final String PAYLOAD = "payload";
+
+  /** The typed views' column holding the message as its JSON text. */
+  static final String PAYLOAD_JSON = "payloadJson";
+
+  /** How the tables under the typed views are named after them. */
+  public static final String RAW_SUFFIX = "_raw";
+
+  /** What stands for the bucket in Athena's locations of a local lake not yet given one. */
+  static final String S3_PLACEHOLDER = "s3://CHANGE-ME-bucket/lake";
+
+  /**
+   * Where each engine finds the lake: absolute, whatever folder the job ran in or the engine runs
+   * in. A local lake is an absolute path for DuckDB and a {@code file:} URI for Spark (a bare path
+   * would be read from the cluster's default file system, HDFS on YARN); Athena reads S3 only: an
+   * S3 lake's {@code s3://} URI, or for a local lake the one given for it ({@code
+   * --catalogS3Location}, where it will be once copied), or {@link #S3_PLACEHOLDER}.
+   */
+  record Locations(String duckdb, String spark, String athena, boolean athenaIsPlaceholder) {
+    static Locations of(String lake, @Nullable String s3Location) {
+      String s3 = s3Location == null ? null : withoutTrailingSlash(toS3(s3Location));
+      int scheme = lake.indexOf("://");
+      if (lake.startsWith("file:") || scheme < 0) {
+        Path path =
+            (lake.startsWith("file:") ? Path.of(URI.create(lake)) : Path.of(lake))
+                .toAbsolutePath()
+                .normalize();
+        String uri = withoutTrailingSlash(path.toUri().toString());
+        return new Locations(path.toString(), uri, s3 == null ? S3_PLACEHOLDER : s3, s3 == null);
+      }
+      String athena = s3 != null ? s3 : lake.startsWith("s3") ? toS3(lake) : lake;
+      return new Locations(toS3(lake), lake, athena, false);
+    }
+
+    /** {@code s3a://} and {@code s3n://} as {@code s3://}, which DuckDB and Athena read. */
+    private static String toS3(String uri) {
+      return uri.startsWith("s3a://") || uri.startsWith("s3n://") ? "s3" + uri.substring(3) : uri;
+    }
+
+    private static String withoutTrailingSlash(String uri) {
+      return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
+    }
+  }
+
+  static boolean isStruct(String type) {
+    return type.startsWith("struct<");
+  }
+
+  /** The struct type's fields, as {@code name:type} pairs. */
+  private static List<Column> structFields(String type) {
+    String fields = type.substring("struct<".length(), type.length() - 1);
+    return java.util.Arrays.stream(fields.split(","))
+        .map(f -> new Column(f.substring(0, f.indexOf(':')), f.substring(f.indexOf(':') + 1)))
+        .toList();
+  }
 
   /** Every table of a lake whose trusted and curated tables are {@code format}. */
   static List<Table> tables(TableFormat format) {
@@ -174,22 +262,36 @@ public final class LakeCatalog {
     };
   }
 
-  /** Athena/Glue DDL: external tables on {@code lake} with partition projection. */
-  public static String athena(String lake, TableFormat format) {
+  /**
+   * Athena/Glue DDL: external tables on the lake's S3 location with partition projection; a typed
+   * view over each table whose payload is a struct ({@link Table#typedPayload}).
+   */
+  public static String athena(String lake, TableFormat format, @Nullable String s3Location) {
+    Locations at = Locations.of(lake, s3Location);
     StringBuilder sql = new StringBuilder();
     sql.append("-- zonestream lake catalog for Amazon Athena (AWS Glue Data Catalog).\n")
         .append("-- Run each statement in the database of your choice. Partition projection\n")
         .append("-- finds the dt=/hr= folders: no crawler and no MSCK REPAIR needed.\n")
         .append("-- Projection starts at ")
         .append(PROJECTION_START)
-        .append("; edit projection.dt.range for older data.\n\n");
+        .append("; edit projection.dt.range for older data.\n");
+    if (at.athenaIsPlaceholder()) {
+      sql.append("-- This lake is local (")
+          .append(at.duckdb())
+          .append("): Athena reads S3 only. Copy the lake\n-- to S3 and replace ")
+          .append(S3_PLACEHOLDER)
+          .append(" below with its s3:// URI, or run the job with\n")
+          .append("-- --catalogS3Location=s3://bucket/prefix to have it written here.\n");
+    }
+    sql.append("\n");
     for (Table table : tables(format)) {
-      String location = lake + "/" + table.folder() + "/";
+      Table raw = table.raw();
+      String location = at.athena() + "/" + table.folder() + "/";
       sql.append("CREATE EXTERNAL TABLE IF NOT EXISTS ")
-          .append(table.name())
+          .append(raw.name())
           .append(" (\n")
           .append(
-              table.columns().stream()
+              raw.columns().stream()
                   .map(c -> "  `" + c.name() + "` " + athenaType(c.type()))
                   .collect(Collectors.joining(",\n")))
           .append("\n)\nPARTITIONED BY (`dt` date, `hr` string)\n");
@@ -215,47 +317,73 @@ public final class LakeCatalog {
           .append("  'storage.location.template' = '")
           .append(location)
           .append("dt=${dt}/hr=${hr}/'\n);\n\n");
+      if (table.typedPayload()) {
+        // Views are Trino SQL: identifiers in double quotes, JSON cast to a ROW by field name.
+        sql.append(
+            typedView(
+                table,
+                "\"",
+                type -> "TRY(CAST(json_parse(\"payload\") AS " + trinoType(type) + "))"));
+      }
     }
     return sql.toString();
   }
 
-  /** Spark SQL DDL: tables on {@code lake}, their partitions recovered from the folders. */
+  /**
+   * Spark SQL DDL: tables on the lake, their partitions recovered from the folders; a typed view
+   * over each table whose payload is a struct.
+   */
   public static String spark(String lake, TableFormat format) {
+    Locations at = Locations.of(lake, null);
     StringBuilder sql = new StringBuilder();
     sql.append("-- zonestream lake catalog for Spark SQL (spark-sql -f, or spark.sql per\n")
         .append("-- statement). RECOVER PARTITIONS registers the dt=/hr= folders found now:\n")
         .append("-- run it again after new hours have landed.\n");
-    if (lake.startsWith("s3://")) {
+    if (at.spark().startsWith("s3://")) {
       sql.append("-- Outside EMR (whose EMRFS reads s3://), Spark reads S3 through hadoop-aws:\n")
           .append("-- write s3a:// for s3:// below.\n");
     }
     sql.append("\n");
     for (Table table : tables(format)) {
+      Table raw = table.raw();
       sql.append("CREATE TABLE IF NOT EXISTS ")
-          .append(table.name())
+          .append(raw.name())
           .append(" (\n")
           .append(
-              table.columns().stream()
+              raw.columns().stream()
                   .map(c -> "  `" + c.name() + "` " + sparkType(c.type()))
                   .collect(Collectors.joining(",\n")))
           .append(",\n  `dt` DATE,\n  `hr` STRING\n)\nUSING ")
           .append(table.storage() == Storage.PARQUET ? "parquet" : "json")
           .append("\nPARTITIONED BY (`dt`, `hr`)\nLOCATION '")
-          .append(lake)
+          .append(at.spark())
           .append("/")
           .append(table.folder())
           .append("';\n")
           .append("ALTER TABLE ")
-          .append(table.name())
+          .append(raw.name())
           .append(" RECOVER PARTITIONS;\n\n");
+      if (table.typedPayload()) {
+        // A string column holding a JSON object reads as the object's text; from_json gives
+        // null for what does not fit the type.
+        sql.append(
+            typedView(table, "`", type -> "from_json(`payload`, '" + sparkType(type) + "')"));
+      }
     }
     return sql.toString();
   }
 
-  /** DuckDB views over {@code lake}'s files. */
+  /**
+   * DuckDB views over the lake's final data files (never a writer's or a compaction's temporary
+   * file, whose names start with {@code .}), and a typed view over each view whose payload is a
+   * struct.
+   */
   public static String duckdb(String lake, TableFormat format) {
+    Locations at = Locations.of(lake, null);
     StringBuilder sql = new StringBuilder();
     sql.append("-- zonestream lake catalog for DuckDB: duckdb -init ")
+        .append(at.duckdb())
+        .append("/")
         .append(FOLDER)
         .append("/")
         .append(DUCKDB)
@@ -264,82 +392,112 @@ public final class LakeCatalog {
         .append("-- INSTALL httpfs; LOAD httpfs; and S3 credentials first.\n\n");
     String hive = "hive_partitioning = true, hive_types = {'dt': DATE, 'hr': VARCHAR}";
     for (Table table : tables(format)) {
-      String files = lake + "/" + table.folder() + "/*/*/";
-      sql.append("CREATE OR REPLACE VIEW ").append(table.name()).append(" AS\n");
+      Table raw = table.raw();
+      // DuckDB's * also matches names starting with a dot: [!.] leaves them out.
+      String files = at.duckdb() + "/" + table.folder() + "/dt=*/hr=*/[!.]*";
+      sql.append("CREATE OR REPLACE VIEW ").append(raw.name()).append(" AS\n");
       if (table.storage() == Storage.PARQUET) {
         sql.append("SELECT * FROM read_parquet('")
             .append(files)
-            .append("*.parquet', ")
+            .append(".parquet', ")
             .append(hive)
             .append(", union_by_name = true);\n\n");
         continue;
       }
       List<String> select = new ArrayList<>();
       List<String> declared = new ArrayList<>();
-      for (Column column : table.columns()) {
-        boolean struct = column.type().startsWith("struct<");
-        declared.add(
-            "'" + column.name() + "': '" + (struct ? "JSON" : duckdbType(column.type())) + "'");
-        select.add(
-            struct
-                ? "TRY_CAST(\""
-                    + column.name()
-                    + "\" AS "
-                    + duckdbType(column.type())
-                    + ") AS \""
-                    + column.name()
-                    + "\""
-                : "\"" + column.name() + "\"");
+      for (Column column : raw.columns()) {
+        declared.add("'" + column.name() + "': '" + duckdbType(column.type()) + "'");
+        select.add("\"" + column.name() + "\"");
       }
       sql.append("SELECT ")
           .append(String.join(", ", select))
           .append(", dt, hr\nFROM read_json('")
           .append(files)
-          .append("*.jsonl*', format = 'newline_delimited', ")
+          .append(".jsonl*', format = 'newline_delimited', ")
           .append(hive)
           .append(",\n  columns = {")
           .append(String.join(", ", declared))
           .append("});\n\n");
+      if (table.typedPayload()) {
+        sql.append(
+            typedView(table, "\"", type -> "TRY_CAST(\"payload\" AS " + duckdbType(type) + ")"));
+      }
     }
     return sql.toString();
   }
 
+  /**
+   * {@code CREATE OR REPLACE VIEW <name> AS SELECT ... FROM <name>_raw}: every column as it is, the
+   * payload typed by {@code typed} (given the struct's type), and the payload's JSON text beside it
+   * as {@value #PAYLOAD_JSON}.
+   */
+  private static String typedView(
+      Table table, String quote, java.util.function.Function<String, String> typed) {
+    List<String> select = new ArrayList<>();
+    for (Column column : table.columns()) {
+      if (column.name().equals(PAYLOAD)) {
+        select.add(typed.apply(column.type()) + " AS " + quote + PAYLOAD + quote);
+        select.add(quote + PAYLOAD + quote + " AS " + quote + PAYLOAD_JSON + quote);
+      } else {
+        select.add(quote + column.name() + quote);
+      }
+    }
+    return "CREATE OR REPLACE VIEW "
+        + table.name()
+        + " AS\nSELECT "
+        + String.join(", ", select)
+        + ", "
+        + quote
+        + "dt"
+        + quote
+        + ", "
+        + quote
+        + "hr"
+        + quote
+        + "\nFROM "
+        + table.raw().name()
+        + ";\n\n";
+  }
+
+  /** Hive's name of {@code type} for Athena's DDL (a struct is in a view only, as a ROW). */
   private static String athenaType(String type) {
     return type.replace("json", "string");
+  }
+
+  /** Trino's name of {@code type}, for Athena's views. */
+  private static String trinoType(String type) {
+    if (isStruct(type)) {
+      return structFields(type).stream()
+          .map(f -> "\"" + f.name() + "\" " + trinoType(f.type()))
+          .collect(Collectors.joining(", ", "ROW(", ")"));
+    }
+    return switch (type) {
+      case "string", "json" -> "varchar";
+      case "bigint" -> "bigint";
+      case "double" -> "double";
+      case "timestamp" -> "timestamp(3)";
+      default -> throw new IllegalArgumentException("no Trino type for " + type);
+    };
   }
 
   /**
    * Spark's name of {@code type}, the field names of a struct as they are (they are matched as is).
    */
   private static String sparkType(String type) {
-    if (type.startsWith("struct<")) {
-      String fields = type.substring("struct<".length(), type.length() - 1);
-      return java.util.Arrays.stream(fields.split(","))
-          .map(
-              f -> {
-                int colon = f.indexOf(':');
-                return "`" + f.substring(0, colon) + "`: " + sparkType(f.substring(colon + 1));
-              })
+    if (isStruct(type)) {
+      return structFields(type).stream()
+          .map(f -> "`" + f.name() + "`: " + sparkType(f.type()))
           .collect(Collectors.joining(", ", "STRUCT<", ">"));
     }
     return type.replace("json", "string").toUpperCase(Locale.ROOT);
   }
 
   private static String duckdbType(String type) {
-    if (type.startsWith("struct<")) {
-      String fields = type.substring("struct<".length(), type.length() - 1);
-      return "STRUCT("
-          + java.util.Arrays.stream(fields.split(","))
-              .map(
-                  f -> {
-                    int colon = f.indexOf(':');
-                    return "\""
-                        + f.substring(0, colon)
-                        + "\" "
-                        + duckdbType(f.substring(colon + 1));
-                  })
-              .collect(Collectors.joining(", "))
-          + ")";
+    if (isStruct(type)) {
+      return structFields(type).stream()
+          .map(f -> "\"" + f.name() + "\" " + duckdbType(f.type()))
+          .collect(Collectors.joining(", ", "STRUCT(", ")"));
     }
     return switch (type) {
       case "string" -> "VARCHAR";
@@ -353,10 +511,12 @@ public final class LakeCatalog {
 
   /**
    * Writes {@code <lake>/_catalog/} ({@value #ATHENA}, {@value #SPARK}, {@value #DUCKDB}) for
-   * {@code format}, and the empty file of each table that has none.
+   * {@code format}, and the empty file of each table that has none. {@code s3Location} is where
+   * Athena's tables of a local lake point (the S3 URI it will be copied to), or null.
    */
-  public static void write(String lake, TableFormat format) throws IOException {
-    LakeIo.writeText(lake + "/" + FOLDER + "/" + ATHENA, athena(lake, format));
+  public static void write(String lake, TableFormat format, @Nullable String s3Location)
+      throws IOException {
+    LakeIo.writeText(lake + "/" + FOLDER + "/" + ATHENA, athena(lake, format, s3Location));
     LakeIo.writeText(lake + "/" + FOLDER + "/" + SPARK, spark(lake, format));
     LakeIo.writeText(lake + "/" + FOLDER + "/" + DUCKDB, duckdb(lake, format));
     for (Table table : tables(format)) {

@@ -83,6 +83,14 @@ class SparkSqlCatalogIT {
   }
 
   @Test
+  void theCatalogReadsARelativeLakeFromAnotherFolderWithAWrongTypedPayloadAndAHalfDoneCompaction()
+      throws Exception {
+    Path lake = CourseQueries.awkwardLake(DATA, work);
+    catalog(lake, "awkward");
+    CourseQueries.assertAwkwardLake(SparkSqlCatalogIT::count, lake);
+  }
+
+  @Test
   void aCleanRunsRejectsTablesReadAsNoRows() throws Exception {
     Path lake = CourseQueries.cleanLake(work);
     catalog(lake, "clean");
