@@ -22,7 +22,8 @@ public final class RunnerArgs {
 
   /**
    * Flink checkpoints a stream every this many milliseconds unless {@code --checkpointingInterval}
-   * says otherwise (Beam's default, -1, never checkpoints, so Kafka offsets are never committed).
+   * says otherwise (Beam's default, -1, never checkpoints: a crashed stream would have nothing to
+   * resume from).
    */
   static final long FLINK_CHECKPOINT_MILLIS = 10_000;
 
@@ -97,11 +98,11 @@ public final class RunnerArgs {
 
   /**
    * Options a streaming run on {@code runner} needs that Beam does not default: Flink checkpoints
-   * (so Kafka offsets get committed) into {@code flinkCheckpointUri} with the heap state backend
-   * (Flink's default keeps checkpoints in the JobManager's memory, at most 5 MB: the STEDI files'
-   * de-duplication state outgrew it, every checkpoint failed and the job restarted over and over)
-   * and runs detached (so {@code run()} returns a result to watch instead of blocking in local
-   * mode); Spark Streaming keeps its checkpoint in {@code sparkCheckpointDir}. Nothing for a
+   * (what a crashed stream resumes from) into {@code flinkCheckpointUri} with the heap state
+   * backend (Flink's default keeps checkpoints in the JobManager's memory, at most 5 MB: the STEDI
+   * files' de-duplication state outgrew it, every checkpoint failed and the job restarted over and
+   * over) and runs detached (so {@code run()} returns a result to watch instead of blocking in
+   * local mode); Spark Streaming keeps its checkpoint in {@code sparkCheckpointDir}. Nothing for a
    * bounded run.
    *
    * @throws InvalidOptionException when the runner cannot run a stream at all
