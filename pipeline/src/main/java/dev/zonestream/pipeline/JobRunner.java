@@ -83,17 +83,54 @@ final class JobRunner {
     }
     Preflight.announceLake(config, err);
     writeCatalog(config, err);
+    if (launch.awaitJob()) {
+      RunnerDefaults.returnFromDirectRun(options);
+    }
     PipelineResult result = pipeline.run();
     if (!launch.awaitJob()) {
       err.println(submittedDetached("the job ends by itself"));
       return 0;
     }
-    PipelineResult.State state = result.waitUntilFinish();
+    PipelineResult.State state =
+        awaitWithProgress(
+            result, config, Duration.standardSeconds(options.getProgressSeconds()), start, err);
     if (state != PipelineResult.State.DONE) {
       err.println("zonestream: the pipeline ended " + state);
       return 1;
     }
     return summarize(result, options, config, Map.of(), null, start, out, err);
+  }
+
+  /**
+   * Waits for a bounded run to end, with a {@link ProgressLine} every {@code every} (none when
+   * zero) while it runs; a runner whose {@code run()} returned only at the end prints none.
+   */
+  private static PipelineResult.State awaitWithProgress(
+      PipelineResult result, JobConfig config, Duration every, long startNanos, PrintStream err) {
+    if (every.getMillis() <= 0) {
+      return result.waitUntilFinish();
+    }
+    while (true) {
+      PipelineResult.State state = result.waitUntilFinish(every);
+      if (state != null && state.isTerminal()) {
+        return state;
+      }
+      RunSummary.Counts counts;
+      try {
+        counts = RunSummary.counts(result);
+      } catch (RuntimeException e) {
+        continue;
+      }
+      err.println(
+          ProgressLine.render(
+              new ProgressLine.Snapshot(
+                  (System.nanoTime() - startNanos) / 1e9,
+                  counts,
+                  -1,
+                  config.zones().landingOnly(),
+                  false,
+                  null)));
+    }
   }
 
   /**
@@ -383,7 +420,14 @@ final class JobRunner {
       publishing.setDaemon(true);
       publishing.start();
     }
-    SettleRule.Progress progress = SettleRule.awaitSettled(result, published, config, err);
+    SettleRule.Progress progress =
+        SettleRule.awaitSettled(
+            result,
+            published,
+            config,
+            Duration.standardSeconds(options.getProgressSeconds()),
+            startNanos,
+            err);
     cancelQuietly(result, err);
     if (publishFailure.get() != null) {
       return 1;
@@ -439,6 +483,7 @@ final class JobRunner {
             config.zones().landingOnly(),
             null);
     out.print(summary.format());
+    out.print(RunSummary.whereToLook(config.lake()));
     try {
       summary.writeTo(config.lake());
     } catch (IOException e) {

@@ -3,6 +3,7 @@ package dev.zonestream.pipeline;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.zonestream.lake.LakeCatalog;
 import dev.zonestream.model.MetricNames;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -188,6 +189,20 @@ public record RunSummary(
     return tables;
   }
 
+  /** Where the lake and its catalog are and the one command that queries them. */
+  public static String whereToLook(String lake) {
+    String root = LakeCatalog.absolute(lake);
+    return String.format(
+        "  lake %s, catalog %s/%s/ (DuckDB, Spark SQL, Athena)%n  query it: duckdb -init %s/%s/%s%s%n",
+        root,
+        root,
+        LakeCatalog.FOLDER,
+        root,
+        LakeCatalog.FOLDER,
+        LakeCatalog.DUCKDB,
+        root.startsWith("s3://") ? " (after INSTALL httpfs; LOAD httpfs; and S3 credentials)" : "");
+  }
+
   /** The human-readable table. */
   public String format() {
     StringBuilder out = new StringBuilder();
@@ -204,20 +219,20 @@ public record RunSummary(
               "  counts from the lake's final files (this runner reports no counters while a"
                   + " stream runs)%n"));
     }
-    out.append(String.format("  %-8s %-14s %12s%n", "zone", "dataset", "messages"));
+    out.append(String.format("  %-8s %-16s %12s%n", "zone", "dataset", "messages"));
     zones()
         .forEach(
             (zone, perDataset) ->
                 perDataset.forEach(
                     (dataset, n) ->
-                        out.append(String.format("  %-8s %-14s %12d%n", zone, dataset, n))));
+                        out.append(String.format("  %-8s %-16s %12d%n", zone, dataset, n))));
     counts
         .get(MetricNames.INVALID)
         .forEach(
             (dataset, n) ->
                 out.append(
                     String.format(
-                        "  %-8s %-14s %12d  (payload kept as base64)%n", "invalid", dataset, n)));
+                        "  %-8s %-16s %12d  (payload kept as base64)%n", "invalid", dataset, n)));
     if (stream != null && stream.consumerLag() != null) {
       out.append(
           String.format(
@@ -260,7 +275,7 @@ public record RunSummary(
   private void appendAccounting(StringBuilder out) {
     out.append(
         String.format(
-            "  %-14s %9s %9s %9s %10s %9s %9s %9s%n",
+            "  %-16s %9s %9s %9s %10s %9s %9s %9s%n",
             "accounting",
             "read",
             "rejected",
@@ -274,7 +289,7 @@ public record RunSummary(
             (dataset, o) ->
                 out.append(
                     String.format(
-                        "  %-14s %9d %9d %9d %10d %9d %9d %9d%n",
+                        "  %-16s %9d %9d %9d %10d %9d %9d %9d%n",
                         dataset,
                         o.get("read"),
                         o.get("rejected"),

@@ -119,11 +119,19 @@ final class RunnerDefaults {
    * hundred readings did not settle in four minutes. A Direct stream therefore gets at least
    * {@value #DIRECT_STREAM_THREADS} worker threads; they mostly wait, so this costs no CPU.
    */
+  /**
+   * Makes a Direct run's {@code run()} return once the job runs (by default Direct's blocks until
+   * it ends), so that the caller can report its progress, and stop a stream.
+   */
+  static void returnFromDirectRun(ZonestreamOptions options) {
+    if (options.getRunner() == DirectRunner.class) {
+      options.as(DirectOptions.class).setBlockOnRun(false);
+    }
+  }
+
   static void forDirectStream(ZonestreamOptions options) {
     if (options.getRunner() == DirectRunner.class) {
-      // run() returns once the stream runs (by default Direct's blocks until it ends), so that
-      // the caller can report and stop it.
-      options.as(DirectOptions.class).setBlockOnRun(false);
+      returnFromDirectRun(options);
       ExperimentalOptions.addExperiment(
           options.as(ExperimentalOptions.class), "use_unbounded_sdf_wrapper");
       DirectOptions direct = options.as(DirectOptions.class);

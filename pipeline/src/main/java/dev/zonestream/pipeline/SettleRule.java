@@ -28,7 +28,12 @@ final class SettleRule {
    * deleted from its queue (each is deleted only after it landed).
    */
   static Progress awaitSettled(
-      PipelineResult result, Map<String, Long> published, JobConfig config, PrintStream err) {
+      PipelineResult result,
+      Map<String, Long> published,
+      JobConfig config,
+      Duration progressEvery,
+      long runStartNanos,
+      PrintStream err) {
     return awaitSettled(
         result,
         published,
@@ -36,15 +41,30 @@ final class SettleRule {
         new FromFiles(published, config),
         config.source() == SourceType.SQS,
         config.zones().landingOnly(),
+        progressEvery,
+        runStartNanos,
         err);
   }
 
-  /** As above, from the counters alone. */
+  /** As above, from the counters alone, a progress line every 5 s. */
   static Progress awaitSettled(
       PipelineResult result, Map<String, Long> published, Duration timeout, PrintStream err) {
-    return awaitSettled(result, published, timeout, null, false, false, err);
+    return awaitSettled(
+        result,
+        published,
+        timeout,
+        null,
+        false,
+        false,
+        Duration.standardSeconds(5),
+        System.nanoTime(),
+        err);
   }
 
+  /**
+   * The wait, with a {@link ProgressLine} every {@code progressEvery} (none when zero) timed from
+   * {@code runStartNanos}.
+   */
   static Progress awaitSettled(
       PipelineResult result,
       Map<String, Long> published,
@@ -52,13 +72,14 @@ final class SettleRule {
       @Nullable FromFiles fromFiles,
       boolean sqsDeletes,
       boolean landingOnly,
+      Duration progressEvery,
+      long runStartNanos,
       PrintStream err) {
     long start = System.nanoTime();
     long deadline = start + timeout.getMillis() * 1_000_000L;
     long total = published.values().stream().mapToLong(Long::longValue).sum();
     Double readSeconds = null;
-    String lastReported = "";
-    long lastReportNanos = 0;
+    long lastReportNanos = start;
     while (System.nanoTime() < deadline) {
       RunSummary.Counts counts = RunSummary.counts(result);
       if (fromFiles != null && counts.total(MetricNames.READ) == 0 && fromFiles.settled(err)) {
@@ -75,27 +96,23 @@ final class SettleRule {
       if (allLanded && allDeleted && readSeconds != null && (landingOnly || isSettled(counts))) {
         return new Progress(true, readSeconds);
       }
-      String report =
-          "read "
-              + counts.total(MetricNames.READ)
-              + " of "
-              + total
-              + ", landed "
-              + landed
-              + (sqsDeletes ? ", deleted from SQS " + counts.total(MetricNames.SQS_DELETED) : "")
-              + ", table rows "
-              + counts.get(MetricNames.TABLE_ROWS)
-              + ", accounting "
-              + RunSummary.accounting(counts)
-              + ", handed on "
-              + counts.get(MetricNames.HANDED_ON)
-              + ", taken over "
-              + counts.get(MetricNames.TAKEN_OVER);
-      // Progress every few seconds at most, and only when something moved.
-      if (!report.equals(lastReported) && System.nanoTime() - lastReportNanos > 5_000_000_000L) {
-        lastReported = report;
+      if (progressEvery.getMillis() > 0
+          && System.nanoTime() - lastReportNanos >= progressEvery.getMillis() * 1_000_000L) {
         lastReportNanos = System.nanoTime();
-        err.println("zonestream: " + report);
+        String next =
+            readSeconds == null
+                ? null
+                : !allLanded ? "landing files" : landingOnly ? null : next(counts);
+        err.println(
+            ProgressLine.render(
+                new ProgressLine.Snapshot(
+                    (lastReportNanos - runStartNanos) / 1e9,
+                    counts,
+                    total,
+                    landingOnly,
+                    false,
+                    null,
+                    next)));
       }
       // Bounded wait that also returns early if the pipeline fails.
       PipelineResult.State state = result.waitUntilFinish(Duration.millis(500));
@@ -169,6 +186,21 @@ final class SettleRule {
       }
       return unchanged;
     }
+  }
+
+  /**
+   * What a run that read and landed everything still waits for: the joins (a record not yet decided
+   * or handed on) or the tables' files (every row decided, not every one in a final file).
+   */
+  private static String next(RunSummary.Counts counts) {
+    Map<String, Long> rows = counts.get(MetricNames.TABLE_ROWS);
+    Map<String, Long> written = counts.get(MetricNames.TABLE_ROWS_WRITTEN);
+    boolean allWritten =
+        rows.entrySet().stream()
+            .allMatch(e -> written.getOrDefault(e.getKey(), 0L) >= e.getValue());
+    return RunSummary.allAccounted(RunSummary.accounting(counts)) && !allWritten
+        ? "table files"
+        : "joins";
   }
 
   /**

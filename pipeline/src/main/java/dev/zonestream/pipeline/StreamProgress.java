@@ -4,7 +4,6 @@ import dev.zonestream.model.MetricNames;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
@@ -141,37 +140,17 @@ final class StreamProgress implements AutoCloseable {
     return new RunSummary.Counts(counts);
   }
 
-  /** {@code zonestream: progress 42 s: read 12000, landed {...}, trusted {...}, ...}. */
+  /** The {@link ProgressLine} of a summary taken while the stream runs. */
   static String line(RunSummary summary) {
-    RunSummary.Counts counts = summary.counts();
-    StringBuilder line =
-        new StringBuilder(
-            String.format(Locale.ROOT, "zonestream: progress %.0f s:", summary.elapsedSeconds()));
     RunSummary.Stream stream = summary.stream();
-    if (stream == null || !stream.countsFromLake()) {
-      line.append(" read ").append(counts.total(MetricNames.READ)).append(",");
-    }
-    line.append(" landed ").append(counts.get(MetricNames.LANDED));
-    if (!summary.landingOnly()) {
-      Map<String, Long> tables = new TreeMap<>();
-      counts
-          .get(MetricNames.TABLE_ROWS)
-          .forEach(
-              (table, n) -> {
-                if (table.startsWith("trusted/") && !table.startsWith("trusted/_")) {
-                  tables.put(table.substring("trusted/".length()), n);
-                }
-              });
-      line.append(", trusted ").append(tables);
-      line.append(", rejected ").append(counts.get(MetricNames.REJECTED));
-    }
-    if (stream != null && stream.consumerLag() != null) {
-      line.append(", consumer lag ").append(stream.consumerLag());
-    }
-    if (stream != null && stream.countsFromLake()) {
-      line.append(" (from the lake's final files)");
-    }
-    return line.toString();
+    return ProgressLine.render(
+        new ProgressLine.Snapshot(
+            summary.elapsedSeconds(),
+            summary.counts(),
+            -1,
+            summary.landingOnly(),
+            stream != null && stream.countsFromLake(),
+            stream == null ? null : stream.consumerLag()));
   }
 
   private void write(RunSummary summary) {
@@ -193,6 +172,7 @@ final class StreamProgress implements AutoCloseable {
       summary = snapshot(false);
     }
     out.print(summary.format());
+    out.print(RunSummary.whereToLook(config.lake()));
     out.flush();
     write(summary);
     if (kafkaLag != null) {

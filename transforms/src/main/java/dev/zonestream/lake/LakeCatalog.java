@@ -139,6 +139,14 @@ public final class LakeCatalog {
     }
   }
 
+  /**
+   * The lake as DuckDB's catalog names it: a local lake's absolute path, an S3 lake's {@code s3://}
+   * URI.
+   */
+  public static String absolute(String lake) {
+    return Locations.of(lake, null).duckdb();
+  }
+
   static boolean isStruct(String type) {
     return type.startsWith("struct<");
   }
