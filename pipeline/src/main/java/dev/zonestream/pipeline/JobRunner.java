@@ -86,19 +86,22 @@ final class JobRunner {
     if (launch.awaitJob()) {
       RunnerDefaults.returnFromDirectRun(options);
     }
-    PipelineResult result = pipeline.run();
-    if (!launch.awaitJob()) {
-      err.println(submittedDetached("the job ends by itself"));
-      return 0;
+    try (MetricsEndpoint metrics = MetricsEndpoint.start(options, config, err)) {
+      PipelineResult result = pipeline.run();
+      if (!launch.awaitJob()) {
+        err.println(submittedDetached("the job ends by itself"));
+        return 0;
+      }
+      metrics.watch(() -> new MetricsEndpoint.Sample(RunSummary.counts(result), false, null));
+      PipelineResult.State state =
+          awaitWithProgress(
+              result, config, Duration.standardSeconds(options.getProgressSeconds()), start, err);
+      if (state != PipelineResult.State.DONE) {
+        err.println("zonestream: the pipeline ended " + state);
+        return 1;
+      }
+      return summarize(result, options, config, Map.of(), null, start, out, err);
     }
-    PipelineResult.State state =
-        awaitWithProgress(
-            result, config, Duration.standardSeconds(options.getProgressSeconds()), start, err);
-    if (state != PipelineResult.State.DONE) {
-      err.println("zonestream: the pipeline ended " + state);
-      return 1;
-    }
-    return summarize(result, options, config, Map.of(), null, start, out, err);
   }
 
   /**
@@ -273,10 +276,12 @@ final class JobRunner {
         flink != null && flink.savepointGiven()
             ? "drop --savepointPath to start a new job"
             : "--flinkResume=false starts a new job (setting the old checkpoints aside)";
+    MetricsEndpoint metrics = MetricsEndpoint.start(options, config, err);
     PipelineResult result;
     try {
       result = pipeline.run();
     } catch (RuntimeException e) {
+      metrics.close();
       // Flink's mini cluster restores a job as it starts it: a checkpoint of another graph (a
       // step renamed, added or removed) or a damaged one fails the submission.
       if (resumedFrom == null) {
@@ -291,19 +296,22 @@ final class JobRunner {
               + startAfresh);
     }
     if (!launch.awaitJob()) {
+      metrics.close();
       err.println(submittedDetached("a stream runs until it is cancelled"));
       return 0;
     }
     PipelineResult.State state;
-    try (StreamProgress progress =
-        StreamProgress.start(
-            result,
-            options.getRunner().getSimpleName(),
-            config,
-            Duration.standardSeconds(options.getProgressSeconds()),
-            start,
-            out,
-            err)) {
+    try (metrics;
+        StreamProgress progress =
+            StreamProgress.start(
+                result,
+                options.getRunner().getSimpleName(),
+                config,
+                Duration.standardSeconds(options.getProgressSeconds()),
+                start,
+                out,
+                err)) {
+      metrics.watch(progress::metricsSample);
       state = result.waitUntilFinish();
       err.println("zonestream: the pipeline ended " + state);
     }
@@ -403,7 +411,23 @@ final class JobRunner {
     ZonestreamPipeline.build(pipeline, withKinesisStarts(graph, true, runId, null, err), runId);
     Preflight.announceLake(config, err);
     writeCatalog(config, err);
-    PipelineResult result = pipeline.run();
+    try (MetricsEndpoint metrics = MetricsEndpoint.start(options, config, err)) {
+      PipelineResult result = pipeline.run();
+      metrics.watch(() -> new MetricsEndpoint.Sample(RunSummary.counts(result), false, null));
+      return settleAndSummarize(
+          result, publisher, published, options, config, startNanos, out, err);
+    }
+  }
+
+  private static int settleAndSummarize(
+      PipelineResult result,
+      @Nullable Runnable publisher,
+      Map<String, Long> published,
+      ZonestreamOptions options,
+      JobConfig config,
+      long startNanos,
+      PrintStream out,
+      PrintStream err) {
     AtomicReference<RuntimeException> publishFailure = new AtomicReference<>();
     if (publisher != null) {
       Thread publishing =

@@ -193,14 +193,20 @@ final class SettleRule {
    * or handed on) or the tables' files (every row decided, not every one in a final file).
    */
   private static String next(RunSummary.Counts counts) {
-    Map<String, Long> rows = counts.get(MetricNames.TABLE_ROWS);
-    Map<String, Long> written = counts.get(MetricNames.TABLE_ROWS_WRITTEN);
-    boolean allWritten =
-        rows.entrySet().stream()
-            .allMatch(e -> written.getOrDefault(e.getKey(), 0L) >= e.getValue());
-    return RunSummary.allAccounted(RunSummary.accounting(counts)) && !allWritten
-        ? "table files"
-        : "joins";
+    return decided(counts) ? "table files" : "joins";
+  }
+
+  /**
+   * Every message read is accounted for (rejected, duplicate, superseded, excluded or trusted) and
+   * none still waits, every hand-over between stateful steps taken over: what is left is writing.
+   */
+  private static boolean decided(RunSummary.Counts counts) {
+    Map<String, Long> takenOver = counts.get(MetricNames.TAKEN_OVER);
+    return RunSummary.allAccounted(RunSummary.accounting(counts))
+        && counts.get(MetricNames.HANDED_ON).entrySet().stream()
+            .allMatch(e -> takenOver.getOrDefault(e.getKey(), 0L) >= e.getValue())
+        && takenOver.getOrDefault(MetricNames.PHONES_JOINED, 0L)
+            >= counts.get(MetricNames.TABLE_ROWS).getOrDefault(Tables.ACCELEROMETER_TRUSTED, 0L);
   }
 
   /**
@@ -210,17 +216,12 @@ final class SettleRule {
   static boolean isSettled(RunSummary.Counts counts) {
     Map<String, Long> rows = counts.get(MetricNames.TABLE_ROWS);
     Map<String, Long> written = counts.get(MetricNames.TABLE_ROWS_WRITTEN);
-    Map<String, Long> takenOver = counts.get(MetricNames.TAKEN_OVER);
     long rejectsWritten =
         written.entrySet().stream()
             .filter(e -> e.getKey().startsWith(Tables.REJECTED + "/"))
             .mapToLong(Map.Entry::getValue)
             .sum();
-    return RunSummary.allAccounted(RunSummary.accounting(counts))
-        && counts.get(MetricNames.HANDED_ON).entrySet().stream()
-            .allMatch(e -> takenOver.getOrDefault(e.getKey(), 0L) >= e.getValue())
-        && takenOver.getOrDefault(MetricNames.PHONES_JOINED, 0L)
-            >= rows.getOrDefault(Tables.ACCELEROMETER_TRUSTED, 0L)
+    return decided(counts)
         && rows.entrySet().stream()
             .allMatch(e -> written.getOrDefault(e.getKey(), 0L) >= e.getValue())
         && rejectsWritten >= counts.total(MetricNames.REJECTED);

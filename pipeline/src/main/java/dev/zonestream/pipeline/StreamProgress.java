@@ -101,6 +101,16 @@ final class StreamProgress implements AutoCloseable {
     }
   }
 
+  /** What a scrape of {@code --metricsPort} reports now. */
+  MetricsEndpoint.Sample metricsSample() {
+    RunSummary summary = snapshot(true);
+    RunSummary.Stream stream = summary.stream();
+    return new MetricsEndpoint.Sample(
+        summary.counts(),
+        stream != null && stream.countsFromLake(),
+        stream == null ? null : stream.consumerLag());
+  }
+
   /** The summary as it stands. */
   synchronized RunSummary snapshot(boolean running) {
     RunSummary.Counts counts;

@@ -257,6 +257,15 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setProgressSeconds(Long value);
 
   @Description(
+      "Serve the run's metrics in Prometheus's text format at http://HOST:PORT/metrics (every"
+          + " interface): read, landed, rejected, table rows and waiting records per dataset, the"
+          + " Kafka consumer lag, the age of the newest final landing file. 0 picks a free port"
+          + " (said on stderr); absent, no endpoint.")
+  Integer getMetricsPort();
+
+  void setMetricsPort(Integer value);
+
+  @Description(
       "Embedded default only: give up (exit 1) when not every published message has landed after"
           + " this many seconds.")
   @Default.Long(600)

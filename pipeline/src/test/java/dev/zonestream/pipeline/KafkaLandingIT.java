@@ -335,10 +335,22 @@ class KafkaLandingIT {
             "--windowSeconds=5",
             "--maxBrokerDelaySeconds=1",
             "--progressSeconds=1",
+            "--metricsPort=0",
             "--lake=" + lake);
     JsonNode running;
+    String scraped;
     try {
       running = awaitSummary(lake, half, job, work.resolve("job.log"));
+      // An operator's scrape while the stream runs: Prometheus's text format over HTTP.
+      // Polled until the commit after the landing has brought the lag to 0 (bounded).
+      int port = MetricsEndpointTest.port(work.resolve("job.log"));
+      long scrapeDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      scraped = MetricsEndpointTest.scrape(port);
+      while (!scraped.contains("zonestream_consumer_lag_messages 0.0")
+          && System.nanoTime() < scrapeDeadline) {
+        job.waitFor(1, java.util.concurrent.TimeUnit.SECONDS);
+        scraped = MetricsEndpointTest.scrape(port);
+      }
       publishAt(topic, readings.subList(half, readings.size()), now - 3_600_000L);
       awaitSummary(lake, readings.size(), job, work.resolve("job.log"));
     } finally {
@@ -361,6 +373,13 @@ class KafkaLandingIT {
                     + " lag 0\n")
             .matcher(log)
             .find(),
+        equalTo(true));
+    assertThat(
+        scraped,
+        scraped.contains(
+                "zonestream_landed_messages_total{dataset=\"accelerometer\"} " + half + ".0")
+            && scraped.contains("zonestream_consumer_lag_messages 0.0")
+            && scraped.contains("# TYPE zonestream_landing_newest_file_age_seconds gauge"),
         equalTo(true));
     // What the stop left: the summary printed and written, every message landed once, no table.
     JsonNode last = LakeFiles.readJson(lake.resolve("_summary.json"));
