@@ -1,5 +1,6 @@
 package dev.zonestream.pipeline;
 
+import dev.zonestream.ingest.ReadJsonLinesFiles;
 import dev.zonestream.lake.LakeCatalog;
 import dev.zonestream.lake.LakePaths;
 import java.io.IOException;
@@ -113,6 +114,14 @@ final class JobRunner {
     if (every.getMillis() <= 0) {
       return result.waitUntilFinish();
     }
+    long inputBytes = -1;
+    if (config.source() == SourceType.FILES && config.input() != null) {
+      try {
+        inputBytes = ReadJsonLinesFiles.inputBytes(config.input());
+      } catch (IOException e) {
+        // The line then says what was read, not how much of the input.
+      }
+    }
     while (true) {
       PipelineResult.State state = result.waitUntilFinish(every);
       if (state != null && state.isTerminal()) {
@@ -132,7 +141,9 @@ final class JobRunner {
                   -1,
                   config.zones().landingOnly(),
                   false,
-                  null)));
+                  null,
+                  null,
+                  inputBytes)));
     }
   }
 

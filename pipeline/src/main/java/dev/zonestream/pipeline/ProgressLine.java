@@ -24,7 +24,8 @@ final class ProgressLine {
       boolean landingOnly,
       boolean countsFromLake,
       @Nullable Long consumerLag,
-      @Nullable String next) {
+      @Nullable String next,
+      long inputBytes) {
     Snapshot(
         double elapsedSeconds,
         RunSummary.Counts counts,
@@ -32,7 +33,7 @@ final class ProgressLine {
         boolean landingOnly,
         boolean countsFromLake,
         @Nullable Long consumerLag) {
-      this(elapsedSeconds, counts, expected, landingOnly, countsFromLake, consumerLag, null);
+      this(elapsedSeconds, counts, expected, landingOnly, countsFromLake, consumerLag, null, -1);
     }
   }
 
@@ -48,6 +49,12 @@ final class ProgressLine {
       line.append(" read ").append(number(counts.total(MetricNames.READ)));
       if (s.expected() >= 0) {
         line.append(" of ").append(number(s.expected()));
+      }
+      if (s.inputBytes() > 0) {
+        long done = counts.total(MetricNames.INPUT_BYTES);
+        line.append(" (")
+            .append(Math.min(100, Math.round(100.0 * done / s.inputBytes())))
+            .append("% of the input)");
       }
     }
     line.append(" landed ").append(number(counts.total(MetricNames.LANDED)));

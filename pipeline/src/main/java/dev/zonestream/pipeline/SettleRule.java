@@ -112,7 +112,8 @@ final class SettleRule {
                     landingOnly,
                     false,
                     null,
-                    next)));
+                    next,
+                    -1)));
       }
       // Bounded wait that also returns early if the pipeline fails.
       PipelineResult.State state = result.waitUntilFinish(Duration.millis(500));

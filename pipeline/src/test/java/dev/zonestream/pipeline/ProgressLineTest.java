@@ -71,6 +71,18 @@ class ProgressLineTest {
   }
 
   @Test
+  void aRunOverFilesSaysHowMuchOfItsInputItReadThrough() {
+    Map<String, Map<String, Long>> counts = new TreeMap<>(counts(1).byNamespace());
+    counts.put(MetricNames.INPUT_BYTES, Map.of("files", 3_000_000L));
+    String line =
+        ProgressLine.render(
+            new ProgressLine.Snapshot(
+                12, new RunSummary.Counts(counts), -1, false, false, null, null, 7_000_000L));
+    assertThat(
+        line.startsWith("zonestream: +12s read 110,952 (43% of the input) landed "), equalTo(true));
+  }
+
+  @Test
   void aLandingOnlyRunShowsNoTables() {
     String line = ProgressLine.render(new ProgressLine.Snapshot(5, counts(1), -1, true, false, 7L));
     assertThat(line, equalTo("zonestream: +5s read 110,952 landed 81,001 lag 7"));

@@ -85,6 +85,20 @@ public final class ReadJsonLinesFiles extends PTransform<PBegin, PCollection<Env
         .apply("SplitLines", ParDo.of(new SplitLinesFn(rootPath)));
   }
 
+  /**
+   * The bytes of every file under {@code folder} that the read will take (hidden and skipped files
+   * too, as {@link MetricNames#INPUT_BYTES} counts them): how far a run is through its input.
+   */
+  public static long inputBytes(String folder) throws IOException {
+    String rootPath = FileSystems.matchNewResource(folder, true).toString();
+    long bytes = 0;
+    for (MatchResult.Metadata file :
+        FileSystems.match(rootPath + "**", EmptyMatchTreatment.ALLOW).metadata()) {
+      bytes += file.sizeBytes();
+    }
+    return bytes;
+  }
+
   /** Emits one envelope per non-blank line of a file. */
   static final class SplitLinesFn extends DoFn<FileIO.ReadableFile, Envelope> {
     private static final Logger LOG = LoggerFactory.getLogger(SplitLinesFn.class);
@@ -97,6 +111,12 @@ public final class ReadJsonLinesFiles extends PTransform<PBegin, PCollection<Env
     @ProcessElement
     public void processElement(@Element FileIO.ReadableFile file, OutputReceiver<Envelope> out)
         throws IOException {
+      split(file, out);
+      // Once the file is read through: a run's progress through its input, file by file.
+      Metrics.counter(MetricNames.INPUT_BYTES, "files").inc(file.getMetadata().sizeBytes());
+    }
+
+    private void split(FileIO.ReadableFile file, OutputReceiver<Envelope> out) throws IOException {
       MatchResult.Metadata metadata = file.getMetadata();
       String path = metadata.resourceId().toString();
       String relative = path.startsWith(rootPath) ? path.substring(rootPath.length()) : path;

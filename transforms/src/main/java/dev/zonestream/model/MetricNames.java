@@ -8,6 +8,9 @@ public final class MetricNames {
   /** Messages read from the source, per dataset. */
   public static final String READ = "zonestream.ingest.read";
 
+  /** Bytes of the input files read through (name {@code files}): a bounded run's progress. */
+  public static final String INPUT_BYTES = "zonestream.ingest.input_bytes";
+
   /** Input files that hold no messages (outside a dataset folder), by reason. */
   public static final String SKIPPED = "zonestream.ingest.skipped";
 
