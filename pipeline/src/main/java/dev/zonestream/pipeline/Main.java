@@ -76,7 +76,10 @@ public final class Main {
   public static int run(String[] args, PrintStream out, PrintStream err, Launch launch) {
     if (Arrays.asList(args).contains("--help")) {
       out.println(
-          "Usage: bin/zonestream [--option=value ...]   (bin/zonestream generate --help: the generator)");
+          "Usage: bin/zonestream [--option=value ...]\n"
+              + "       bin/zonestream generate --help     the seeded data generator\n"
+              + "       bin/zonestream compact --help      landing compaction\n"
+              + "       bin/zonestream spec --help         lake specs: check one, draft one");
       PipelineOptionsFactory.printHelp(out, ZonestreamOptions.class);
       return 0;
     }

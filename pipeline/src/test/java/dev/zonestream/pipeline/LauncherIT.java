@@ -53,6 +53,18 @@ class LauncherIT {
   }
 
   @Test
+  void theReadmesHelpAndSpecCommandsWorkAsWritten(@TempDir Path scratch) throws Exception {
+    Result help = launch(scratch, "--help");
+    assertThat(help.err(), help.code(), equalTo(0));
+    assertThat(help.out(), containsString("--metricsPort"));
+    assertThat(help.out(), containsString("--catalogS3Location"));
+
+    Result check = launch(scratch, "spec", "check", "specs/stedi.yaml");
+    assertThat(check.err(), check.code(), equalTo(0));
+    assertThat(check.out(), containsString("specs/stedi.yaml: ok: datasets customer"));
+  }
+
+  @Test
   void badOptionExitsTwoWithOneLine(@TempDir Path scratch) throws Exception {
     Result result =
         launch(
