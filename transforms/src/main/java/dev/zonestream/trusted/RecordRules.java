@@ -7,10 +7,10 @@ import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonPayload;
 import dev.zonestream.model.StepTrainerReading;
+import dev.zonestream.spec.PayloadRules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -19,22 +19,6 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * every rule it breaks. Unknown extra fields are tolerated (schemas grow) and not kept.
  */
 final class RecordRules {
-  /**
-   * An address: dot-separated parts before and after one {@code @}, at least two after it, no part
-   * empty (so no leading, trailing or doubled dot: {@code ../../etc@x.com} is none). Possessive
-   * quantifiers, and {@link #MAX_EMAIL_LENGTH} checked first, keep the match linear: the pattern
-   * used before took 12 s to refuse a 64 KiB string of dots.
-   */
-  private static final Pattern EMAIL =
-      Pattern.compile("^[^@\\s.]++(?:\\.[^@\\s.]++)*+@[^@\\s.]++(?:\\.[^@\\s.]++)++$");
-
-  /** The longest address SMTP carries (RFC 5321: 254 characters). */
-  static final int MAX_EMAIL_LENGTH = 254;
-
-  private static final Pattern UUID =
-      Pattern.compile(
-          "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
-
   /** A typed record, or why there is none. */
   record Outcome(@Nullable Record record, @Nullable String reason) {
     static Outcome ok(Record record) {
@@ -133,7 +117,7 @@ final class RecordRules {
       if (text.isBlank()) {
         errors.add(name + ": empty");
       }
-      if (hasUnpairedSurrogate(text)) {
+      if (PayloadRules.hasUnpairedSurrogate(text)) {
         // An escape such as \ud800 alone decodes to no character: no UTF-8 writer can keep it.
         errors.add(name + ": not Unicode text (an unpaired surrogate escape)");
       }
@@ -142,8 +126,7 @@ final class RecordRules {
 
     String email(String name) {
       String value = text(name);
-      if (!value.isEmpty()
-          && (value.length() > MAX_EMAIL_LENGTH || !EMAIL.matcher(value).matches())) {
+      if (!value.isEmpty() && !PayloadRules.isEmail(value)) {
         errors.add(name + ": not an email address");
       }
       return value;
@@ -151,7 +134,7 @@ final class RecordRules {
 
     String uuid(String name) {
       String value = text(name);
-      if (!value.isEmpty() && !UUID.matcher(value).matches()) {
+      if (!value.isEmpty() && !PayloadRules.isUuid(value)) {
         errors.add(name + ": not a UUID");
       }
       return value;
@@ -201,20 +184,6 @@ final class RecordRules {
         return 0;
       }
       return value.longValue();
-    }
-
-    private static boolean hasUnpairedSurrogate(String text) {
-      for (int i = 0; i < text.length(); i++) {
-        char c = text.charAt(i);
-        if (Character.isHighSurrogate(c)
-            && i + 1 < text.length()
-            && Character.isLowSurrogate(text.charAt(i + 1))) {
-          i++;
-        } else if (Character.isSurrogate(c)) {
-          return true;
-        }
-      }
-      return false;
     }
 
     private static String describe(JsonNode value) {
