@@ -1,6 +1,6 @@
 package dev.zonestream.pipeline;
 
-import dev.zonestream.model.Dataset;
+import dev.zonestream.spec.LakeSpec;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.format.DateTimeParseException;
@@ -61,20 +61,43 @@ public record AwsSourceConfig(
   }
 
   /** Validates the Kinesis and SQS options; the source decides which are required. */
-  static AwsSourceConfig from(ZonestreamOptions options, SourceType source) {
-    Map<String, String> streams = parseMapping("streams", options.getStreams(), "stream");
-    if (source == SourceType.SQS && isBlank(options.getQueues())) {
-      throw new InvalidOptionException("--source=sqs needs --queues=dataset=QUEUE_URL[,...]");
+  static AwsSourceConfig from(ZonestreamOptions options, SourceType source, LakeSpec spec) {
+    Map<String, String> specStreams = new LinkedHashMap<>();
+    Map<String, String> specQueues = new LinkedHashMap<>();
+    spec.datasets()
+        .values()
+        .forEach(
+            d -> {
+              if (d.sources().kinesis() != null) {
+                specStreams.put(d.sources().kinesis(), d.name());
+              }
+              if (d.sources().sqs() != null) {
+                specQueues.put(d.sources().sqs(), d.name());
+              }
+            });
+    Map<String, String> streams =
+        !isBlank(options.getStreams())
+            ? parseMapping("streams", options.getStreams(), "stream", spec)
+            : Collections.unmodifiableMap(specStreams);
+    if (source == SourceType.KINESIS && streams.isEmpty()) {
+      throw new InvalidOptionException(
+          "--source=kinesis needs --streams=dataset=STREAM[,...] or a kinesis source in the spec "
+              + spec.origin());
+    }
+    if (source == SourceType.SQS && isBlank(options.getQueues()) && specQueues.isEmpty()) {
+      throw new InvalidOptionException(
+          "--source=sqs needs --queues=dataset=QUEUE_URL[,...] or an sqs source in the spec "
+              + spec.origin());
     }
     Map<String, String> queues =
         !isBlank(options.getQueues())
-            ? parseMapping("queues", options.getQueues(), "QUEUE_URL")
-            : Map.of();
+            ? parseMapping("queues", options.getQueues(), "QUEUE_URL", spec)
+            : Collections.unmodifiableMap(specQueues);
     for (String queue : queues.keySet()) {
       URI uri = parseUri("queues", queue);
       if (uri.getHost() == null) {
         throw new InvalidOptionException(
-            "queues", options.getQueues(), "'" + queue + "' is not a queue URL");
+            "queues", String.valueOf(options.getQueues()), "'" + queue + "' is not a queue URL");
       }
     }
 
@@ -138,7 +161,8 @@ public record AwsSourceConfig(
    * {@code dataset=name} pairs into name to dataset folder. A dataset is a known one or {@code
    * _unrouted} (read, but land and reject as unknown).
    */
-  static Map<String, String> parseMapping(String option, @Nullable String value, String what) {
+  static Map<String, String> parseMapping(
+      String option, @Nullable String value, String what, LakeSpec spec) {
     if (isBlank(value)) {
       throw new InvalidOptionException(
           option, value, "needs at least one dataset=" + what + " pair");
@@ -156,23 +180,7 @@ public record AwsSourceConfig(
         throw new InvalidOptionException(
             option, value, "expected dataset=" + what + " pairs, '" + pair.trim() + "' is not one");
       }
-      String dataset =
-          Dataset.UNROUTED_FOLDER.equals(name)
-              ? Dataset.UNROUTED_FOLDER
-              : Dataset.fromFolder(name)
-                  .map(Dataset::folder)
-                  .orElseThrow(
-                      () ->
-                          new InvalidOptionException(
-                              option,
-                              value,
-                              "unknown dataset '"
-                                  + name
-                                  + "' (known: "
-                                  + Dataset.knownNames()
-                                  + ", "
-                                  + Dataset.UNROUTED_FOLDER
-                                  + ")"));
+      String dataset = JobConfig.datasetOf(option, value, name, spec, true);
       if (mapping.put(target, dataset) != null) {
         throw new InvalidOptionException(option, value, "'" + target + "' is named twice");
       }

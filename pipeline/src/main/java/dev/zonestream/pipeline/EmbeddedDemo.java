@@ -5,6 +5,7 @@ import dev.zonestream.demo.KafkaPublisher;
 import dev.zonestream.demo.StediGenerator;
 import dev.zonestream.model.Dataset;
 import dev.zonestream.model.JsonLines;
+import dev.zonestream.spec.DatasetRoutes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -51,31 +52,37 @@ final class EmbeddedDemo {
     err.println("zonestream: starting an embedded Kafka broker on loopback");
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       Map<String, String> datasetTopics = new LinkedHashMap<>();
-      config
-          .kafka()
-          .topics()
-          .forEach((topic, dataset) -> datasetTopics.put(dataset.folder(), topic));
+      config.kafka().topics().forEach((topic, dataset) -> datasetTopics.put(dataset, topic));
+      DatasetRoutes routes = DatasetRoutes.of(config.spec());
       Map<String, List<byte[]>> byTopic = new LinkedHashMap<>();
       Map<String, Long> published = new TreeMap<>();
       byFolder.forEach(
           (folder, messages) -> {
-            String topic =
-                datasetTopics.getOrDefault(folder, "unrouted." + RunnerDefaults.sanitize(folder));
-            byTopic.computeIfAbsent(topic, t -> new ArrayList<>()).addAll(messages);
             String dataset =
-                Dataset.fromFolder(folder).map(Dataset::folder).orElse(Dataset.UNROUTED_FOLDER);
+                routes
+                    .ofFolder(folder)
+                    .filter(datasetTopics::containsKey)
+                    .orElse(Dataset.UNROUTED_FOLDER);
+            String topic =
+                datasetTopics.getOrDefault(dataset, "unrouted." + RunnerDefaults.sanitize(folder));
+            byTopic.computeIfAbsent(topic, t -> new ArrayList<>()).addAll(messages);
             published.merge(dataset, (long) messages.size(), Long::sum);
           });
       List<String> topics = new ArrayList<>(datasetTopics.values());
       byTopic.keySet().stream().filter(t -> !topics.contains(t)).forEach(topics::add);
       kafka.createTopics(topics, PARTITIONS_PER_TOPIC);
-      String customerTopic = datasetTopics.get(Dataset.CUSTOMER.folder());
+      // The dataset that holds consent (STEDI's customers) goes first, as people sign up first.
+      String partyDataset =
+          config.spec().consent() != null
+              ? config.spec().consent().dataset()
+              : Dataset.CUSTOMER.folder();
+      String customerTopic = datasetTopics.get(partyDataset);
       Map<String, List<byte[]>> customers = new LinkedHashMap<>();
       Map<String, List<byte[]>> readings = new LinkedHashMap<>(byTopic);
       if (customerTopic != null && readings.containsKey(customerTopic)) {
         customers.put(customerTopic, readings.remove(customerTopic));
       }
-      long customerCount = published.getOrDefault(Dataset.CUSTOMER.folder(), 0L);
+      long customerCount = published.getOrDefault(partyDataset, 0L);
       // As in real life: customers sign up first, their devices send afterwards. The readings
       // follow once every customer record has landed (so the job has seen it), and the delay.
       Runnable publisher =
@@ -86,7 +93,7 @@ final class EmbeddedDemo {
                     + " customer messages to "
                     + kafka.bootstrapServers());
             KafkaPublisher.publish(kafka.bootstrapServers(), customers);
-            awaitLanded(config, Dataset.CUSTOMER.folder(), customerCount);
+            awaitLanded(config, partyDataset, customerCount);
             sleepSeconds(config.demo().readingsDelay().getStandardSeconds());
             err.println(
                 "zonestream: customers landed; publishing the other "

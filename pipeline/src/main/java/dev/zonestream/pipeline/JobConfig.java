@@ -1,11 +1,19 @@
 package dev.zonestream.pipeline;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.zonestream.ingest.KafkaClientProperties;
 import dev.zonestream.ingest.ReadKafkaMessages.StartPosition;
 import dev.zonestream.lake.TableFormat;
 import dev.zonestream.model.ConsentScope;
 import dev.zonestream.model.Dataset;
+import dev.zonestream.spec.DatasetRoutes;
+import dev.zonestream.spec.LakeSpec;
+import dev.zonestream.spec.LakeSpec.DatasetSpec;
+import dev.zonestream.spec.SpecException;
+import dev.zonestream.spec.SpecReader;
 import dev.zonestream.trusted.WaitClock;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -31,6 +39,8 @@ import org.joda.time.Duration;
  * @param aws where and how a Kinesis or SQS source reads
  * @param zones how the zones are written
  * @param demo the embedded default's generator and its run until settled
+ * @param spec the lake spec: the datasets, where each comes from, their schemas and rules ({@code
+ *     --spec}, or the STEDI spec the project ships)
  */
 public record JobConfig(
     SourceType source,
@@ -40,7 +50,8 @@ public record JobConfig(
     Kafka kafka,
     AwsSourceConfig aws,
     Zones zones,
-    Demo demo) {
+    Demo demo,
+    LakeSpec spec) {
 
   /**
    * What holds for any broker.
@@ -56,6 +67,8 @@ public record JobConfig(
    *
    * @param bootstrapServers host:port[,host:port]; null for other sources
    * @param topics each topic's dataset, in the order given
+   * @param topicPatternRoutes each dataset's topic pattern (a regular expression), in the spec's
+   *     order
    * @param topicPattern the regular expression of further topics to read, or null
    * @param consumerGroup the group whose offsets follow the landing files, or null
    * @param startPosition where a partition without a committed offset starts
@@ -65,7 +78,8 @@ public record JobConfig(
    */
   public record Kafka(
       @Nullable String bootstrapServers,
-      Map<String, Dataset> topics,
+      Map<String, String> topics,
+      Map<String, String> topicPatternRoutes,
       @Nullable String topicPattern,
       @Nullable String consumerGroup,
       StartPosition startPosition,
@@ -77,6 +91,7 @@ public record JobConfig(
       return new Kafka(
           bootstrapServers,
           topics,
+          topicPatternRoutes,
           topicPattern,
           consumerGroup,
           startPosition,
@@ -87,7 +102,14 @@ public record JobConfig(
     /** The same settings reading from other brokers. */
     Kafka withServers(@Nullable String servers, @Nullable String pattern) {
       return new Kafka(
-          servers, topics, pattern, consumerGroup, startPosition, propertiesFile, properties);
+          servers,
+          topics,
+          topicPatternRoutes,
+          pattern,
+          consumerGroup,
+          startPosition,
+          propertiesFile,
+          properties);
     }
   }
 
@@ -142,24 +164,32 @@ public record JobConfig(
   /** The same settings reading from another Kafka (the embedded broker once it has started). */
   public JobConfig withBootstrapServers(String servers, @Nullable String pattern) {
     return new JobConfig(
-        source, input, lake, brokers, kafka.withServers(servers, pattern), aws, zones, demo);
+        source, input, lake, brokers, kafka.withServers(servers, pattern), aws, zones, demo, spec);
   }
 
   /** The same settings reading the lake's landing zone instead of a source (a backfill). */
   public JobConfig asBackfill() {
     return new JobConfig(
-        SourceType.LANDING, null, lake, brokers, kafka.withServers(null, null), aws, zones, demo);
+        SourceType.LANDING,
+        null,
+        lake,
+        brokers,
+        kafka.withServers(null, null),
+        aws,
+        zones,
+        demo,
+        spec);
   }
 
   /** The same settings with other Kinesis and SQS settings (where each Kinesis stream starts). */
   public JobConfig withAws(AwsSourceConfig other) {
-    return new JobConfig(source, input, lake, brokers, kafka, other, zones, demo);
+    return new JobConfig(source, input, lake, brokers, kafka, other, zones, demo, spec);
   }
 
   /** The same settings with the Kafka client settings read from the properties file. */
   JobConfig withKafkaProperties(KafkaClientProperties read) {
     return new JobConfig(
-        source, input, lake, brokers, kafka.withProperties(read), aws, zones, demo);
+        source, input, lake, brokers, kafka.withProperties(read), aws, zones, demo, spec);
   }
 
   /**
@@ -202,7 +232,8 @@ public record JobConfig(
               + (source == SourceType.SQS ? "--queues" : "--streams")
               + "; drop --input and --bootstrapServers");
     }
-    AwsSourceConfig aws = AwsSourceConfig.from(options, source);
+    LakeSpec spec = readSpec(options.getSpec());
+    AwsSourceConfig aws = AwsSourceConfig.from(options, source, spec);
     if (awsSource && options.getAwsRegion() == null) {
       throw new InvalidOptionException(
           "--source="
@@ -221,7 +252,25 @@ public record JobConfig(
       lake = lake.substring(0, lake.length() - 1);
     }
 
-    Map<String, Dataset> topics = parseTopics(options.getTopics());
+    DatasetRoutes routes = DatasetRoutes.of(spec);
+    Map<String, String> topics;
+    Map<String, String> topicPatternRoutes;
+    if (blankToNull(options.getTopics()) != null) {
+      topics = parseTopics(options.getTopics(), spec);
+      topicPatternRoutes = Map.of();
+    } else {
+      topics = routes.topics();
+      topicPatternRoutes = routes.topicPatterns();
+      if (topics.isEmpty()
+          && topicPatternRoutes.isEmpty()
+          && (source == SourceType.KAFKA || source == SourceType.EMBEDDED_KAFKA)) {
+        throw new InvalidOptionException(
+            "--source="
+                + source.label()
+                + " needs --topics=dataset=topic[,...] or a kafka source in the spec "
+                + spec.origin());
+      }
+    }
     String pattern = blankToNull(options.getTopicPattern());
     if (pattern != null) {
       try {
@@ -257,6 +306,7 @@ public record JobConfig(
         new Kafka(
             bootstrap,
             topics,
+            topicPatternRoutes,
             pattern,
             blankToNull(options.getConsumerGroup()),
             start,
@@ -275,7 +325,12 @@ public record JobConfig(
                 : Compression.GZIP,
             parseFormat(options.getTableFormat()),
             parseS3Location(options.getCatalogS3Location()),
-            parseScope(options.getConsentScope()),
+            parseScope(
+                blankToNull(options.getConsentScope()) != null
+                    ? options.getConsentScope()
+                    : spec.consent() != null
+                        ? spec.consent().scope()
+                        : ConsentScope.AFTER_CONSENT.label()),
             Duration.standardSeconds(
                 options.getConsentWaitSeconds() == null
                     ? (source == SourceType.EMBEDDED_KAFKA ? 20 : 600)
@@ -297,7 +352,7 @@ public record JobConfig(
                 atLeast("readingsDelaySeconds", options.getReadingsDelaySeconds(), 0)),
             Duration.standardSeconds(
                 atLeast("runTimeoutSeconds", options.getRunTimeoutSeconds(), 1)));
-    return new JobConfig(source, input, lake, brokers, kafka, aws, zones, demo);
+    return new JobConfig(source, input, lake, brokers, kafka, aws, zones, demo, spec);
   }
 
   /**
@@ -412,11 +467,78 @@ public record JobConfig(
     }
   }
 
-  static Map<String, Dataset> parseTopics(String value) {
+  /**
+   * The spec of {@code --spec=FILE}, or the STEDI spec the project ships when none is given.
+   *
+   * @throws InvalidOptionException with the spec's first problem, or when it declares a privacy
+   *     rule or curated tables other than the STEDI spec's (the only ones this version runs)
+   */
+  static LakeSpec readSpec(@Nullable String file) {
+    String path = blankToNull(file);
+    LakeSpec spec;
+    try {
+      spec = path == null ? SpecReader.stedi() : SpecReader.read(Path.of(path));
+    } catch (SpecException e) {
+      throw new InvalidOptionException("spec", path, e.getMessage());
+    }
+    String unsupported = unsupported(spec, SpecReader.stedi());
+    if (unsupported != null) {
+      throw new InvalidOptionException("spec", path, unsupported);
+    }
+    return spec;
+  }
+
+  /**
+   * Why {@code spec} cannot run, or null: a privacy rule or curated tables are run by the STEDI
+   * datasets' own steps, so a spec that declares them must declare them, and the three datasets
+   * (their sources and the consent scope aside), as {@code stedi} does.
+   */
+  static @Nullable String unsupported(LakeSpec spec, LakeSpec stedi) {
+    if (spec.consent() == null && spec.curated().isEmpty()) {
+      return null;
+    }
+    String limit =
+        ": a privacy rule and curated tables run only as the STEDI spec declares them"
+            + " (specs/stedi.yaml); declare the datasets without them to trust them by their rules";
+    for (DatasetSpec shipped : stedi.datasets().values()) {
+      DatasetSpec own = spec.datasets().get(shipped.name());
+      if (own == null
+          || !new DatasetSpec(
+                  own.name(),
+                  shipped.sources(),
+                  own.schema(),
+                  own.eventTime(),
+                  own.identity(),
+                  own.unknownFields(),
+                  own.rules())
+              .equals(shipped)) {
+        return spec.origin() + ": dataset " + shipped.name() + " differs" + limit;
+      }
+    }
+    LakeSpec.ConsentSpec consent = spec.consent();
+    LakeSpec.ConsentSpec shippedConsent = requireNonNull(stedi.consent());
+    if (consent == null
+        || !new LakeSpec.ConsentSpec(
+                consent.dataset(),
+                consent.key(),
+                consent.newestBy(),
+                consent.consentTime(),
+                shippedConsent.scope(),
+                consent.readings())
+            .equals(shippedConsent)) {
+      return spec.origin() + ": consent differs" + limit;
+    }
+    if (!spec.curated().equals(stedi.curated())) {
+      return spec.origin() + ": curated differs" + limit;
+    }
+    return null;
+  }
+
+  static Map<String, String> parseTopics(String value, LakeSpec spec) {
     if (value == null || value.isBlank()) {
       throw new InvalidOptionException("topics", value, "needs at least one dataset=topic pair");
     }
-    Map<String, Dataset> topics = new LinkedHashMap<>();
+    Map<String, String> topics = new LinkedHashMap<>();
     for (String pair : value.split(",")) {
       int eq = pair.indexOf('=');
       if (eq <= 0 || eq == pair.length() - 1) {
@@ -425,19 +547,40 @@ public record JobConfig(
       }
       String name = pair.substring(0, eq).trim();
       String topic = pair.substring(eq + 1).trim();
-      Dataset dataset =
-          Dataset.fromFolder(name)
-              .orElseThrow(
-                  () ->
-                      new InvalidOptionException(
-                          "topics",
-                          value,
-                          "unknown dataset '" + name + "' (known: " + Dataset.knownNames() + ")"));
+      String dataset = datasetOf("topics", value, name, spec, false);
       if (topics.put(topic, dataset) != null) {
         throw new InvalidOptionException("topics", value, "topic '" + topic + "' is named twice");
       }
     }
     return topics;
+  }
+
+  /**
+   * The spec's dataset named {@code name} (ignoring case), or {@code _unrouted} where {@code
+   * unroutedAllowed}.
+   *
+   * @throws InvalidOptionException naming the option and the spec's datasets
+   */
+  static String datasetOf(
+      String option, String value, String name, LakeSpec spec, boolean unroutedAllowed) {
+    if (unroutedAllowed && Dataset.UNROUTED_FOLDER.equals(name)) {
+      return Dataset.UNROUTED_FOLDER;
+    }
+    String wanted = name.toLowerCase(Locale.ROOT);
+    if (spec.datasets().containsKey(wanted)) {
+      return wanted;
+    }
+    throw new InvalidOptionException(
+        option,
+        value,
+        "unknown dataset '"
+            + name
+            + "' (the spec "
+            + spec.origin()
+            + " declares: "
+            + String.join(", ", spec.datasets().keySet())
+            + (unroutedAllowed ? ", or " + Dataset.UNROUTED_FOLDER : "")
+            + ")");
   }
 
   private static long atLeast(String option, @Nullable Number value, long min) {

@@ -1,7 +1,8 @@
 package dev.zonestream.pipeline;
 
 import dev.zonestream.ingest.KafkaClientProperties;
-import dev.zonestream.model.Dataset;
+import dev.zonestream.spec.DatasetRoutes;
+import dev.zonestream.spec.LakeSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -35,7 +36,7 @@ final class Preflight {
     JobConfig config = JobConfig.from(options);
     if (config.input() != null) {
       checkFolder("input", config.input());
-      checkHasDatasetFolder(config.input());
+      checkHasDatasetFolder(config.input(), config.spec());
     }
     LakeChecks.configure(options);
     LakeChecks.verify(config.lake(), config.source() == SourceType.LANDING, options);
@@ -91,7 +92,7 @@ final class Preflight {
    * without one (empty, or a broker's own state folder) would land nothing, or binary noise under
    * {@code _unrouted}, and end with exit 0.
    */
-  private static void checkHasDatasetFolder(String input) {
+  private static void checkHasDatasetFolder(String input, LakeSpec spec) {
     if (hasScheme(input)) {
       return;
     }
@@ -106,12 +107,16 @@ final class Preflight {
     } catch (IOException e) {
       throw new InvalidOptionException("input", input, "cannot list: " + e.getMessage());
     }
-    if (found.stream().noneMatch(name -> Dataset.fromFolder(name).isPresent())) {
+    DatasetRoutes routes = DatasetRoutes.of(spec);
+    if (found.stream().noneMatch(name -> routes.ofFolder(name).isPresent())) {
       throw new InvalidOptionException(
           "input",
           input,
           "holds no dataset folder: expected at least one of "
-              + Dataset.knownNames()
+              + spec.datasets().values().stream()
+                  .map(d -> d.sources().files())
+                  .filter(java.util.Objects::nonNull)
+                  .collect(java.util.stream.Collectors.joining(", "))
               + " (one folder per dataset, JSON Lines files inside)"
               + (found.isEmpty()
                   ? "; it holds no folder at all"

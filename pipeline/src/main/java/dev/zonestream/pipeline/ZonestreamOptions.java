@@ -65,10 +65,17 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setBootstrapServers(String value);
 
   @Description(
-      "Dataset to Kafka topic, comma separated dataset=topic pairs. Datasets: customer,"
-          + " accelerometer, step_trainer.")
-  @Default.String(
-      "customer=stedi.customer,accelerometer=stedi.accelerometer,step_trainer=stedi.step_trainer")
+      "The lake spec (YAML or JSON): the datasets, where each comes from, their schemas, rules,"
+          + " the privacy rule and the curated tables. Default: the STEDI spec the project ships"
+          + " (specs/stedi.yaml).")
+  String getSpec();
+
+  void setSpec(String value);
+
+  @Description(
+      "Dataset to Kafka topic, comma separated dataset=topic pairs; replaces the spec's kafka"
+          + " sources. Default: the spec's (STEDI: customer=stedi.customer,"
+          + " accelerometer=stedi.accelerometer, step_trainer=stedi.step_trainer).")
   String getTopics();
 
   void setTopics(String value);
@@ -174,8 +181,8 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
 
   @Description(
       "Which readings of a consenting customer enter trusted: after-consent (taken at or after"
-          + " shareWithResearchAsOfDate) or all-readings.")
-  @Default.String("after-consent")
+          + " shareWithResearchAsOfDate) or all-readings. Default: the spec's consent scope"
+          + " (STEDI: after-consent).")
   String getConsentScope();
 
   void setConsentScope(String value);
@@ -274,10 +281,9 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
   void setRunTimeoutSeconds(Long value);
 
   @Description(
-      "Kinesis: dataset to stream name, comma separated dataset=stream pairs. Datasets: customer,"
-          + " accelerometer, step_trainer, or _unrouted (read, landed and rejected as unknown).")
-  @Default.String(
-      "customer=stedi.customer,accelerometer=stedi.accelerometer,step_trainer=stedi.step_trainer")
+      "Kinesis: dataset to stream name, comma separated dataset=stream pairs: the spec's datasets,"
+          + " or _unrouted (read, landed and rejected as unknown). Default: the spec's kinesis"
+          + " sources (STEDI: stedi.customer, stedi.accelerometer, stedi.step_trainer).")
   String getStreams();
 
   void setStreams(String value);
@@ -302,8 +308,8 @@ public interface ZonestreamOptions extends S3Options, StreamingOptions {
 
   @Description(
       "SQS: dataset to queue URL, comma separated dataset=URL pairs, for example"
-          + " customer=https://sqs.eu-west-1.amazonaws.com/123456789012/stedi-customer. Datasets:"
-          + " customer, accelerometer, step_trainer, or _unrouted.")
+          + " customer=https://sqs.eu-west-1.amazonaws.com/123456789012/stedi-customer: the spec's"
+          + " datasets, or _unrouted. Default: the spec's sqs sources.")
   String getQueues();
 
   void setQueues(String value);

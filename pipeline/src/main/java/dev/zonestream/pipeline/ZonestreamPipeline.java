@@ -17,19 +17,34 @@ import dev.zonestream.lake.WriteZoneTables;
 import dev.zonestream.landing.LandWindowedFiles;
 import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.Customer;
+import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.MachineLearningRow;
+import dev.zonestream.model.Rejected;
 import dev.zonestream.model.StepTrainerReading;
 import dev.zonestream.model.Tables;
+import dev.zonestream.spec.DatasetRoutes;
+import dev.zonestream.spec.LakeSpec;
+import dev.zonestream.spec.LakeSpec.DatasetSpec;
+import dev.zonestream.spec.SpecRecords;
 import dev.zonestream.trusted.ApplyConsent;
 import dev.zonestream.trusted.ParseRecords;
 import dev.zonestream.trusted.ReadKnownRecords;
+import dev.zonestream.trusted.RejectUnknownDatasets;
+import dev.zonestream.trusted.TrustDeclaredDataset;
 import java.security.SecureRandom;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.Partition;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
@@ -70,7 +85,11 @@ public final class ZonestreamPipeline {
     PCollection<Envelope> messages =
         switch (config.source()) {
           case FILES ->
-              pipeline.apply("ReadFiles", ReadJsonLinesFiles.create().from(config.input()));
+              pipeline.apply(
+                  "ReadFiles",
+                  ReadJsonLinesFiles.create()
+                      .from(config.input())
+                      .withRoutes(DatasetRoutes.of(config.spec())));
           case KAFKA, EMBEDDED_KAFKA -> pipeline.apply("ReadKafka", readKafka(config));
           case LANDING ->
               pipeline.apply(
@@ -127,8 +146,94 @@ public final class ZonestreamPipeline {
         + String.format("%04x", new SecureRandom().nextInt(0x10000));
   }
 
-  /** Trusted and curated from messages: parse, consent, step-trainer ownership, the ML join. */
+  /**
+   * Trusted and curated from messages, each dataset as the lake spec declares it: the STEDI
+   * datasets under the spec's privacy rule through their coded steps (parse, consent, step-trainer
+   * ownership, the machine-learning join), every other declared dataset through its schema, rules
+   * and identity ({@link TrustDeclaredDataset}); messages of no declared dataset are rejected as of
+   * an unknown one.
+   */
   static PCollection<LandedFile> buildZones(
+      PCollection<Envelope> messages, JobConfig config, String runId) {
+    LakeSpec spec = config.spec();
+    boolean stedi = spec.consent() != null;
+    List<DatasetSpec> declared = new ArrayList<>();
+    for (DatasetSpec dataset : spec.datasets().values()) {
+      if (!(stedi && Dataset.fromFolder(dataset.name()).isPresent())) {
+        declared.add(dataset);
+      }
+    }
+    Map<String, Integer> parts = new HashMap<>();
+    if (stedi) {
+      for (Dataset dataset : Dataset.values()) {
+        parts.put(dataset.folder(), STEDI_PART);
+      }
+    }
+    for (int i = 0; i < declared.size(); i++) {
+      parts.put(declared.get(i).name(), FIRST_DECLARED_PART + i);
+    }
+    PCollectionList<Envelope> byDataset =
+        messages.apply(
+            "ByDataset",
+            Partition.of(
+                FIRST_DECLARED_PART + declared.size(),
+                (Envelope message, int n) -> parts.getOrDefault(message.dataset(), UNKNOWN_PART)));
+    PCollectionList<TableRow> rows = PCollectionList.empty(messages.getPipeline());
+    PCollectionList<Rejected> rejected =
+        PCollectionList.of(
+            byDataset
+                .get(UNKNOWN_PART)
+                .apply("RejectUnknownDatasets", RejectUnknownDatasets.create()));
+    if (stedi) {
+      StediZones coded = buildStediZones(byDataset.get(STEDI_PART), config, runId);
+      rows = rows.and(coded.rows().getAll());
+      rejected = rejected.and(coded.rejected());
+    }
+    Map<String, Schema> schemas = new LinkedHashMap<>();
+    for (int i = 0; i < declared.size(); i++) {
+      DatasetSpec dataset = declared.get(i);
+      TrustDeclaredDataset trust =
+          TrustDeclaredDataset.of(dataset)
+              .withMaxPayloadBytes(config.zones().maxPayloadBytes())
+              .withDedupHorizon(config.zones().dedupHorizon())
+              .withKnownFrom(config.lake(), runId);
+      PCollectionTuple trusted =
+          byDataset.get(FIRST_DECLARED_PART + i).apply("Trust_" + dataset.name(), trust);
+      rows = rows.and(trusted.get(TrustDeclaredDataset.ROWS));
+      rejected = rejected.and(trusted.get(TrustDeclaredDataset.REJECTED));
+      schemas.put(TrustDeclaredDataset.table(dataset), SpecRecords.tableSchema(dataset));
+    }
+    rows =
+        rows.and(
+            rejected
+                .apply("AllRejected", Flatten.pCollections())
+                .apply("RejectedRows", ToTableRows.rejected()));
+    return rows.apply(
+        "WriteZoneTables",
+        WriteZoneTables.create()
+            .to(config.lake())
+            .withWindow(config.zones().window())
+            .withCompression(config.zones().landingCompression())
+            .withFormat(config.zones().tableFormat())
+            .withDeclaredSchemas(schemas)
+            .withRunId(runId));
+  }
+
+  private static final int STEDI_PART = 0;
+  private static final int UNKNOWN_PART = 1;
+  private static final int FIRST_DECLARED_PART = 2;
+
+  /**
+   * The STEDI tables' rows, each table as its step windows it (they meet only in {@link
+   * WriteZoneTables}), and their rejects.
+   */
+  record StediZones(PCollectionList<TableRow> rows, PCollection<Rejected> rejected) {}
+
+  /**
+   * The STEDI datasets' trusted and curated rows (parse, consent, step-trainer ownership, the ML
+   * join) and their rejects.
+   */
+  static StediZones buildStediZones(
       PCollection<Envelope> messages, JobConfig config, String runId) {
     PCollectionTuple parsed =
         messages.apply(
@@ -235,21 +340,13 @@ public final class ZonestreamPipeline {
                 machineLearning.apply(
                     "MachineLearningRows",
                     ToTableRows.of(
-                        Tables.MACHINE_LEARNING_CURATED, MachineLearningRow::sensorReadingTime)))
-            .and(
-                PCollectionList.of(parsed.get(ParseRecords.REJECTED))
-                    .and(consented.get(ApplyConsent.REJECTED))
-                    .and(stepTrainer.get(AdmitStepTrainerReadings.REJECTED))
-                    .apply("AllRejected", Flatten.pCollections())
-                    .apply("RejectedRows", ToTableRows.rejected()));
-    return rows.apply(
-        "WriteZoneTables",
-        WriteZoneTables.create()
-            .to(config.lake())
-            .withWindow(config.zones().window())
-            .withCompression(config.zones().landingCompression())
-            .withFormat(config.zones().tableFormat())
-            .withRunId(runId));
+                        Tables.MACHINE_LEARNING_CURATED, MachineLearningRow::sensorReadingTime)));
+    PCollection<Rejected> rejected =
+        PCollectionList.of(parsed.get(ParseRecords.REJECTED))
+            .and(consented.get(ApplyConsent.REJECTED))
+            .and(stepTrainer.get(AdmitStepTrainerReadings.REJECTED))
+            .apply("StediRejected", Flatten.pCollections());
+    return new StediZones(rows, rejected);
   }
 
   private static ReadKafkaMessages readKafka(JobConfig config) {
@@ -257,6 +354,7 @@ public final class ZonestreamPipeline {
         ReadKafkaMessages.create()
             .withBootstrapServers(config.kafka().bootstrapServers())
             .withTopics(config.kafka().topics())
+            .withTopicPatternRoutes(config.kafka().topicPatternRoutes())
             .withStartPosition(config.kafka().startPosition())
             .withConsumerProperties(config.kafka().properties())
             .withMaxBrokerDelay(config.brokers().maxDelay());

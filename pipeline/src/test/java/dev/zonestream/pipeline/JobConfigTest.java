@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.zonestream.model.Dataset;
+import dev.zonestream.model.ConsentScope;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +40,45 @@ class JobConfigTest {
     InvalidOptionException refused =
         assertThrows(InvalidOptionException.class, () -> Preflight.configure(options));
     assertThat(refused.getMessage(), equalTo("--input=/no/such/folder: no such folder"));
+  }
+
+  @Test
+  void sourcesAndTheConsentScopeComeFromTheSpecUnlessOptionsReplaceThem() {
+    JobConfig stedi = JobConfig.from(options("--bootstrapServers=localhost:9092"));
+    assertThat(
+        stedi.kafka().topics(),
+        equalTo(
+            Map.of(
+                "stedi.customer", "customer",
+                "stedi.accelerometer", "accelerometer",
+                "stedi.step_trainer", "step_trainer")));
+    assertThat(
+        stedi.aws().streams(),
+        equalTo(
+            Map.of(
+                "stedi.customer", "customer",
+                "stedi.accelerometer", "accelerometer",
+                "stedi.step_trainer", "step_trainer")));
+    assertThat(stedi.zones().consentScope(), equalTo(ConsentScope.AFTER_CONSENT));
+
+    JobConfig thermostat =
+        JobConfig.from(
+            options(
+                "--spec=../testdata/specs/thermostat.yaml",
+                "--bootstrapServers=localhost:9092",
+                "--consentScope=all-readings"));
+    assertThat(thermostat.kafka().topics(), equalTo(Map.of("home.thermostat", "thermostat")));
+    assertThat(thermostat.zones().consentScope(), equalTo(ConsentScope.ALL_READINGS));
+    InvalidOptionException noStream =
+        assertThrows(
+            InvalidOptionException.class,
+            () ->
+                JobConfig.from(
+                    options(
+                        "--spec=../testdata/specs/thermostat.yaml",
+                        "--source=kinesis",
+                        "--awsRegion=eu-west-1")));
+    assertThat(noStream.getMessage(), containsString("--source=kinesis needs --streams"));
   }
 
   @Test
@@ -81,9 +120,7 @@ class JobConfigTest {
                 "--lake=" + lake + "/"));
 
     assertThat(config.lake(), equalTo(lake.toString()));
-    assertThat(
-        config.kafka().topics(),
-        equalTo(Map.of("c", Dataset.CUSTOMER, "a", Dataset.ACCELEROMETER)));
+    assertThat(config.kafka().topics(), equalTo(Map.of("c", "customer", "a", "accelerometer")));
     assertThat(config.zones().window(), equalTo(Duration.standardSeconds(30)));
     assertThat(config.brokers().maxDelay(), equalTo(Duration.standardSeconds(7)));
     assertThat(config.demo().customers(), equalTo(12));

@@ -89,6 +89,20 @@ public abstract class RunnerConformance {
   }
 
   @Test
+  void aDatasetTheSpecDeclaresIsTrustedByItsSchemaRulesAndIdentity() throws Exception {
+    Path lake = scratch.resolve("thermostat");
+    Path testdata = Path.of("..", "..", "testdata");
+    MainTest.Run run =
+        run(
+            "--spec=" + testdata.resolve("specs/thermostat.yaml"),
+            "--input=" + testdata.resolve("fixtures/thermostat-small"),
+            "--lake=" + lake);
+
+    assertThat(run.err(), run.code(), equalTo(0));
+    DeclaredDatasetsIT.assertLake(lake);
+  }
+
+  @Test
   void streamLikeRealLifeGivesTheDirectRunnersTablesAndItsBackfillTheWithdrawals()
       throws Exception {
     Path lake = scratch.resolve("streamed");

@@ -8,6 +8,7 @@ import dev.zonestream.model.JsonLines;
 import dev.zonestream.model.JsonPayload;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.SourceKind;
+import dev.zonestream.spec.DatasetRoutes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -54,13 +55,23 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReadJsonLinesFiles extends PTransform<PBegin, PCollection<Envelope>> {
   private final @Nullable String root;
+  private final DatasetRoutes routes;
 
-  private ReadJsonLinesFiles(@Nullable String root) {
+  private ReadJsonLinesFiles(@Nullable String root, DatasetRoutes routes) {
     this.root = root;
+    this.routes = routes;
   }
 
   public static ReadJsonLinesFiles create() {
-    return new ReadJsonLinesFiles(null);
+    return new ReadJsonLinesFiles(null, DatasetRoutes.stedi());
+  }
+
+  /**
+   * Which folder holds which dataset, and each one's event-time field (default: the STEDI datasets,
+   * each in the folder of its name).
+   */
+  public ReadJsonLinesFiles withRoutes(DatasetRoutes value) {
+    return new ReadJsonLinesFiles(root, checkArgumentNotNull(value, "routes"));
   }
 
   /** The folder (local path or URI of any Beam file system) that holds the dataset folders. */
@@ -68,7 +79,7 @@ public final class ReadJsonLinesFiles extends PTransform<PBegin, PCollection<Env
     if (folder == null || folder.isBlank()) {
       throw new IllegalArgumentException("input folder must not be empty");
     }
-    return new ReadJsonLinesFiles(folder);
+    return new ReadJsonLinesFiles(folder, routes);
   }
 
   @Override
@@ -82,7 +93,7 @@ public final class ReadJsonLinesFiles extends PTransform<PBegin, PCollection<Env
                 .filepattern(rootPath + "**")
                 .withEmptyMatchTreatment(EmptyMatchTreatment.ALLOW))
         .apply("ReadMatches", FileIO.readMatches())
-        .apply("SplitLines", ParDo.of(new SplitLinesFn(rootPath)));
+        .apply("SplitLines", ParDo.of(new SplitLinesFn(rootPath, routes)));
   }
 
   /**
@@ -103,9 +114,11 @@ public final class ReadJsonLinesFiles extends PTransform<PBegin, PCollection<Env
   static final class SplitLinesFn extends DoFn<FileIO.ReadableFile, Envelope> {
     private static final Logger LOG = LoggerFactory.getLogger(SplitLinesFn.class);
     private final String rootPath;
+    private final DatasetRoutes routes;
 
-    SplitLinesFn(String rootPath) {
+    SplitLinesFn(String rootPath, DatasetRoutes routes) {
       this.rootPath = rootPath;
+      this.routes = routes;
     }
 
     @ProcessElement
@@ -131,8 +144,9 @@ public final class ReadJsonLinesFiles extends PTransform<PBegin, PCollection<Env
         Metrics.counter(MetricNames.SKIPPED, "files_outside_dataset_folders").inc();
         return;
       }
-      Optional<Dataset> dataset = Dataset.fromFolder(relative.substring(0, slash));
-      String folder = dataset.map(Dataset::folder).orElse(Dataset.UNROUTED_FOLDER);
+      Optional<String> dataset = routes.ofFolder(relative.substring(0, slash));
+      String folder = dataset.orElse(Dataset.UNROUTED_FOLDER);
+      Optional<String> eventTimeField = dataset.flatMap(routes::eventTimeField);
       long fallbackTime = lastModifiedMillis(metadata);
       long ingestTime = Instant.now().getMillis();
       Counter read = Metrics.counter(MetricNames.READ, folder);
@@ -142,8 +156,8 @@ public final class ReadJsonLinesFiles extends PTransform<PBegin, PCollection<Env
             in,
             (payload, lineNumber) -> {
               OptionalLong eventTime =
-                  dataset.isPresent()
-                      ? JsonPayload.eventTime(payload, dataset.get())
+                  eventTimeField.isPresent()
+                      ? JsonPayload.eventTime(payload, eventTimeField.get())
                       : OptionalLong.empty();
               long timestamp = eventTime.orElse(fallbackTime);
               read.inc();

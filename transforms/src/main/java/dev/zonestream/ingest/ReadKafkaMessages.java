@@ -10,8 +10,10 @@ import dev.zonestream.model.SourceKind;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -19,6 +21,7 @@ import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -41,8 +44,9 @@ import org.joda.time.Instant;
  * job resumes after the committed offsets (auto-commit is off). A runner restored from its own
  * checkpoint resumes from the checkpoint instead. The trusted zone removes duplicates.
  *
- * <p><b>Routing.</b> Topics are mapped to datasets; with a topic pattern, a matching topic that is
- * not mapped lands under {@link Dataset#UNROUTED_FOLDER}.
+ * <p><b>Routing.</b> Topics are mapped to datasets by name or by a dataset's topic pattern; with a
+ * further topic pattern, a matching topic that is not mapped lands under {@link
+ * Dataset#UNROUTED_FOLDER}.
  *
  * <p><b>Security.</b> TLS and SASL settings come as consumer properties; the secret ones
  * (passwords, the JAAS configuration) are given to the consumer only and never appear in the read's
@@ -62,7 +66,9 @@ public abstract class ReadKafkaMessages extends PTransform<PBegin, PCollection<E
 
   abstract @Nullable String bootstrapServers();
 
-  abstract Map<String, Dataset> topics();
+  abstract Map<String, String> topics();
+
+  abstract Map<String, String> topicPatternRoutes();
 
   abstract @Nullable String topicPattern();
 
@@ -80,7 +86,9 @@ public abstract class ReadKafkaMessages extends PTransform<PBegin, PCollection<E
   abstract static class Builder {
     abstract Builder setBootstrapServers(String servers);
 
-    abstract Builder setTopics(Map<String, Dataset> topics);
+    abstract Builder setTopics(Map<String, String> topics);
+
+    abstract Builder setTopicPatternRoutes(Map<String, String> routes);
 
     abstract Builder setTopicPattern(String regex);
 
@@ -100,12 +108,13 @@ public abstract class ReadKafkaMessages extends PTransform<PBegin, PCollection<E
    * stedi.step_trainer}), no consumer group, earliest, 5 s max broker delay.
    */
   public static ReadKafkaMessages create() {
-    Map<String, Dataset> stedi = new LinkedHashMap<>();
+    Map<String, String> stedi = new LinkedHashMap<>();
     for (Dataset dataset : Dataset.values()) {
-      stedi.put("stedi." + dataset.folder(), dataset);
+      stedi.put("stedi." + dataset.folder(), dataset.folder());
     }
     return new AutoValue_ReadKafkaMessages.Builder()
         .setTopics(stedi)
+        .setTopicPatternRoutes(Map.of())
         .setStartPosition(StartPosition.EARLIEST)
         .setConsumerProperties(KafkaClientProperties.none())
         .setMaxBrokerDelay(Duration.standardSeconds(5))
@@ -120,12 +129,22 @@ public abstract class ReadKafkaMessages extends PTransform<PBegin, PCollection<E
     return toBuilder().setBootstrapServers(servers).build();
   }
 
-  /** Topic name to dataset; replaces the defaults. */
-  public ReadKafkaMessages withTopics(Map<String, Dataset> topicToDataset) {
-    if (topicToDataset == null || topicToDataset.isEmpty()) {
-      throw new IllegalArgumentException("at least one topic is needed");
+  /** Topic name to dataset name; replaces the defaults. */
+  public ReadKafkaMessages withTopics(Map<String, String> topicToDataset) {
+    if (topicToDataset == null) {
+      throw new IllegalArgumentException("topics must not be null");
     }
     return toBuilder().setTopics(Map.copyOf(topicToDataset)).build();
+  }
+
+  /**
+   * Topic pattern (a regular expression) to dataset name: every topic matching one is read too and
+   * routed to its dataset, the first matching pattern in the map's order (after the named topics).
+   */
+  public ReadKafkaMessages withTopicPatternRoutes(Map<String, String> patternToDataset) {
+    checkArgumentNotNull(patternToDataset, "topic pattern routes");
+    patternToDataset.keySet().forEach(Pattern::compile); // fails early on a bad expression
+    return toBuilder().setTopicPatternRoutes(new LinkedHashMap<>(patternToDataset)).build();
   }
 
   /**
@@ -197,13 +216,29 @@ public abstract class ReadKafkaMessages extends PTransform<PBegin, PCollection<E
     if (!consumerProperties().secrets().isEmpty()) {
       read = read.withConsumerFactoryFn(new CreateConsumerWithSecretsFn(consumerProperties()));
     }
-    read =
-        topicPattern() != null
-            ? read.withTopicPattern(topicPattern())
-            : read.withTopics(new ArrayList<>(topics().keySet()));
-    Map<String, String> routes = new HashMap<>();
-    topics().forEach((topic, dataset) -> routes.put(topic, dataset.folder()));
-    return input.apply("ReadKafka", read).apply("ToEnvelopes", ParDo.of(new ToEnvelopeFn(routes)));
+    if (topicPattern() == null && topicPatternRoutes().isEmpty()) {
+      if (topics().isEmpty()) {
+        throw new IllegalArgumentException("at least one topic or topic pattern is needed");
+      }
+      read = read.withTopics(new ArrayList<>(topics().keySet()));
+    } else {
+      // One subscription: the named topics, the datasets' patterns and the pattern of further
+      // topics, each matched whole.
+      List<String> alternatives = new ArrayList<>();
+      topics().keySet().forEach(topic -> alternatives.add(Pattern.quote(topic)));
+      alternatives.addAll(topicPatternRoutes().keySet());
+      if (topicPattern() != null) {
+        alternatives.add(topicPattern());
+      }
+      read =
+          read.withTopicPattern(
+              alternatives.stream().map(p -> "(?:" + p + ")").collect(Collectors.joining("|")));
+    }
+    return input
+        .apply("ReadKafka", read)
+        .apply(
+            "ToEnvelopes",
+            ParDo.of(new ToEnvelopeFn(new HashMap<>(topics()), topicPatternRoutes())));
   }
 
   /**
@@ -230,16 +265,46 @@ public abstract class ReadKafkaMessages extends PTransform<PBegin, PCollection<E
   static final class ToEnvelopeFn extends DoFn<KafkaRecord<byte[], byte[]>, Envelope> {
     private static final byte[] NO_VALUE = new byte[0];
     private final Map<String, String> routes;
+    private final Map<String, String> patternRoutes;
+    private transient @Nullable Map<String, String> routed;
+    private transient @Nullable List<KV<Pattern, String>> patterns;
 
-    ToEnvelopeFn(Map<String, String> routes) {
+    ToEnvelopeFn(Map<String, String> routes, Map<String, String> patternRoutes) {
       this.routes = routes;
+      this.patternRoutes = new LinkedHashMap<>(patternRoutes);
+    }
+
+    @Setup
+    public void setup() {
+      routed = new HashMap<>(routes);
+      List<KV<Pattern, String>> compiled = new ArrayList<>();
+      patternRoutes.forEach(
+          (regex, dataset) -> compiled.add(KV.of(Pattern.compile(regex), dataset)));
+      patterns = compiled;
+    }
+
+    /** The topic's dataset: named, else the first pattern it matches, else unrouted. */
+    private String datasetOf(String topic) {
+      Map<String, String> known = checkArgumentNotNull(routed);
+      String dataset = known.get(topic);
+      if (dataset == null) {
+        dataset = Dataset.UNROUTED_FOLDER;
+        for (KV<Pattern, String> route : checkArgumentNotNull(patterns)) {
+          if (route.getKey().matcher(topic).matches()) {
+            dataset = route.getValue();
+            break;
+          }
+        }
+        known.put(topic, dataset); // a job reads a handful of topics: remember each decision
+      }
+      return dataset;
     }
 
     @ProcessElement
     public void processElement(
         @Element KafkaRecord<byte[], byte[]> record, OutputReceiver<Envelope> out) {
       byte[] value = record.getKV().getValue();
-      String dataset = routes.getOrDefault(record.getTopic(), Dataset.UNROUTED_FOLDER);
+      String dataset = datasetOf(record.getTopic());
       Metrics.counter(MetricNames.READ, dataset).inc();
       out.output(
           new Envelope(

@@ -131,6 +131,10 @@ public final class TableSchemas {
         continue;
       }
       JsonNode value = json.get(field.name());
+      if ((value == null || value.isNull()) && field.schema().getType() == Schema.Type.MAP) {
+        record.put(field.pos(), Map.of()); // an empty map is left out of a row
+        continue;
+      }
       if (value == null || value.isNull()) {
         if (field.schema().getType() != Schema.Type.UNION) {
           throw new IllegalArgumentException(
@@ -161,6 +165,16 @@ public final class TableSchemas {
         json.put(field.name(), number);
       } else if (value instanceof Integer number) {
         json.put(field.name(), number);
+      } else if (value instanceof Float number) {
+        json.put(field.name(), number);
+      } else if (value instanceof Boolean flag) {
+        json.put(field.name(), flag);
+      } else if (value instanceof Map<?, ?> map) {
+        if (!map.isEmpty()) {
+          ObjectNode entries = json.putObject(field.name());
+          new java.util.TreeMap<>(map)
+              .forEach((k, v) -> entries.put(String.valueOf(k), String.valueOf(v)));
+        }
       } else {
         json.put(field.name(), value.toString());
       }
@@ -186,6 +200,24 @@ public final class TableSchemas {
       case DOUBLE -> {
         check(value.isNumber(), field, value);
         yield value.asDouble();
+      }
+      case INT -> {
+        check(value.canConvertToInt() && value.isIntegralNumber(), field, value);
+        yield value.asInt();
+      }
+      case FLOAT -> {
+        check(value.isNumber(), field, value);
+        yield value.floatValue();
+      }
+      case BOOLEAN -> {
+        check(value.isBoolean(), field, value);
+        yield value.asBoolean();
+      }
+      case MAP -> {
+        check(value.isObject(), field, value);
+        Map<String, String> entries = new LinkedHashMap<>();
+        value.fields().forEachRemaining(e -> entries.put(e.getKey(), e.getValue().asText()));
+        yield entries;
       }
       default -> throw new IllegalArgumentException("unexpected column type " + type);
     };

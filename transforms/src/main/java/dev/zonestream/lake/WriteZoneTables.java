@@ -4,6 +4,9 @@ import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
 import com.google.auto.value.AutoValue;
 import dev.zonestream.model.MetricNames;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.Compression;
 import org.apache.beam.sdk.io.FileIO;
@@ -60,6 +63,8 @@ public abstract class WriteZoneTables
 
   abstract TableFormat format();
 
+  abstract Map<String, Schema> declaredSchemas();
+
   abstract Builder toBuilder();
 
   @AutoValue.Builder
@@ -76,6 +81,8 @@ public abstract class WriteZoneTables
 
     abstract Builder setFormat(TableFormat format);
 
+    abstract Builder setDeclaredSchemas(Map<String, Schema> schemas);
+
     abstract WriteZoneTables build();
   }
 
@@ -85,7 +92,16 @@ public abstract class WriteZoneTables
         .setAllowedLateness(Duration.standardHours(1))
         .setCompression(Compression.GZIP)
         .setFormat(TableFormat.PARQUET)
+        .setDeclaredSchemas(Map.of())
         .build();
+  }
+
+  /**
+   * The schemas of tables beyond the five of {@link TableSchemas}, by folder under the lake (a lake
+   * spec's trusted tables): written as Parquet too.
+   */
+  public WriteZoneTables withDeclaredSchemas(Map<String, Schema> schemas) {
+    return toBuilder().setDeclaredSchemas(new HashMap<>(schemas)).build();
   }
 
   /**
@@ -164,15 +180,15 @@ public abstract class WriteZoneTables
     }
     PCollection<TableRow> rows = windowed.apply("AllRows", Flatten.pCollections());
     TableFormat format = format();
+    HashMap<String, Schema> schemas = new HashMap<>(TableSchemas.all());
+    schemas.putAll(declaredSchemas());
     PCollectionList<TableRow> byFormat =
         rows.apply(
             "ByFormat",
             Partition.of(
                 2,
                 (TableRow row, int n) ->
-                    format == TableFormat.PARQUET && TableSchemas.of(row.table()).isPresent()
-                        ? 0
-                        : 1));
+                    format == TableFormat.PARQUET && schemas.containsKey(row.table()) ? 0 : 1));
     PCollection<KV<String, String>> parquetFiles =
         byFormat
             .get(0)
@@ -183,7 +199,7 @@ public abstract class WriteZoneTables
                         Contextful.fn(
                             (String destination) ->
                                 new ParquetTableSink(
-                                    TableSchemas.of(tableOf(destination)).orElseThrow()))))
+                                    checkArgumentNotNull(schemas.get(tableOf(destination)))))))
             .getPerDestinationOutputFilenames();
     PCollection<KV<String, String>> jsonFiles =
         byFormat

@@ -190,13 +190,18 @@ public final class JsonPayload {
    * Reads tokens without building a tree, so a line of megabytes costs no more than its bytes.
    */
   public static OptionalLong eventTime(byte[] payload, Dataset dataset) {
+    return eventTime(payload, dataset.eventTimeField());
+  }
+
+  /** As {@link #eventTime(byte[], Dataset)}, for the event-time field {@code field}. */
+  public static OptionalLong eventTime(byte[] payload, String field) {
     try (JsonParser parser = FACTORY.createParser(payload)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         return OptionalLong.empty();
       }
       OptionalLong time = OptionalLong.empty();
       while (parser.nextToken() == JsonToken.FIELD_NAME) {
-        boolean wanted = dataset.eventTimeField().equals(parser.currentName());
+        boolean wanted = field.equals(parser.currentName());
         JsonToken value = parser.nextToken();
         if (wanted) {
           time =

@@ -9,23 +9,24 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.StructuredCoder;
 
 /**
- * A typed record with the message it was parsed from, so that a stage that decides late (a reading
- * that waited for its customer in vain) can still reject it with its source coordinates and bytes.
+ * A typed record (a Java record or a spec's Avro record) with the message it was parsed from, so
+ * that a stage that decides late (a reading that waited for its customer in vain) can still reject
+ * it with its source coordinates and bytes.
  *
  * @param record the typed record
  * @param message the message as received
  */
-public record Parsed<T extends Record>(T record, Envelope message) {
+public record Parsed<T>(T record, Envelope message) {
 
   /** Coder for {@link Parsed}: the record's coder, then the envelope's. */
-  public static final class ParsedCoder<T extends Record> extends StructuredCoder<Parsed<T>> {
+  public static final class ParsedCoder<T> extends StructuredCoder<Parsed<T>> {
     private final Coder<T> recordCoder;
 
     private ParsedCoder(Coder<T> recordCoder) {
       this.recordCoder = recordCoder;
     }
 
-    public static <T extends Record> ParsedCoder<T> of(Coder<T> recordCoder) {
+    public static <T> ParsedCoder<T> of(Coder<T> recordCoder) {
       return new ParsedCoder<>(recordCoder);
     }
 

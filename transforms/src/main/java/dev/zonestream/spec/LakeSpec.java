@@ -1,5 +1,6 @@
 package dev.zonestream.spec;
 
+import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -20,7 +21,8 @@ public record LakeSpec(
     String origin,
     Map<String, DatasetSpec> datasets,
     @Nullable ConsentSpec consent,
-    Map<String, CuratedSpec> curated) {
+    Map<String, CuratedSpec> curated)
+    implements Serializable {
 
   /** The one version of the format this code reads. */
   public static final int VERSION = 1;
@@ -44,7 +46,8 @@ public record LakeSpec(
       String eventTime,
       List<String> identity,
       UnknownFields unknownFields,
-      Map<String, FieldRules> rules) {}
+      Map<String, FieldRules> rules)
+      implements Serializable {}
 
   /**
    * Where a dataset's messages come from; each null where the dataset is not on that source.
@@ -60,7 +63,8 @@ public record LakeSpec(
       @Nullable String kafkaPattern,
       @Nullable String kinesis,
       @Nullable String sqs,
-      @Nullable String files) {}
+      @Nullable String files)
+      implements Serializable {}
 
   /** What a payload field that the schema does not declare does. */
   public enum UnknownFields {
@@ -94,7 +98,8 @@ public record LakeSpec(
       List<String> allowed,
       @Nullable Integer maxLength,
       boolean plausibleTime,
-      @Nullable String reason) {
+      @Nullable String reason)
+      implements Serializable {
     /** No constraint beyond the type (a timestamp still plausible). */
     public static final FieldRules NONE =
         new FieldRules(false, null, null, null, null, List.of(), null, true, null);
@@ -116,7 +121,8 @@ public record LakeSpec(
       String newestBy,
       String consentTime,
       String scope,
-      Map<String, ReadingLink> readings) {}
+      Map<String, ReadingLink> readings)
+      implements Serializable {}
 
   /**
    * How a reading finds its consenting party.
@@ -125,7 +131,8 @@ public record LakeSpec(
    * @param matches the consenting dataset's field it equals
    * @param ownerIn a curated table the party must be in before the reading is admitted, or null
    */
-  public record ReadingLink(String field, String matches, @Nullable String ownerIn) {}
+  public record ReadingLink(String field, String matches, @Nullable String ownerIn)
+      implements Serializable {}
 
   /**
    * A curated table: a semi-join or a join of trusted datasets.
@@ -141,14 +148,16 @@ public record LakeSpec(
       String folder,
       @Nullable SemiJoin semiJoin,
       @Nullable Join join,
-      List<String> columns) {}
+      List<String> columns)
+      implements Serializable {}
 
   /**
    * Records of {@code dataset} with at least one record of {@code with} whose fields equal theirs.
    *
    * @param on the dataset's field to the other's, for each key
    */
-  public record SemiJoin(String dataset, String with, Map<String, String> on) {}
+  public record SemiJoin(String dataset, String with, Map<String, String> on)
+      implements Serializable {}
 
   /**
    * Pairs of a record of {@code left} and one of {@code right} whose fields are equal.
@@ -156,5 +165,6 @@ public record LakeSpec(
    * @param on the left field to the right one, for each key
    * @param sameCustomer whether both must belong to the same consenting party
    */
-  public record Join(String left, String right, Map<String, String> on, boolean sameCustomer) {}
+  public record Join(String left, String right, Map<String, String> on, boolean sameCustomer)
+      implements Serializable {}
 }

@@ -4,7 +4,8 @@ import dev.zonestream.model.Envelope;
 import dev.zonestream.model.MetricNames;
 import dev.zonestream.model.Parsed;
 import dev.zonestream.model.SourceKind;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import org.apache.beam.sdk.coders.BooleanCoder;
@@ -29,7 +30,6 @@ import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.transforms.SimpleFunction;
-import org.apache.beam.sdk.transforms.WithKeys;
 import org.apache.beam.sdk.util.CoderUtils;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -40,8 +40,8 @@ import org.joda.time.Duration;
 /**
  * Keeps one of each parsed record: a message delivered again (same source coordinates, hence the
  * same payload) or the identical payload sent twice yields the same record, and only the first is
- * kept. The whole record is the key, never part of it (several phone readings share a user and a
- * millisecond).
+ * kept. The key is the record's identity: by default its whole coded form, never part of it
+ * (several phone readings share a user and a millisecond); a lake spec may name the fields.
  *
  * <p>Bounded input: exact, over the whole input (grouped into buckets by the record's hash).
  *
@@ -53,7 +53,7 @@ import org.joda.time.Duration;
  * Memory and checkpoints: 16 bytes per distinct record of the horizon, not the record (Beam's
  * {@code Deduplicate}, used before, kept a key, the coded record and a timer per record).
  */
-public final class DeduplicateRecords<T extends Record>
+public final class DeduplicateRecords<T>
     extends PTransform<PCollection<Parsed<T>>, PCollection<Parsed<T>>> {
   private static final int BUCKETS = 256;
 
@@ -61,20 +61,31 @@ public final class DeduplicateRecords<T extends Record>
   static final Envelope KNOWN =
       new Envelope("_known", SourceKind.FILES, "_known", null, "0", 0L, 0L, new byte[0]);
 
-  private final Coder<T> recordCoder;
+  private final SerializableFunction<T, byte[]> identity;
   private final Duration horizon;
   private final @Nullable PCollection<T> known;
 
   private DeduplicateRecords(
-      Coder<T> recordCoder, Duration horizon, @Nullable PCollection<T> known) {
-    this.recordCoder = recordCoder;
+      SerializableFunction<T, byte[]> identity, Duration horizon, @Nullable PCollection<T> known) {
+    this.identity = identity;
     this.horizon = horizon;
     this.known = known;
   }
 
-  /** Records coded by {@code recordCoder} (deterministic), remembered for 24 hours by default. */
-  public static <T extends Record> DeduplicateRecords<T> of(Coder<T> recordCoder) {
-    return new DeduplicateRecords<>(recordCoder, Duration.standardHours(24), null);
+  /**
+   * Records identified by their coded form under {@code recordCoder} (deterministic), remembered
+   * for 24 hours by default.
+   */
+  public static <T> DeduplicateRecords<T> of(Coder<T> recordCoder) {
+    return by(new CodedFormFn<>(recordCoder));
+  }
+
+  /**
+   * Records identified by the bytes {@code identity} gives them (equal records, equal bytes; for
+   * example a spec's identity fields in a canonical encoding), remembered for 24 hours by default.
+   */
+  public static <T> DeduplicateRecords<T> by(SerializableFunction<T, byte[]> identity) {
+    return new DeduplicateRecords<>(identity, Duration.standardHours(24), null);
   }
 
   /** How long (processing time) a stream remembers a record it has seen. */
@@ -82,7 +93,7 @@ public final class DeduplicateRecords<T extends Record>
     if (value == null || value.getMillis() <= 0) {
       throw new IllegalArgumentException("de-duplication horizon must be positive, got " + value);
     }
-    return new DeduplicateRecords<>(recordCoder, value, known);
+    return new DeduplicateRecords<>(identity, value, known);
   }
 
   /**
@@ -91,7 +102,7 @@ public final class DeduplicateRecords<T extends Record>
    * bounded input.
    */
   public DeduplicateRecords<T> withKnown(@Nullable PCollection<T> records) {
-    return new DeduplicateRecords<>(recordCoder, horizon, records);
+    return new DeduplicateRecords<>(identity, horizon, records);
   }
 
   @Override
@@ -113,7 +124,7 @@ public final class DeduplicateRecords<T extends Record>
       // its records' digests, 16 bytes each.
       // The record is coded and digested once, here; its bucket is taken from the digest.
       PCollection<Parsed<T>> firsts =
-          all.apply("DigestByBucket", ParDo.of(new DigestFn<T>(recordCoder)))
+          all.apply("DigestByBucket", ParDo.of(new DigestFn<T>(identity)))
               .setCoder(
                   KvCoder.of(VarIntCoder.of(), KvCoder.of(ByteArrayCoder.of(), input.getCoder())))
               .apply(
@@ -125,8 +136,8 @@ public final class DeduplicateRecords<T extends Record>
     // Direct runner pays a fixed cost per group (110,909 STEDI messages took over 15 minutes with
     // a group per record), and a bucket's records fit in memory at any size this job meets.
     return input
-        .apply("ByBucket", WithKeys.of(new BucketFn<T>(recordCoder)))
-        .setCoder(KvCoder.of(VarIntCoder.of(), input.getCoder()))
+        .apply("ByBucket", ParDo.of(new BucketFn<T>(identity)))
+        .setCoder(KvCoder.of(VarIntCoder.of(), KvCoder.of(ByteArrayCoder.of(), input.getCoder())))
         .apply("GroupBuckets", GroupByKey.create())
         .apply("OneOfEach", ParDo.of(new OneOfEachFn<T>()))
         .setCoder(input.getCoder());
@@ -137,7 +148,7 @@ public final class DeduplicateRecords<T extends Record>
    * records it has seen ({@link SeenRecords}), and forgets an hour's digests once the horizon has
    * passed over them. Known records are remembered, never output.
    */
-  static final class FirstWithinHorizonFn<T extends Record>
+  static final class FirstWithinHorizonFn<T>
       extends DoFn<KV<Integer, KV<byte[], Parsed<T>>>, Parsed<T>> {
     private final long horizonMillis;
 
@@ -215,21 +226,18 @@ public final class DeduplicateRecords<T extends Record>
     }
   }
 
-  /** Each record keyed by its bucket, with the digest of its coded form ({@link SeenRecords}). */
-  static final class DigestFn<T extends Record>
-      extends DoFn<Parsed<T>, KV<Integer, KV<byte[], Parsed<T>>>> {
-    private final Coder<T> recordCoder;
+  /** Each record keyed by its bucket, with the digest of its identity ({@link SeenRecords}). */
+  static final class DigestFn<T> extends DoFn<Parsed<T>, KV<Integer, KV<byte[], Parsed<T>>>> {
+    private final SerializableFunction<T, byte[]> identity;
 
-    DigestFn(Coder<T> recordCoder) {
-      this.recordCoder = recordCoder;
+    DigestFn(SerializableFunction<T, byte[]> identity) {
+      this.identity = identity;
     }
 
     @ProcessElement
     public void processElement(
-        @Element Parsed<T> parsed, OutputReceiver<KV<Integer, KV<byte[], Parsed<T>>>> out)
-        throws CoderException {
-      byte[] digest =
-          SeenRecords.digest(CoderUtils.encodeToByteArray(recordCoder, parsed.record()));
+        @Element Parsed<T> parsed, OutputReceiver<KV<Integer, KV<byte[], Parsed<T>>>> out) {
+      byte[] digest = SeenRecords.digest(identity.apply(parsed.record()));
       int bucket = Math.floorMod(((digest[0] & 0xff) << 8) | (digest[1] & 0xff), BUCKETS);
       out.output(KV.of(bucket, KV.of(digest, parsed)));
     }
@@ -240,48 +248,49 @@ public final class DeduplicateRecords<T extends Record>
   }
 
   /** Wraps a known record with the {@link #KNOWN} message. */
-  static final class AsKnownFn<T extends Record> extends SimpleFunction<T, Parsed<T>> {
+  static final class AsKnownFn<T> extends SimpleFunction<T, Parsed<T>> {
     @Override
     public Parsed<T> apply(T record) {
       return new Parsed<>(record, KNOWN);
     }
   }
 
-  /** The record's bucket: its coded form's hash, modulo {@value #BUCKETS}. */
-  static final class BucketFn<T extends Record>
-      implements SerializableFunction<Parsed<T>, Integer> {
-    private final CodedFormFn<T> codedForm;
+  /** Each record keyed by its bucket (its identity's hash), with its identity. */
+  static final class BucketFn<T> extends DoFn<Parsed<T>, KV<Integer, KV<byte[], Parsed<T>>>> {
+    private final SerializableFunction<T, byte[]> identity;
 
-    BucketFn(Coder<T> recordCoder) {
-      this.codedForm = new CodedFormFn<>(recordCoder);
+    BucketFn(SerializableFunction<T, byte[]> identity) {
+      this.identity = identity;
     }
 
-    @Override
-    public Integer apply(Parsed<T> parsed) {
-      return Math.floorMod(codedForm.apply(parsed).hashCode(), BUCKETS);
+    @ProcessElement
+    public void processElement(
+        @Element Parsed<T> parsed, OutputReceiver<KV<Integer, KV<byte[], Parsed<T>>>> out) {
+      byte[] id = identity.apply(parsed.record());
+      out.output(KV.of(Math.floorMod(Arrays.hashCode(id), BUCKETS), KV.of(id, parsed)));
     }
   }
 
-  /** Emits the first of each record in a bucket. */
-  static final class OneOfEachFn<T extends Record>
-      extends DoFn<KV<Integer, Iterable<Parsed<T>>>, Parsed<T>> {
+  /** Emits the first of each identity in a bucket. */
+  static final class OneOfEachFn<T>
+      extends DoFn<KV<Integer, Iterable<KV<byte[], Parsed<T>>>>, Parsed<T>> {
     @ProcessElement
     public void processElement(
-        @Element KV<Integer, Iterable<Parsed<T>>> bucket, OutputReceiver<Parsed<T>> out) {
-      Set<T> seen = new HashSet<>();
-      for (Parsed<T> parsed : bucket.getValue()) {
-        if (seen.add(parsed.record())) {
-          out.output(parsed);
+        @Element KV<Integer, Iterable<KV<byte[], Parsed<T>>>> bucket,
+        OutputReceiver<Parsed<T>> out) {
+      Set<ByteBuffer> seen = new HashSet<>();
+      for (KV<byte[], Parsed<T>> element : bucket.getValue()) {
+        if (seen.add(ByteBuffer.wrap(element.getKey()))) {
+          out.output(element.getValue());
         } else {
-          Metrics.counter(MetricNames.DUPLICATE, parsed.message().dataset()).inc();
+          Metrics.counter(MetricNames.DUPLICATE, element.getValue().message().dataset()).inc();
         }
       }
     }
   }
 
-  /** A record's coded form, each byte one character: equal records, equal strings. */
-  static final class CodedFormFn<T extends Record>
-      implements SerializableFunction<Parsed<T>, String> {
+  /** A record's identity as its coded form: equal records, equal bytes. */
+  static final class CodedFormFn<T> implements SerializableFunction<T, byte[]> {
     private final Coder<T> recordCoder;
 
     CodedFormFn(Coder<T> recordCoder) {
@@ -289,13 +298,11 @@ public final class DeduplicateRecords<T extends Record>
     }
 
     @Override
-    public String apply(Parsed<T> parsed) {
+    public byte[] apply(T record) {
       try {
-        return new String(
-            CoderUtils.encodeToByteArray(recordCoder, parsed.record()),
-            StandardCharsets.ISO_8859_1);
+        return CoderUtils.encodeToByteArray(recordCoder, record);
       } catch (CoderException e) {
-        throw new IllegalStateException("cannot encode " + parsed.record(), e);
+        throw new IllegalStateException("cannot encode " + record, e);
       }
     }
   }

@@ -30,12 +30,16 @@ final class RecordRules {
     }
   }
 
+  /** Why a message of no known dataset is rejected. */
+  public static final String UNKNOWN_DATASET =
+      "unknown dataset: no topic, stream, queue or folder maps to one";
+
   private RecordRules() {}
 
   static Outcome apply(Envelope message, int maxPayloadBytes) {
     Optional<Dataset> dataset = Dataset.fromFolder(message.dataset());
     if (dataset.isEmpty()) {
-      return Outcome.rejected("unknown dataset: no topic, stream, queue or folder maps to one");
+      return Outcome.rejected(UNKNOWN_DATASET);
     }
     byte[] payload = message.payload();
     if (payload.length > maxPayloadBytes) {
