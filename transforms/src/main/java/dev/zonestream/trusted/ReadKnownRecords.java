@@ -334,11 +334,7 @@ public abstract class ReadKnownRecords extends PTransform<PBegin, PCollectionTup
     public void processElement(@Element FileIO.ReadableFile file, OutputReceiver<Object> out)
         throws IOException {
       String path = file.getMetadata().resourceId().toString();
-      String relative = path.startsWith(root) ? path.substring(root.length()) : path;
-      String name = file.getMetadata().resourceId().getFilename();
-      if (!LakePaths.isFinalLakeFile(relative)
-          || (runId != null && name != null && name.contains(runId))
-          || (modifiedSince > 0 && lastModified(file) < modifiedSince)) {
+      if (!isKnownFile(file, root, runId, modifiedSince)) {
         return;
       }
       if (ParquetFiles.isParquet(path)) {
@@ -365,6 +361,21 @@ public abstract class ReadKnownRecords extends PTransform<PBegin, PCollectionTup
               }
             });
       }
+    }
+
+    /**
+     * Whether {@code file} (under {@code root}) holds what earlier jobs kept: a final lake file,
+     * not of the run {@code runId}, modified since {@code modifiedSince} (0: any time).
+     */
+    static boolean isKnownFile(
+        FileIO.ReadableFile file, String root, @Nullable String runId, long modifiedSince)
+        throws IOException {
+      String path = file.getMetadata().resourceId().toString();
+      String relative = path.startsWith(root) ? path.substring(root.length()) : path;
+      String name = file.getMetadata().resourceId().getFilename();
+      return LakePaths.isFinalLakeFile(relative)
+          && !(runId != null && name != null && name.contains(runId))
+          && !(modifiedSince > 0 && lastModified(file) < modifiedSince);
     }
 
     /** FileIO's match leaves the time unset (0) here; then it is asked of the file system. */

@@ -2,7 +2,6 @@ package dev.zonestream.trusted;
 
 import static org.apache.beam.sdk.util.Preconditions.checkArgumentNotNull;
 
-import dev.zonestream.lake.LakePaths;
 import dev.zonestream.lake.ParquetFiles;
 import dev.zonestream.lake.TableRow;
 import dev.zonestream.lake.TableSchemas;
@@ -240,11 +239,7 @@ public final class TrustDeclaredDataset
     public void processElement(@Element FileIO.ReadableFile file, OutputReceiver<GenericRecord> out)
         throws IOException {
       String path = file.getMetadata().resourceId().toString();
-      String relative = path.startsWith(root) ? path.substring(root.length()) : path;
-      String name = file.getMetadata().resourceId().getFilename();
-      if (!LakePaths.isFinalLakeFile(relative)
-          || (runId != null && name != null && name.contains(runId))
-          || lastModified(file) < modifiedSince) {
+      if (!ReadKnownRecords.ParseFn.isKnownFile(file, root, runId, modifiedSince)) {
         return;
       }
       if (ParquetFiles.isParquet(path)) {
@@ -269,14 +264,6 @@ public final class TrustDeclaredDataset
       } catch (IOException e) {
         // Not a row this job can read: not known, as a rejected record is not.
       }
-    }
-
-    private static long lastModified(FileIO.ReadableFile file) throws IOException {
-      long known = file.getMetadata().lastModifiedMillis();
-      return known > 0
-          ? known
-          : FileSystems.matchSingleFileSpec(file.getMetadata().resourceId().toString())
-              .lastModifiedMillis();
     }
   }
 }
