@@ -3,6 +3,9 @@ package dev.zonestream.pipeline;
 import dev.zonestream.ingest.ReadJsonLinesFiles;
 import dev.zonestream.lake.LakeCatalog;
 import dev.zonestream.lake.LakePaths;
+import dev.zonestream.spec.LakeSpec;
+import dev.zonestream.spec.PayloadRules;
+import dev.zonestream.spec.SpecRecords;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -51,7 +54,10 @@ final class JobRunner {
   static void writeCatalog(JobConfig config, PrintStream err) {
     try {
       LakeCatalog.write(
-          config.lake(), config.zones().tableFormat(), config.zones().catalogS3Location());
+          config.lake(),
+          config.zones().tableFormat(),
+          config.zones().catalogS3Location(),
+          catalogContents(config.spec()));
     } catch (IOException | RuntimeException e) {
       err.println(
           "zonestream: warning: cannot write the catalog under "
@@ -61,6 +67,18 @@ final class JobRunner {
               + ": "
               + e);
     }
+  }
+
+  /** What the catalog of a lake of {@code spec} lists. */
+  static LakeCatalog.Contents catalogContents(LakeSpec spec) {
+    return new LakeCatalog.Contents(
+        ZonestreamPipeline.runsStedi(spec),
+        ZonestreamPipeline.declaredDatasets(spec).stream()
+            .map(
+                d ->
+                    new LakeCatalog.Declared(
+                        d.name(), PayloadRules.recordSchema(d), SpecRecords.tableSchema(d)))
+            .toList());
   }
 
   static int runBounded(

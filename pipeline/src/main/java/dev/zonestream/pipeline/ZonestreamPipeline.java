@@ -156,13 +156,8 @@ public final class ZonestreamPipeline {
   static PCollection<LandedFile> buildZones(
       PCollection<Envelope> messages, JobConfig config, String runId) {
     LakeSpec spec = config.spec();
-    boolean stedi = spec.consent() != null;
-    List<DatasetSpec> declared = new ArrayList<>();
-    for (DatasetSpec dataset : spec.datasets().values()) {
-      if (!(stedi && Dataset.fromFolder(dataset.name()).isPresent())) {
-        declared.add(dataset);
-      }
-    }
+    boolean stedi = runsStedi(spec);
+    List<DatasetSpec> declared = declaredDatasets(spec);
     Map<String, Integer> parts = new HashMap<>();
     if (stedi) {
       for (Dataset dataset : Dataset.values()) {
@@ -217,6 +212,25 @@ public final class ZonestreamPipeline {
             .withFormat(config.zones().tableFormat())
             .withDeclaredSchemas(schemas)
             .withRunId(runId));
+  }
+
+  /**
+   * Whether the spec's STEDI datasets run through their coded steps: it declares the privacy rule
+   * (which {@link JobConfig#readSpec} has found to be STEDI's).
+   */
+  static boolean runsStedi(LakeSpec spec) {
+    return spec.consent() != null;
+  }
+
+  /** The datasets trusted by their schema, rules and identity alone, in the spec's order. */
+  static List<DatasetSpec> declaredDatasets(LakeSpec spec) {
+    List<DatasetSpec> declared = new ArrayList<>();
+    for (DatasetSpec dataset : spec.datasets().values()) {
+      if (!(runsStedi(spec) && Dataset.fromFolder(dataset.name()).isPresent())) {
+        declared.add(dataset);
+      }
+    }
+    return declared;
   }
 
   private static final int STEDI_PART = 0;

@@ -43,7 +43,7 @@ class LakeCatalogIT {
   }
 
   /** A DuckDB connection with the lake's catalog run. */
-  private static Connection catalog(Path lake) throws SQLException, IOException {
+  static Connection catalog(Path lake) throws SQLException, IOException {
     Connection connection = DriverManager.getConnection("jdbc:duckdb:");
     String script = Files.readString(lake.resolve(LakeCatalog.FOLDER).resolve(LakeCatalog.DUCKDB));
     for (String statement : statements(script)) {
@@ -71,7 +71,7 @@ class LakeCatalogIT {
     return statements;
   }
 
-  private static long count(Connection connection, String query) throws SQLException {
+  static long count(Connection connection, String query) throws SQLException {
     try (Statement s = connection.createStatement();
         ResultSet result = s.executeQuery(query)) {
       result.next();
@@ -79,7 +79,7 @@ class LakeCatalogIT {
     }
   }
 
-  private static String text(Connection connection, String query) throws SQLException {
+  static String text(Connection connection, String query) throws SQLException {
     try (Statement s = connection.createStatement();
         ResultSet result = s.executeQuery(query)) {
       result.next();

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -56,6 +57,21 @@ public final class LakeCatalog {
   static final String PROJECTION_START = "2020-01-01";
 
   private LakeCatalog() {}
+
+  /**
+   * A dataset a lake spec declares beyond STEDI's: its landing and rejects with the payload typed
+   * by {@code payload}, and its trusted table of schema {@code table} under {@code trusted/<name>}.
+   */
+  public record Declared(String name, Schema payload, Schema table) {}
+
+  /**
+   * What a lake holds: the STEDI datasets and tables (when its spec runs them) and the declared
+   * datasets, each with its landing, trusted and rejects tables.
+   */
+  public record Contents(boolean stedi, List<Declared> declared) {
+    /** The STEDI lake: its three datasets and five tables. */
+    public static final Contents STEDI = new Contents(true, List.of());
+  }
 
   /** A column and its type, in a form each engine's type names come from. */
   record Column(String name, String type) {}
@@ -159,8 +175,76 @@ public final class LakeCatalog {
         .toList();
   }
 
-  /** Every table of a lake whose trusted and curated tables are {@code format}. */
+  /** Every table of the STEDI lake whose trusted and curated tables are {@code format}. */
   static List<Table> tables(TableFormat format) {
+    return tables(format, Contents.STEDI);
+  }
+
+  /** Every table of a lake holding {@code contents} whose trusted tables are {@code format}. */
+  static List<Table> tables(TableFormat format, Contents contents) {
+    List<Table> tables = new ArrayList<>();
+    if (contents.stedi()) {
+      tables.addAll(stediTables(format));
+    }
+    for (Declared dataset : contents.declared()) {
+      String payload = structOf(dataset.payload());
+      tables.add(
+          new Table(
+              dataset.name() + "_landing",
+              "landing/" + dataset.name(),
+              Storage.JSON,
+              landingColumns(payload, false)));
+      tables.add(
+          new Table(
+              dataset.name() + "_trusted",
+              "trusted/" + dataset.name(),
+              format == TableFormat.PARQUET ? Storage.PARQUET : Storage.JSON,
+              columns(dataset.table(), format)));
+      tables.add(
+          new Table(
+              dataset.name() + "_rejected",
+              Tables.REJECTED + "/" + dataset.name(),
+              Storage.JSON,
+              landingColumns(payload, true)));
+    }
+    if (!contents.stedi()) {
+      tables.addAll(unroutedTables());
+    }
+    return tables;
+  }
+
+  /** The landing and rejects of messages of no dataset. */
+  private static List<Table> unroutedTables() {
+    return List.of(
+        new Table(
+            "unrouted_landing",
+            "landing/" + Dataset.UNROUTED_FOLDER,
+            Storage.JSON,
+            landingColumns("json", false)),
+        new Table(
+            "unrouted_rejected",
+            Tables.REJECTED + "/" + Dataset.UNROUTED_FOLDER,
+            Storage.JSON,
+            landingColumns("json", true)));
+  }
+
+  /**
+   * A table schema's columns; the JSON format has no typed event-time column, and holds a declared
+   * time as the epoch milliseconds it is in the JSON ({@code bigint}).
+   */
+  private static List<Column> columns(Schema schema, TableFormat format) {
+    List<Column> columns = new ArrayList<>();
+    for (Schema.Field field : schema.getFields()) {
+      if (format == TableFormat.JSON && field.name().equals(TableSchemas.EVENT_TIME)) {
+        continue;
+      }
+      columns.add(new Column(field.name(), typeOf(field.schema(), format == TableFormat.JSON)));
+    }
+    return columns;
+  }
+
+  /** The STEDI datasets' and tables' part of the catalog. */
+  private static List<Table> stediTables(TableFormat format) {
     List<Table> tables = new ArrayList<>();
     for (Dataset dataset : Dataset.values()) {
       tables.add(
@@ -184,14 +268,7 @@ public final class LakeCatalog {
     names.put(Tables.MACHINE_LEARNING_CURATED, "machine_learning_curated");
     names.forEach(
         (folder, name) -> {
-          Schema schema = TableSchemas.of(folder).orElseThrow();
-          List<Column> columns = new ArrayList<>();
-          for (Schema.Field field : schema.getFields()) {
-            if (format == TableFormat.JSON && field.name().equals(TableSchemas.EVENT_TIME)) {
-              continue;
-            }
-            columns.add(new Column(field.name(), typeOf(field.schema())));
-          }
+          List<Column> columns = columns(TableSchemas.of(folder).orElseThrow(), format);
           tables.add(
               new Table(
                   name,
@@ -247,25 +324,39 @@ public final class LakeCatalog {
           case ACCELEROMETER -> Tables.ACCELEROMETER_TRUSTED;
           case STEP_TRAINER -> Tables.STEP_TRAINER_TRUSTED;
         };
-    return TableSchemas.of(folder).orElseThrow().getFields().stream()
+    return structOf(TableSchemas.of(folder).orElseThrow());
+  }
+
+  /** {@code struct<name:type,...>} of a record's fields but its event time and unknown fields. */
+  private static String structOf(Schema record) {
+    return record.getFields().stream()
         .filter(f -> !f.name().equals(TableSchemas.EVENT_TIME))
-        .map(f -> f.name() + ":" + typeOf(f.schema()))
+        .filter(f -> f.schema().getType() != Schema.Type.MAP)
+        .map(f -> f.name() + ":" + typeOf(f.schema(), true))
         .collect(Collectors.joining(",", "struct<", ">"));
   }
 
-  private static String typeOf(Schema schema) {
+  /**
+   * The SQL type of a field; a {@code timestamp-millis} is a {@code timestamp} where the file types
+   * it (Parquet), {@code bigint} in JSON text ({@code inJson}), which holds epoch milliseconds.
+   */
+  private static String typeOf(Schema schema, boolean inJson) {
     Schema type = schema;
     if (type.getType() == Schema.Type.UNION) {
       type =
           type.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).findFirst().get();
     }
     if (type.getLogicalType() instanceof LogicalTypes.TimestampMillis) {
-      return "timestamp";
+      return inJson ? "bigint" : "timestamp";
     }
     return switch (type.getType()) {
       case STRING -> "string";
       case LONG -> "bigint";
+      case INT -> "int";
       case DOUBLE -> "double";
+      case FLOAT -> "float";
+      case BOOLEAN -> "boolean";
+      case MAP -> "map<string,string>"; // the unknown fields, each as its JSON text
       default -> throw new IllegalArgumentException("no SQL type for " + type);
     };
   }
@@ -275,6 +366,12 @@ public final class LakeCatalog {
    * view over each table whose payload is a struct ({@link Table#typedPayload}).
    */
   public static String athena(String lake, TableFormat format, @Nullable String s3Location) {
+    return athena(lake, format, s3Location, Contents.STEDI);
+  }
+
+  /** As above, for a lake holding {@code contents}. */
+  public static String athena(
+      String lake, TableFormat format, @Nullable String s3Location, Contents contents) {
     Locations at = Locations.of(lake, s3Location);
     StringBuilder sql = new StringBuilder();
     sql.append("-- zonestream lake catalog for Amazon Athena (AWS Glue Data Catalog).\n")
@@ -292,7 +389,7 @@ public final class LakeCatalog {
           .append("-- --catalogS3Location=s3://bucket/prefix to have it written here.\n");
     }
     sql.append("\n");
-    for (Table table : tables(format)) {
+    for (Table table : tables(format, contents)) {
       Table raw = table.raw();
       String location = at.athena() + "/" + table.folder() + "/";
       sql.append("CREATE EXTERNAL TABLE IF NOT EXISTS ")
@@ -342,6 +439,11 @@ public final class LakeCatalog {
    * over each table whose payload is a struct.
    */
   public static String spark(String lake, TableFormat format) {
+    return spark(lake, format, Contents.STEDI);
+  }
+
+  /** As above, for a lake holding {@code contents}. */
+  public static String spark(String lake, TableFormat format, Contents contents) {
     Locations at = Locations.of(lake, null);
     StringBuilder sql = new StringBuilder();
     sql.append("-- zonestream lake catalog for Spark SQL (spark-sql -f, or spark.sql per\n")
@@ -352,7 +454,7 @@ public final class LakeCatalog {
           .append("-- write s3a:// for s3:// below.\n");
     }
     sql.append("\n");
-    for (Table table : tables(format)) {
+    for (Table table : tables(format, contents)) {
       Table raw = table.raw();
       sql.append("CREATE TABLE IF NOT EXISTS ")
           .append(raw.name())
@@ -387,6 +489,11 @@ public final class LakeCatalog {
    * struct.
    */
   public static String duckdb(String lake, TableFormat format) {
+    return duckdb(lake, format, Contents.STEDI);
+  }
+
+  /** As above, for a lake holding {@code contents}. */
+  public static String duckdb(String lake, TableFormat format, Contents contents) {
     Locations at = Locations.of(lake, null);
     StringBuilder sql = new StringBuilder();
     sql.append("-- zonestream lake catalog for DuckDB: duckdb -init ")
@@ -399,7 +506,7 @@ public final class LakeCatalog {
         .append("-- Views over the files as they are now and later; an S3 lake needs\n")
         .append("-- INSTALL httpfs; LOAD httpfs; and S3 credentials first.\n\n");
     String hive = "hive_partitioning = true, hive_types = {'dt': DATE, 'hr': VARCHAR}";
-    for (Table table : tables(format)) {
+    for (Table table : tables(format, contents)) {
       Table raw = table.raw();
       // DuckDB's * also matches names starting with a dot: [!.] leaves them out.
       String files = at.duckdb() + "/" + table.folder() + "/dt=*/hr=*/[!.]*";
@@ -483,7 +590,10 @@ public final class LakeCatalog {
     return switch (type) {
       case "string", "json" -> "varchar";
       case "bigint" -> "bigint";
+      case "int" -> "integer";
       case "double" -> "double";
+      case "float" -> "real";
+      case "boolean" -> "boolean";
       case "timestamp" -> "timestamp(3)";
       default -> throw new IllegalArgumentException("no Trino type for " + type);
     };
@@ -510,7 +620,11 @@ public final class LakeCatalog {
     return switch (type) {
       case "string" -> "VARCHAR";
       case "bigint" -> "BIGINT";
+      case "int" -> "INTEGER";
       case "double" -> "DOUBLE";
+      case "float" -> "FLOAT";
+      case "boolean" -> "BOOLEAN";
+      case "map<string,string>" -> "MAP(VARCHAR, VARCHAR)";
       case "timestamp" -> "TIMESTAMPTZ";
       case "json" -> "JSON";
       default -> throw new IllegalArgumentException("no DuckDB type for " + type);
@@ -524,10 +638,20 @@ public final class LakeCatalog {
    */
   public static void write(String lake, TableFormat format, @Nullable String s3Location)
       throws IOException {
-    LakeIo.writeText(lake + "/" + FOLDER + "/" + ATHENA, athena(lake, format, s3Location));
-    LakeIo.writeText(lake + "/" + FOLDER + "/" + SPARK, spark(lake, format));
-    LakeIo.writeText(lake + "/" + FOLDER + "/" + DUCKDB, duckdb(lake, format));
-    for (Table table : tables(format)) {
+    write(lake, format, s3Location, Contents.STEDI);
+  }
+
+  /** As above, for a lake holding {@code contents}. */
+  public static void write(
+      String lake, TableFormat format, @Nullable String s3Location, Contents contents)
+      throws IOException {
+    LakeIo.writeText(
+        lake + "/" + FOLDER + "/" + ATHENA, athena(lake, format, s3Location, contents));
+    LakeIo.writeText(lake + "/" + FOLDER + "/" + SPARK, spark(lake, format, contents));
+    LakeIo.writeText(lake + "/" + FOLDER + "/" + DUCKDB, duckdb(lake, format, contents));
+    Map<String, Schema> schemas = new HashMap<>(TableSchemas.all());
+    contents.declared().forEach(d -> schemas.put("trusted/" + d.name(), d.table()));
+    for (Table table : tables(format, contents)) {
       String empty =
           lake
               + "/"
@@ -542,7 +666,7 @@ public final class LakeCatalog {
       }
       if (table.storage() == Storage.PARQUET) {
         FileIO.Sink<org.apache.avro.generic.GenericRecord> sink =
-            ParquetIO.sink(TableSchemas.of(table.folder()).orElseThrow());
+            ParquetIO.sink(java.util.Objects.requireNonNull(schemas.get(table.folder())));
         try (WritableByteChannel channel = create(empty)) {
           sink.open(channel);
           sink.flush();

@@ -8,6 +8,8 @@ import static org.hamcrest.Matchers.not;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -131,5 +133,71 @@ class LakeCatalogTest {
     while (files.find()) {
       assertThat(files.group(1), containsString("/dt=*/hr=*/[!.]*."));
     }
+  }
+
+  @Test
+  void aDeclaredDatasetHasItsLandingTrustedAndRejectsTablesWithItsUnknownFieldsAsAMap() {
+    Schema payload =
+        SchemaBuilder.record("Reading")
+            .fields()
+            .requiredString("deviceId")
+            .requiredLong("readAt")
+            .requiredBoolean("heating")
+            .optionalInt("humidity")
+            .name("_extra")
+            .type()
+            .map()
+            .values()
+            .stringType()
+            .noDefault()
+            .endRecord();
+    Schema table =
+        SchemaBuilder.record("Reading")
+            .fields()
+            .requiredString("deviceId")
+            .requiredLong("readAt")
+            .requiredBoolean("heating")
+            .optionalInt("humidity")
+            .name("_extra")
+            .type()
+            .map()
+            .values()
+            .stringType()
+            .noDefault()
+            .requiredLong(TableSchemas.EVENT_TIME)
+            .endRecord();
+    LakeCatalog.Contents contents =
+        new LakeCatalog.Contents(
+            false, java.util.List.of(new LakeCatalog.Declared("thermostat", payload, table)));
+
+    java.util.List<String> names =
+        LakeCatalog.tables(TableFormat.PARQUET, contents).stream()
+            .map(LakeCatalog.Table::name)
+            .toList();
+    assertThat(
+        names,
+        equalTo(
+            java.util.List.of(
+                "thermostat_landing",
+                "thermostat_trusted",
+                "thermostat_rejected",
+                "unrouted_landing",
+                "unrouted_rejected")));
+    String spark = LakeCatalog.spark("/l", TableFormat.PARQUET, contents);
+    assertThat(spark, containsString("`_extra` MAP<STRING,STRING>"));
+    assertThat(spark, containsString("`heating` BOOLEAN"));
+    // The landing payload's struct holds the declared fields only.
+    assertThat(
+        spark,
+        containsString(
+            "from_json(`payload`, 'STRUCT<`deviceId`: STRING, `readAt`: BIGINT, `heating`: BOOLEAN,"
+                + " `humidity`: INT>')"));
+    assertThat(
+        LakeCatalog.duckdb("/l", TableFormat.JSON, contents),
+        containsString("'_extra': 'MAP(VARCHAR, VARCHAR)'"));
+    assertThat(
+        LakeCatalog.athena("s3://b/l", TableFormat.PARQUET, null, contents),
+        containsString("`_extra` map<string,string>"));
+    assertThat(spark, not(containsString("customer")));
   }
 }
