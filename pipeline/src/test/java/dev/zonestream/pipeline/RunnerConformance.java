@@ -103,6 +103,17 @@ public abstract class RunnerConformance {
   }
 
   @Test
+  void aSchemaThatChangesHalfWayThroughAStreamLosesNothing() throws Exception {
+    Path lake = scratch.resolve("evolving");
+    EvolvingSchemaStream.stream(
+        lake,
+        runnerArgs(),
+        Files.createTempDirectory(scratch, "evolving-spark-checkpoint"),
+        Path.of("..", "..", "testdata", "specs", "thermostat.yaml"));
+    EvolvingSchemaStream.assertLake(lake);
+  }
+
+  @Test
   void streamLikeRealLifeGivesTheDirectRunnersTablesAndItsBackfillTheWithdrawals()
       throws Exception {
     Path lake = scratch.resolve("streamed");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.zonestream.model.JsonRecordCoder;
 import dev.zonestream.model.Tables;
+import dev.zonestream.model.UnknownFields;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,10 +18,12 @@ import org.apache.avro.generic.GenericRecord;
 /**
  * The declared schema of each Parquet zone table (Avro, as Parquet files carry it). A table's
  * columns are its record's fields, under the source data's names, in the record's order, each in
- * every file (a consent not given is null, never absent), then {@value #EVENT_TIME}: the row's
- * event time as a {@code TIMESTAMP} (milliseconds, UTC), the same instant as the epoch-ms field
- * that picks the row's {@code dt=}/{@code hr=} partition. The partition columns live in the paths
- * (Hive style), not in the files: {@code dt} a date, {@code hr} two digits.
+ * every file (a consent not given is null, never absent); the trusted tables and the curated
+ * customers then hold {@code _extra}, the payload's fields the schema does not declare (a map of
+ * each one's JSON text, empty for most rows); then {@value #EVENT_TIME}: the row's event time as a
+ * {@code TIMESTAMP} (milliseconds, UTC), the same instant as the epoch-ms field that picks the
+ * row's {@code dt=}/{@code hr=} partition. The partition columns live in the paths (Hive style),
+ * not in the files: {@code dt} a date, {@code hr} two digits.
  *
  * <p>The rejects ({@code trusted/_rejected/<dataset>}) have no table schema: a dead-letter row
  * keeps the message as it landed, whatever its payload, so they stay JSON Lines.
@@ -35,7 +38,7 @@ public final class TableSchemas {
       LogicalTypes.timestampMillis().addToSchema(Schema.create(Schema.Type.LONG));
 
   private static final Schema CUSTOMER =
-      withEventTime(
+      withUnknownFieldsAndEventTime(
           table("customer", "A customer record of the STEDI web app; event time: lastUpdateDate")
               .requiredString("customerName")
               .requiredString("email")
@@ -49,7 +52,7 @@ public final class TableSchemas {
               .optionalLong("shareWithFriendsAsOfDate"));
 
   private static final Schema ACCELEROMETER =
-      withEventTime(
+      withUnknownFieldsAndEventTime(
           table("accelerometer", "A phone's accelerometer reading; event time: timestamp")
               .requiredString("user")
               .requiredLong("timestamp")
@@ -58,7 +61,7 @@ public final class TableSchemas {
               .requiredDouble("z"));
 
   private static final Schema STEP_TRAINER =
-      withEventTime(
+      withUnknownFieldsAndEventTime(
           table("step_trainer", "A step trainer's reading; event time: sensorReadingTime")
               .requiredLong("sensorReadingTime")
               .requiredString("serialNumber")
@@ -81,6 +84,22 @@ public final class TableSchemas {
   /** A table's record: its name and what it holds; the fields follow. */
   private static SchemaBuilder.FieldAssembler<Schema> table(String name, String doc) {
     return SchemaBuilder.record(name).namespace(NAMESPACE).doc(doc).fields();
+  }
+
+  /**
+   * The fields, then the payload's fields the schema does not declare ({@value
+   * UnknownFields#COLUMN}, each as its JSON text), then the typed event time.
+   */
+  private static Schema withUnknownFieldsAndEventTime(SchemaBuilder.FieldAssembler<Schema> fields) {
+    return withEventTime(
+        fields
+            .name(UnknownFields.COLUMN)
+            .doc("payload fields the schema does not declare, each as its JSON text")
+            .type()
+            .map()
+            .values()
+            .stringType()
+            .noDefault());
   }
 
   /** The fields, then the typed event time every table ends with. */

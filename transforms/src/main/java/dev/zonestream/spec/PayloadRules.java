@@ -28,7 +28,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class PayloadRules {
   /** The record field holding the payload's fields the schema does not declare. */
-  public static final String EXTRA = "_extra";
+  public static final String EXTRA = dev.zonestream.model.UnknownFields.COLUMN;
 
   /** The longest address SMTP carries (RFC 5321: 254 characters). */
   static final int MAX_EMAIL_LENGTH = 254;

@@ -21,6 +21,7 @@ import dev.zonestream.model.OwnedStepReading;
 import dev.zonestream.model.SourceKind;
 import dev.zonestream.model.StepTrainerReading;
 import dev.zonestream.model.Tables;
+import dev.zonestream.spec.SpecRecords;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -404,12 +405,19 @@ public abstract class ReadKnownRecords extends PTransform<PBegin, PCollectionTup
           }
         }
         default -> {
-          // A trusted row is its record's JSON: the record rules read it back as the same record.
+          // A trusted row is its record's JSON, its unknown fields under _extra: the record rules
+          // read the payload it was made from back as the same record.
           String dataset =
               kind == Kind.READING ? Dataset.ACCELEROMETER.folder() : Dataset.STEP_TRAINER.folder();
+          byte[] payload;
+          try {
+            payload = SpecRecords.payloadOfRow(line);
+          } catch (IOException e) {
+            return null;
+          }
           Record record =
               RecordRules.apply(
-                      new Envelope(dataset, SourceKind.FILES, path, null, "0", 0L, 0L, line),
+                      new Envelope(dataset, SourceKind.FILES, path, null, "0", 0L, 0L, payload),
                       Integer.MAX_VALUE)
                   .record();
           return kind == Kind.READING

@@ -7,16 +7,21 @@ import dev.zonestream.model.Dataset;
 import dev.zonestream.model.Envelope;
 import dev.zonestream.model.JsonPayload;
 import dev.zonestream.model.StepTrainerReading;
+import dev.zonestream.model.UnknownFields;
 import dev.zonestream.spec.PayloadRules;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The trusted zone's rules per dataset: required fields, types, plausible epoch-ms times, UUID
  * serials, finite numbers, email shape. A message either becomes one typed record or a list of
- * every rule it breaks. Unknown extra fields are tolerated (schemas grow) and not kept.
+ * every rule it breaks. Fields the schema does not declare (schemas grow) are kept with the record,
+ * each as its JSON text ({@link UnknownFields}).
  */
 final class RecordRules {
   /** A typed record, or why there is none. */
@@ -85,6 +90,31 @@ final class RecordRules {
                   fields.uuid("serialNumber"),
                   fields.count("distanceFromObject"));
         };
+    // Fields the schema does not declare are kept with the record, each as its JSON text.
+    Map<String, String> extra = UnknownFields.of(json, fields.read);
+    if (!extra.isEmpty()) {
+      if (record instanceof Customer c) {
+        record =
+            new Customer(
+                c.customerName(),
+                c.email(),
+                c.phone(),
+                c.birthDay(),
+                c.serialNumber(),
+                c.registrationDate(),
+                c.lastUpdateDate(),
+                c.shareWithResearchAsOfDate(),
+                c.shareWithPublicAsOfDate(),
+                c.shareWithFriendsAsOfDate(),
+                extra);
+      } else if (record instanceof AccelerometerReading r) {
+        record = new AccelerometerReading(r.user(), r.timestamp(), r.x(), r.y(), r.z(), extra);
+      } else if (record instanceof StepTrainerReading r) {
+        record =
+            new StepTrainerReading(
+                r.sensorReadingTime(), r.serialNumber(), r.distanceFromObject(), extra);
+      }
+    }
     return fields.errors.isEmpty()
         ? Outcome.ok(record)
         : Outcome.rejected(String.join("; ", fields.errors));
@@ -94,12 +124,14 @@ final class RecordRules {
   private static final class Fields {
     private final JsonNode json;
     private final List<String> errors = new ArrayList<>();
+    private final Set<String> read = new HashSet<>();
 
     Fields(JsonNode json) {
       this.json = json;
     }
 
     private @Nullable JsonNode present(String name) {
+      read.add(name);
       JsonNode value = json.get(name);
       if (value == null || value.isNull()) {
         errors.add(name + ": missing");
@@ -150,6 +182,7 @@ final class RecordRules {
     }
 
     @Nullable Long optionalEpochMillis(String name) {
+      read.add(name);
       JsonNode value = json.get(name);
       return value == null || value.isNull() ? null : epochMillis(name, value);
     }

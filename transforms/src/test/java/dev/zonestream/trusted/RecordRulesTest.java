@@ -8,6 +8,7 @@ import dev.zonestream.model.AccelerometerReading;
 import dev.zonestream.model.Customer;
 import dev.zonestream.model.JsonRecordCoder;
 import dev.zonestream.model.StepTrainerReading;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -21,7 +22,7 @@ class RecordRulesTest {
   }
 
   @Test
-  void validCustomerWithoutConsentBecomesATypedRecordWithANullConsent() {
+  void validCustomerWithoutConsentBecomesATypedRecordWithANullConsentAndItsUnknownFieldKept() {
     RecordRules.Outcome outcome =
         apply(
             "customer",
@@ -45,7 +46,8 @@ class RecordRulesTest {
                 1655564414415L,
                 null,
                 null,
-                null)));
+                null,
+                Map.of("futureField", "{\"a\":1}"))));
   }
 
   @Test
