@@ -26,8 +26,8 @@ import org.joda.time.Duration;
 
 /**
  * The job's settings, validated once from {@link ZonestreamOptions}: every later stage takes typed
- * values from here, never the raw options. {@link #from} is pure (options in, values out, no I/O);
- * what needs the world (the input folder, the lake, the Kafka properties file) is {@link
+ * values from here, never the raw options. {@link #from} reads the lake spec and nothing else; what
+ * needs the world (the input folder, the lake, the Kafka properties file) is {@link
  * Preflight#configure}'s.
  *
  * @param source what the job reads
@@ -193,7 +193,8 @@ public record JobConfig(
   }
 
   /**
-   * Validates the options; reads no file and asks no server (see {@link Preflight#configure}).
+   * Validates the options and reads the lake spec ({@code --spec}, or the jar's STEDI spec); reads
+   * no other file and asks no server (see {@link Preflight#configure}).
    *
    * @throws InvalidOptionException naming the first bad option and its value
    */

@@ -128,10 +128,11 @@ final class SettleRule {
   /**
    * Progress from the lake's files, for a runner that reports no counters while a stream runs.
    * Every published message must be in a final landing file; then the joins need, in event time,
-   * one wait per join stage (three) after the last message, the table window and the broker delay,
-   * which the embedded broker's watermark covers in as much wall time (its partitions go idle and
-   * their watermark follows the clock). Settled once that much has passed since everything landed
-   * and the tables' files did not change between two looks a table window apart.
+   * one wait per join stage (three; none where the spec runs no STEDI privacy rule) after the last
+   * message, the table window and the broker delay, which the embedded broker's watermark covers in
+   * as much wall time (its partitions go idle and their watermark follows the clock). Settled once
+   * that much has passed since everything landed and the tables' files did not change between two
+   * looks a table window apart.
    */
   static final class FromFiles {
     private final Map<String, Long> published;
@@ -170,8 +171,11 @@ final class SettleRule {
       if (config.zones().landingOnly()) {
         return true;
       }
+      // The waits are STEDI's privacy rule and join; a lake without them waits for its windows.
       long joinsMillis =
-          3 * config.zones().consentWait().getMillis()
+          (ZonestreamPipeline.runsStedi(config.spec())
+                  ? 3 * config.zones().consentWait().getMillis()
+                  : 0)
               + config.zones().window().getMillis()
               + config.brokers().maxDelay().getMillis();
       if (now - landedAt < joinsMillis * 1_000_000L

@@ -37,17 +37,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Boundedness.</b> Bounded: the files matched when the pipeline starts.
  *
- * <p><b>Routing.</b> The first folder under the root names the dataset; files in a folder of
- * another name land under {@link Dataset#UNROUTED_FOLDER}. Files directly in the root (a README,
+ * <p><b>Routing.</b> The first folder under the root names the dataset ({@link #withRoutes}: a lake
+ * spec's {@code files} sources; by default the STEDI datasets' own names); files in a folder no
+ * dataset claims land under {@link Dataset#UNROUTED_FOLDER}. Files directly in the root (a README,
  * checksums) are not messages: they are skipped with a warning and counted in {@link
  * MetricNames#SKIPPED}. Files and folders whose name starts with {@code .} or {@code _} (for
  * example {@code _SUCCESS}) are not messages and are skipped. Compressed files ({@code .gz}, {@code
  * .bz2}, ...) are read by their extension.
  *
  * <p><b>Timestamps.</b> A file has no broker, so each message is stamped with its payload's event
- * time ({@link Dataset#eventTimeField()}) when the line is a JSON object holding a plausible
- * epoch-ms value there, else with the file's last-modified time. Both are the same on every re-read
- * of the same files, so landing paths are deterministic. The stamp is also the envelope's {@code
+ * time (the dataset's event-time field) when the line is a JSON object holding a plausible epoch-ms
+ * value there, else with the file's last-modified time. Both are the same on every re-read of the
+ * same files, so landing paths are deterministic. The stamp is also the envelope's {@code
  * brokerTimestamp}; {@code source} is the file's path, {@code offset} the 1-based line number.
  *
  * <p><b>Bytes.</b> A line's bytes are the payload exactly, less the line terminator ({@code \n} or
