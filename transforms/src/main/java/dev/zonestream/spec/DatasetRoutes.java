@@ -91,9 +91,9 @@ public final class DatasetRoutes implements Serializable {
         .findFirst();
   }
 
-  /** Topic name to dataset, as the spec's sources name them. */
+  /** Topic name to dataset, as the spec's sources name them, in the spec's order. */
   public Map<String, String> topics() {
-    return Map.copyOf(topics);
+    return java.util.Collections.unmodifiableMap(topics);
   }
 
   /** Topic pattern to dataset, in the spec's order. */

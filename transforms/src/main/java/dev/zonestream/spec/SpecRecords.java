@@ -20,9 +20,10 @@ import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
  * The records of a spec's dataset ({@link PayloadRules}) as table rows and back, and their
- * identity. A trusted row is the record's fields in schema order (nulls left out), with {@value
- * PayloadRules#EXTRA} as an object of each unknown field's JSON text when there are any; the table
- * schema is the record's, then {@value TableSchemas#EVENT_TIME}.
+ * identity. A trusted row is the record as {@link TableSchemas#toJson} writes it: its fields in
+ * schema order (nulls left out), with {@value PayloadRules#EXTRA} as an object of each unknown
+ * field's JSON text when there are any; the table schema is the record's, then {@value
+ * TableSchemas#EVENT_TIME}.
  */
 public final class SpecRecords {
   private SpecRecords() {}
@@ -51,26 +52,6 @@ public final class SpecRecords {
   /** The record's event time, epoch ms (a required field: checked by {@link SpecReader}). */
   public static long eventTime(GenericRecord record, DatasetSpec dataset) {
     return ((Number) record.get(dataset.eventTime())).longValue();
-  }
-
-  /** The record as one JSON object: a trusted row of the JSON format, and of the rows' coder. */
-  public static String toRowJson(GenericRecord record) {
-    ObjectNode json = JsonPayload.MAPPER.createObjectNode();
-    for (Schema.Field field : record.getSchema().getFields()) {
-      Object value = record.get(field.pos());
-      if (value == null || field.name().equals(TableSchemas.EVENT_TIME)) {
-        continue;
-      }
-      if (value instanceof Map<?, ?> map) {
-        if (!map.isEmpty()) {
-          ObjectNode extra = json.putObject(field.name());
-          new TreeMap<>(stringMap(map)).forEach(extra::put);
-        }
-      } else {
-        json.set(field.name(), node(value));
-      }
-    }
-    return json.toString();
   }
 
   /**

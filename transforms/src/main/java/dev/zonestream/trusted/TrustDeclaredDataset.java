@@ -208,7 +208,7 @@ public final class TrustDeclaredDataset
           new TableRow(
               table(dataset),
               SpecRecords.eventTime(parsed.record(), dataset),
-              SpecRecords.toRowJson(parsed.record())));
+              TableSchemas.toJson(parsed.record())));
     }
   }
 
